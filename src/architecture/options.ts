@@ -1,0 +1,86 @@
+import { ARCHITECTURES, type ArchName } from './tables.js';
+
+export type Flavor = 'keras' | 'blog';
+export type Pooling = 'avg' | 'max';
+/** How convolutions pad: TF/Keras "same" (asymmetric on stride 2) or PyTorch-style symmetric (k-1)/2. */
+export type Padding = 'same' | 'symmetric';
+
+/** Options mirroring `keras.applications.MobileNetV3Large/Small`, plus the flavour. */
+export interface ModelOptions {
+  arch?: ArchName;
+  flavor?: Flavor;
+  /** [height, width, 3]; height and width at least 32. Default [224, 224, 3]. */
+  inputShape?: readonly [number, number, number];
+  alpha?: number;
+  minimalistic?: boolean;
+  includeTop?: boolean;
+  classes?: number;
+  /** Only without top: global pooling of the last feature map. */
+  pooling?: Pooling | null;
+  dropoutRate?: number;
+  /** Activation of the classifier; null gives logits. */
+  classifierActivation?: 'softmax' | null;
+  includePreprocessing?: boolean;
+  padding?: Padding;
+  /** Model name; defaults to Keras's `MobileNetV3Large` / `MobileNetV3Small`. */
+  name?: string;
+}
+
+export type ResolvedOptions = Required<Omit<ModelOptions, 'pooling' | 'classifierActivation'>> & {
+  pooling: Pooling | null;
+  classifierActivation: 'softmax' | null;
+};
+
+/** A bad option: the message is one line that says what is wrong and what is accepted. */
+export class OptionError extends Error {
+  override name = 'OptionError';
+}
+
+export const MIN_INPUT_SIZE = 32;
+
+export function resolveOptions(options: ModelOptions = {}): ResolvedOptions {
+  const arch = options.arch ?? 'large';
+  if (!(arch in ARCHITECTURES)) {
+    throw new OptionError(`unknown arch "${String(arch)}": use one of ${Object.keys(ARCHITECTURES).join(', ')}`);
+  }
+  const flavor = options.flavor ?? 'keras';
+  if (flavor !== 'keras' && flavor !== 'blog') throw new OptionError(`unknown flavor "${String(flavor)}": use keras or blog`);
+  const inputShape = options.inputShape ?? [224, 224, 3];
+  const [h, w, c] = inputShape;
+  if (inputShape.length !== 3 || c !== 3) throw new OptionError(`input shape must be [height, width, 3], got [${inputShape.join(', ')}]`);
+  for (const side of [h, w]) {
+    if (!Number.isInteger(side) || side < MIN_INPUT_SIZE) {
+      throw new OptionError(`input size must be a whole number of at least ${MIN_INPUT_SIZE}, got ${side}`);
+    }
+  }
+  const alpha = options.alpha ?? 1.0;
+  if (!Number.isFinite(alpha) || alpha <= 0 || alpha > 4) throw new OptionError(`alpha must be a number in (0, 4], got ${alpha}`);
+  const classes = options.classes ?? 1000;
+  if (!Number.isInteger(classes) || classes < 1) throw new OptionError(`classes must be a positive whole number, got ${classes}`);
+  const dropoutRate = options.dropoutRate ?? 0.2;
+  if (!(dropoutRate >= 0 && dropoutRate < 1)) throw new OptionError(`dropout rate must be in [0, 1), got ${dropoutRate}`);
+  const pooling = options.pooling ?? null;
+  if (pooling !== null && pooling !== 'avg' && pooling !== 'max') throw new OptionError(`pooling must be avg or max, got "${String(pooling)}"`);
+  const padding = options.padding ?? 'same';
+  if (padding !== 'same' && padding !== 'symmetric') throw new OptionError(`padding must be same or symmetric, got "${String(padding)}"`);
+  const classifierActivation = options.classifierActivation === undefined ? 'softmax' : options.classifierActivation;
+  if (classifierActivation !== null && classifierActivation !== 'softmax') {
+    throw new OptionError(`classifier activation must be softmax or none, got "${String(classifierActivation)}"`);
+  }
+  return {
+    arch,
+    flavor,
+    inputShape: [h, w, 3],
+    alpha,
+    minimalistic: options.minimalistic ?? false,
+    includeTop: options.includeTop ?? true,
+    classes,
+    pooling,
+    dropoutRate,
+    classifierActivation,
+    // Keras puts Rescaling(1/127.5, -1) in the model; the blog's code has none.
+    includePreprocessing: options.includePreprocessing ?? flavor === 'keras',
+    padding,
+    name: options.name ?? (arch === 'large' ? 'MobileNetV3Large' : 'MobileNetV3Small'),
+  };
+}

@@ -1,0 +1,92 @@
+import { makeDivisible } from './depth.js';
+import type { ResolvedOptions } from './options.js';
+import { ARCHITECTURES, type ArchitectureTable, type BneckRow, type Nonlinearity } from './tables.js';
+
+/** Activation function as built: Keras uses ReLU, the blog ReLU6 for "RE". */
+export type Activation = 'relu' | 'relu6' | 'hswish';
+
+/** A bneck block with every width worked out for the chosen flavour, alpha and minimalism. */
+export interface ResolvedBlock {
+  readonly index: number;
+  readonly inChannels: number;
+  /** Width of the 1x1 expansion conv, or null where the flavour skips it (Keras block 0). */
+  readonly expandChannels: number | null;
+  /** Channels the depthwise conv and SE work on. */
+  readonly hiddenChannels: number;
+  readonly kernel: number;
+  readonly stride: 1 | 2;
+  /** Squeeze width of the SE module, or null without SE. */
+  readonly seChannels: number | null;
+  readonly activation: Activation;
+  readonly outChannels: number;
+  readonly residual: boolean;
+  /** The table row this block comes from (after the minimalistic transform). */
+  readonly row: BneckRow;
+}
+
+export interface ResolvedArchitecture {
+  readonly table: ArchitectureTable;
+  readonly stem: { readonly outChannels: number; readonly activation: Activation };
+  readonly blocks: readonly ResolvedBlock[];
+  /** The 1x1 conv + BN after the last block (960 / 576 at alpha 1). */
+  readonly headConv: { readonly channels: number; readonly activation: Activation };
+  /** The 1x1 conv without BN after pooling (1280 / 1024). */
+  readonly lastPoint: { readonly channels: number; readonly activation: Activation };
+}
+
+/** Minimalistic MobileNetV3: no SE, no hard-swish, no 5x5 (Keras `minimalistic=True`). */
+function minimalisticRow(row: BneckRow): BneckRow {
+  return { ...row, kernel: 3, se: false, nl: 'RE' };
+}
+
+export function resolveArchitecture(o: ResolvedOptions): ResolvedArchitecture {
+  const table = ARCHITECTURES[o.arch];
+  const rows = o.minimalistic ? table.blocks.map(minimalisticRow) : table.blocks;
+  const keras = o.flavor === 'keras';
+  const act = (nl: Nonlinearity): Activation => (o.minimalistic || nl === 'RE' ? (keras ? 'relu' : 'relu6') : 'hswish');
+
+  const stem = { outChannels: table.stem.out, activation: act(table.stem.nl) };
+  const blocks: ResolvedBlock[] = [];
+  let inChannels = stem.outChannels;
+  let tableIn = table.stem.out;
+  rows.forEach((row, index) => {
+    let expandChannels: number | null;
+    let outChannels: number;
+    let seChannels: number | null;
+    let residual: boolean;
+    if (keras) {
+      // Keras scales widths by alpha and expands by the table's ratio exp/in of the *actual* input.
+      outChannels = makeDivisible(row.out * o.alpha);
+      expandChannels = index === 0 ? null : makeDivisible(inChannels * (row.exp / tableIn));
+      const hidden = expandChannels ?? inChannels;
+      seChannels = row.se ? makeDivisible(hidden * 0.25) : null;
+      residual = row.stride === 1 && inChannels === outChannels;
+    } else {
+      // The blog: absolute expansion widths, int(alpha * out), Dense SE of int(c / 4), and a
+      // residual test against the unscaled table width (as its `bottleneck` does).
+      outChannels = Math.trunc(o.alpha * row.out);
+      expandChannels = row.exp;
+      seChannels = row.se ? Math.trunc(row.exp / 4) : null;
+      residual = row.stride === 1 && inChannels === row.out;
+    }
+    const hiddenChannels = expandChannels ?? inChannels;
+    blocks.push({
+      index, inChannels, expandChannels, hiddenChannels, kernel: row.kernel, stride: row.stride,
+      seChannels, activation: act(row.nl), outChannels, residual, row,
+    });
+    inChannels = outChannels;
+    tableIn = row.out;
+  });
+
+  const lastTableOut = rows[rows.length - 1].out;
+  const headChannels = keras ? makeDivisible(inChannels * table.headExpansion) : lastTableOut * table.headExpansion;
+  const lastPointChannels = keras && o.alpha > 1 ? makeDivisible(table.lastPointChannels * o.alpha) : table.lastPointChannels;
+  const headAct = act('HS');
+  return {
+    table,
+    stem,
+    blocks,
+    headConv: { channels: headChannels, activation: headAct },
+    lastPoint: { channels: lastPointChannels, activation: headAct },
+  };
+}

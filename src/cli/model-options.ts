@@ -1,0 +1,66 @@
+/**
+ * The model options every model-building command shares (summary, table, plot, classify,
+ * evaluate, export, train, serve), defined once.
+ */
+import { Option, type Command } from 'commander';
+import type { ModelOptions } from '../architecture/options.js';
+import { CliError } from './errors.js';
+
+export interface ModelFlags {
+  arch: string;
+  flavor: string;
+  alpha: string;
+  minimalistic?: boolean;
+  inputSize: string;
+  classes: string;
+  top: boolean;
+  pooling?: string;
+  dropout: string;
+  preprocessing: boolean;
+  padding: string;
+}
+
+export function addModelOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--arch <name>', 'architecture').choices(['large', 'small']).default('large'))
+    .addOption(new Option('--flavor <name>', 'keras: keras.applications layer for layer; blog: the blog post\'s Keras code').choices(['keras', 'blog']).default('keras'))
+    .option('--alpha <n>', 'width multiplier', '1.0')
+    .option('--minimalistic', 'no SE, no hard-swish, no 5x5 (Keras minimalistic)')
+    .option('--input-size <n|HxW>', 'input size, e.g. 224 or 257x311 (at least 32)', '224')
+    .option('--classes <n>', 'number of classes of the classifier', '1000')
+    .option('--no-top', 'without the classifier (feature extractor)')
+    .addOption(new Option('--pooling <mode>', 'global pooling when --no-top').choices(['avg', 'max']))
+    .option('--dropout <rate>', 'dropout before the classifier', '0.2')
+    .option('--no-preprocessing', 'without the Rescaling(1/127.5, -1) layer (inputs then in [-1, 1])')
+    .addOption(new Option('--padding <mode>', 'same: TF/Keras; symmetric: PyTorch-style (k-1)/2').choices(['same', 'symmetric']).default('same'));
+}
+
+function number(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new CliError(`--${flag} must be a number, got "${text}"`, 2);
+  return value;
+}
+
+/** "224" -> [224, 224, 3]; "257x311" -> [257, 311, 3] (height x width). */
+export function parseInputSize(text: string): [number, number, number] {
+  const parts = text.toLowerCase().split('x');
+  if (parts.length > 2) throw new CliError(`--input-size must be N or HxW, got "${text}"`, 2);
+  const [h, w] = parts.map((p) => number('input-size', p));
+  return [h, w ?? h, 3];
+}
+
+export function modelOptionsFrom(flags: ModelFlags): ModelOptions {
+  return {
+    arch: flags.arch as ModelOptions['arch'],
+    flavor: flags.flavor as ModelOptions['flavor'],
+    alpha: number('alpha', flags.alpha),
+    minimalistic: Boolean(flags.minimalistic),
+    inputShape: parseInputSize(flags.inputSize),
+    classes: number('classes', flags.classes),
+    includeTop: flags.top,
+    pooling: (flags.pooling ?? null) as ModelOptions['pooling'],
+    dropoutRate: number('dropout', flags.dropout),
+    includePreprocessing: flags.preprocessing ? undefined : false,
+    padding: flags.padding as ModelOptions['padding'],
+  };
+}
