@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
- * The `mobilenetv3` command line. Each command lives in commands/ and loads its heavy modules
- * lazily, so `--help` and small commands start fast.
+ * The `mobilenetv3` command line. Every module in commands/ exports `register(program)` and an
+ * `order` for the help listing; each loads its heavy modules lazily inside its action, so
+ * `--help` and small commands start fast.
  */
+import { readdirSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { registerSummary } from './commands/summary.js';
 import { reportAndExit } from './errors.js';
+
+interface CommandModule { order: number; register(program: Command): void }
 
 const program = new Command('mobilenetv3')
   .description('MobileNetV3 (Large/Small) for Node.js: build, inspect, visualise, classify, export, train')
@@ -13,7 +16,10 @@ const program = new Command('mobilenetv3')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
-for (const register of [registerSummary]) register(program);
+const dir = new URL('./commands/', import.meta.url);
+const files = readdirSync(dir).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts'));
+const modules = (await Promise.all(files.map((f) => import(new URL(f, dir).href)))) as CommandModule[];
+for (const m of modules.sort((a, b) => a.order - b.order)) m.register(program);
 
 try {
   await program.parseAsync(process.argv);

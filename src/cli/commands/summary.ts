@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 
-export function registerSummary(program: Command): void {
+export const order = 10;
+
+export function register(program: Command): void {
   addModelOptions(program.command('summary'))
     .description('print the model summary (Keras 3 layout) with parameters and multiply-accumulates')
     .option('--json', 'one JSON object instead of the table')
