@@ -1,11 +1,9 @@
 /**
  * Headless Chromium for browser tests: Debian's /usr/bin/chromium driven by playwright-core
- * (no browser download). Flags: as root in a sandbox-less container, with the background
+ * (no browser download; playwright gives each launch a fresh profile). Flags: as root in a sandbox-less container, with the background
  * networking that a closed network would refuse turned off.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -21,7 +19,7 @@ export async function launchChromium(): Promise<Browser> {
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'mnv3-chromium-'))}`,
+      '--disable-component-update', '--disable-sync',
     ],
   });
 }
