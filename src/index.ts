@@ -8,3 +8,4 @@ export { resolveArchitecture, type Activation, type ResolvedArchitecture, type R
 export { ARCHITECTURES, LARGE, SMALL, type ArchName, type ArchitectureTable, type BneckRow, type Nonlinearity } from './architecture/tables.js';
 export { formatSummary, readableBytes, readableCount } from './inspect/format.js';
 export { layerMacs, summarize, type LayerSummary, type ModelSummary } from './inspect/summary.js';
+export { centreCropRegion, IMAGE_EXTENSIONS, ImageError, isImageFileName, readImage, readImageBatch, stackImages, type ImageBatch, type ImageOptions, type ImageSource, type ImageTensor } from './images/index.js';
