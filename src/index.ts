@@ -8,3 +8,6 @@ export { resolveArchitecture, type Activation, type ResolvedArchitecture, type R
 export { ARCHITECTURES, LARGE, SMALL, type ArchName, type ArchitectureTable, type BneckRow, type Nonlinearity } from './architecture/tables.js';
 export { formatSummary, readableBytes, readableCount } from './inspect/format.js';
 export { layerMacs, summarize, type LayerSummary, type ModelSummary } from './inspect/summary.js';
+export { WeightsError } from './weights/errors.js';
+export { readKerasH5, writeKerasH5, type KerasWeights, type LayerWeights, type WeightArray } from './weights/keras-h5.js';
+export { applyKerasWeights, canonicalLayerName, describeLoadReport, kerasWeightsFromModel, weightRole, type LoadOptions, type LoadReport } from './weights/apply.js';
