@@ -11,3 +11,4 @@ export { layerMacs, summarize, type LayerSummary, type ModelSummary } from './in
 export { WeightsError } from './weights/errors.js';
 export { readKerasH5, writeKerasH5, type KerasWeights, type LayerWeights, type WeightArray } from './weights/keras-h5.js';
 export { applyKerasWeights, canonicalLayerName, describeLoadReport, kerasWeightsFromModel, weightRole, type LoadOptions, type LoadReport } from './weights/apply.js';
+export { centreCropRegion, IMAGE_EXTENSIONS, ImageError, isImageFileName, readImage, readImageBatch, stackImages, type ImageBatch, type ImageOptions, type ImageSource, type ImageTensor } from './images/index.js';
