@@ -18,6 +18,8 @@ export interface ModelFlags {
   dropout: string;
   preprocessing: boolean;
   padding: string;
+  /** `imagenet`, a Keras .h5 file or a TF.js model.json (see src/cli/build-model.ts). */
+  weights?: string;
 }
 
 export function addModelOptions(command: Command): Command {
@@ -32,7 +34,8 @@ export function addModelOptions(command: Command): Command {
     .addOption(new Option('--pooling <mode>', 'global pooling when --no-top').choices(['avg', 'max']))
     .option('--dropout <rate>', 'dropout before the classifier', '0.2')
     .option('--no-preprocessing', 'without the Rescaling(1/127.5, -1) layer (inputs then in [-1, 1])')
-    .addOption(new Option('--padding <mode>', 'same: TF/Keras; symmetric: PyTorch-style (k-1)/2').choices(['same', 'symmetric']).default('same'));
+    .addOption(new Option('--padding <mode>', 'same: TF/Keras; symmetric: PyTorch-style (k-1)/2').choices(['same', 'symmetric']).default('same'))
+    .option('--weights <source>', 'imagenet (Keras\'s published file, downloaded and cached), a Keras .h5 file, or a TF.js model.json (whose own architecture then replaces the options above)');
 }
 
 function number(flag: string, text: string): number {
