@@ -46,7 +46,7 @@ export function fileSaveHandler(modelJsonPath: string): tf.io.IOHandler {
 export function fileLoadHandler(modelJsonPath: string): tf.io.IOHandler {
   return {
     async load(): Promise<tf.io.ModelArtifacts> {
-      const text = new TextDecoder().decode(await readWeightsBytes(modelJsonPath));
+      const text = new TextDecoder().decode(await readWeightsBytes(modelJsonPath, 'model file'));
       let json: tf.io.ModelJSON;
       try {
         json = JSON.parse(text) as tf.io.ModelJSON;
