@@ -5,6 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { readImageBatch, type ImageBatch } from '../images/index.js';
+import type { Engine } from '../runtime/engine.js';
 import type { LabelledImage } from './labelled-folder.js';
 
 export interface Predictor {
@@ -47,6 +48,16 @@ export function tfjsPredictor(model: tf.LayersModel, tfjs: typeof tf): Predictor
       } finally {
         out.dispose();
       }
+    },
+  };
+}
+
+/** Any engine (ONNX Runtime or TF.js, src/runtime) as a predictor. */
+export function enginePredictor(engine: Engine): Predictor {
+  return {
+    inputSize: [engine.inputShape[0], engine.inputShape[1]],
+    async predict(batch) {
+      return (await engine.predict(batch)).data;
     },
   };
 }
