@@ -1,0 +1,16 @@
+/**
+ * mobilenetv3 for the browser (`import ... from 'mobilenetv3/browser'`): everything that runs
+ * without Node — the builder, the block map, summaries and MACs, image preprocessing from
+ * canvases/images/video frames. Nothing here (or below) may import a Node module;
+ * test/browser-entry.test.ts walks the import graph to keep it so.
+ */
+export { buildModel, correctPad } from './architecture/builder.js';
+export { readMetadata, type BlockInfo, type BlockKind, type ModelMetadata } from './architecture/blocks.js';
+export { makeDivisible } from './architecture/depth.js';
+export { GlobalAveragePooling2D, HardSigmoid, HardSwish, hardSigmoid, hardSwish, registerCustomLayers } from './architecture/layers.js';
+export { OptionError, resolveOptions, type Flavor, type ModelOptions, type Padding, type Pooling, type ResolvedOptions } from './architecture/options.js';
+export { resolveArchitecture, type Activation, type ResolvedArchitecture, type ResolvedBlock } from './architecture/resolve.js';
+export { ARCHITECTURES, LARGE, SMALL, type ArchName, type ArchitectureTable, type BneckRow, type Nonlinearity } from './architecture/tables.js';
+export { formatSummary, readableBytes, readableCount } from './inspect/format.js';
+export { layerMacs, summarize, type LayerSummary, type ModelSummary } from './inspect/summary.js';
+export { imageToTensor, topK, type PixelOptions, type PixelSource, type Prediction } from './browser/pixels.js';
