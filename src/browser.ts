@@ -14,3 +14,8 @@ export { ARCHITECTURES, LARGE, SMALL, type ArchName, type ArchitectureTable, typ
 export { formatSummary, readableBytes, readableCount } from './inspect/format.js';
 export { layerMacs, summarize, type LayerSummary, type ModelSummary } from './inspect/summary.js';
 export { imageToTensor, topK, type PixelOptions, type PixelSource, type Prediction } from './browser/pixels.js';
+export { WeightsError } from './weights/errors.js';
+export { readKerasH5, writeKerasH5, type KerasWeights, type LayerWeights, type WeightArray } from './weights/keras-h5.js';
+export { applyKerasWeights, canonicalLayerName, describeLoadReport, kerasWeightsFromModel, weightRole, type LoadOptions, type LoadReport } from './weights/apply.js';
+export { centreCropRegion, type Region } from './images/geometry.js';
+export { exportOnnx, inputContract, OnnxExportError, ONNX_OPSET, type OnnxExportOptions } from './export/onnx/export.js';

@@ -3,18 +3,20 @@
  * browser test and scripts/web-timing.ts.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** ../shared beside the checkout (as in CI); MOBILENETV3_SHARED overrides it (e.g. for git worktrees). */
-export const SHARED = process.env.MOBILENETV3_SHARED ?? join(ROOT, '../shared');
 
 /** Build the page into dist/web from the current sources (a stale build would test old code). */
 export function buildWeb(): void {
   const r = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm run build:web failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+/** Run the CLI from the sources to completion. */
+export function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 export interface Served {

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { hasChromium, launchChromium } from './chromium.js';
-import { buildWeb, ROOT, SHARED, startServe, type Served } from './serve.js';
+import { buildWeb, ROOT, startServe, type Served } from './serve.js';
+import { SHARED } from './shared.js';
 
 const WEIGHTS = join(SHARED, 'weights/mobilenet_v3_small_224_1.0_float.h5');
 const ELEPHANT = join(SHARED, 'data/elephant.jpg');

@@ -1,7 +1,7 @@
 /** The page: wires the explorer, the weights, the engines and classification together. */
 import * as tf from '@tensorflow/tfjs';
 import { imageToTensor, topK, type ModelOptions } from '../../src/browser.js';
-import { DEFAULT_ENGINE, ENGINES, predict, useEngine, type EngineName } from './engines.js';
+import { createPageEngine, DEFAULT_ENGINE, ENGINES, prepareTf, type EngineName, type PageEngine } from './engines.js';
 import { buildView, statsHtml, type ExplorerChoice, type ExplorerView } from './explorer.js';
 import { loadServerWeights, loadUserWeights, type LoadedModel, type ServerConfig } from './weights.js';
 import './style.css';
@@ -14,7 +14,8 @@ const timing: Record<string, number> = {};
 
 let config: ServerConfig | undefined;
 let loaded: LoadedModel | undefined;
-let engine: EngineName = DEFAULT_ENGINE;
+let engineName: EngineName = DEFAULT_ENGINE;
+let engine: PageEngine | undefined;
 let lastImage: CanvasImageSource & { width: number; height: number } | undefined;
 
 function showError(message: string | undefined): void {
@@ -29,24 +30,35 @@ function errorText(error: unknown): string {
 
 // ---------- engines ----------
 
+/** (Re)create the engine for the current model; without a model, only get TF.js ready. */
 async function switchEngine(name: EngineName): Promise<void> {
   const badge = $('engine-badge');
   badge.textContent = 'engine: starting…';
+  badge.dataset.engine = name;
   try {
-    const label = await useEngine(name);
-    engine = name;
-    badge.textContent = label;
-    badge.dataset.engine = name;
+    const previous = engine;
+    engine = undefined;
+    await previous?.dispose();
+    if (loaded) {
+      const start = performance.now();
+      engine = await createPageEngine(name, loaded.model);
+      timing.engineStartMs = performance.now() - start;
+      badge.textContent = engine.label;
+    } else {
+      await prepareTf(name);
+      badge.textContent = `${ENGINES.find((e) => e.name === name)!.label.replace(' · ', ' ')} (waiting for weights)`;
+    }
+    engineName = name;
   } catch (error) {
     badge.textContent = `engine failed: ${errorText(error)}`;
-    throw error;
+    showError(`${ENGINES.find((e) => e.name === name)!.label}: ${errorText(error)}`);
   }
 }
 
 function fillEngines(): void {
   const select = $<HTMLSelectElement>('engine');
   select.innerHTML = ENGINES.map((e) => `<option value="${e.name}">${e.label}</option>`).join('');
-  select.value = engine;
+  select.value = engineName;
   select.addEventListener('change', async () => {
     await switchEngine(select.value as EngineName);
     if (lastImage) await classify(lastImage);
@@ -64,8 +76,10 @@ async function setModel(next: Promise<LoadedModel>, what: string): Promise<void>
   showWeights(what, 'loading…');
   try {
     const model = await next;
-    loaded?.model.dispose();
+    const old = loaded;
     loaded = model;
+    await switchEngine(engineName);
+    old?.model.dispose();
     showWeights(model.name, model.description);
     if (lastImage) await classify(lastImage);
   } catch (error) {
@@ -98,7 +112,7 @@ async function classify(image: CanvasImageSource & { width: number; height: numb
   showError(undefined);
   drawPreview(image);
   $('result').hidden = false;
-  if (!loaded) {
+  if (!loaded || !engine) {
     $('top5').innerHTML = '';
     $('timing').textContent = '';
     showError('No weights loaded: load an .h5 or TF.js model.json + .bin file above, or start `mobilenetv3 serve --weights <file>`.');
@@ -110,7 +124,7 @@ async function classify(image: CanvasImageSource & { width: number; height: numb
     const input = imageToTensor(image as HTMLCanvasElement, { size: [h, w], crop: 1 });
     let probabilities: Float32Array;
     try {
-      probabilities = await predict(loaded.model, input);
+      probabilities = await engine.run(input);
     } finally {
       input.dispose();
     }
@@ -118,7 +132,7 @@ async function classify(image: CanvasImageSource & { width: number; height: numb
     timing.firstPrediction ??= performance.now();
     timing.lastPredictionMs = ms;
     renderTop5(topK(probabilities, loaded.labels, 5));
-    $('timing').innerHTML = `<b>${ms.toFixed(ms < 100 ? 1 : 0)} ms</b> per image · ${$('engine-badge').textContent} · input ${w}×${h}`;
+    $('timing').innerHTML = `<b>${ms.toFixed(ms < 100 ? 1 : 0)} ms</b> per image · ${engine.label} · input ${w}×${h}`;
   } catch (error) {
     showError(errorText(error));
   }
@@ -254,7 +268,7 @@ async function start(): Promise<void> {
   setExplorerChoice(config?.model ?? { arch: 'large', flavor: 'keras', alpha: 1, minimalistic: false });
   $<HTMLFormElement>('arch-form').addEventListener('change', () => void refreshExplorer());
   $('versions').textContent = `TF.js ${tf.version.tfjs}`;
-  await switchEngine(engine);
+  await switchEngine(engineName);
   await refreshExplorer();
   if (config?.weights) await setModel(loadServerWeights(config), config.weights.name);
   else showWeights('none', 'load a file, or start the server with --weights');

@@ -3,7 +3,7 @@
  * a Keras .h5 (loaded into a model built here) or a TF.js model.json with its .bin shards.
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildModel, readMetadata, registerCustomLayers, type ModelOptions } from '../../src/browser.js';
+import { applyKerasWeights, buildModel, readKerasH5, readMetadata, registerCustomLayers, WeightsError, type ModelOptions } from '../../src/browser.js';
 import type { ExplorerChoice } from './explorer.js';
 
 export interface ServerConfig {
@@ -30,9 +30,32 @@ function inputSize(model: tf.LayersModel): [number, number] {
   return [shape[1] ?? 224, shape[2] ?? 224];
 }
 
+/**
+ * A Keras .h5 holds weights only: build the model it was saved from and load them in order (the
+ * reader checks every shape). The server says which model; for a file the user picks, the
+ * explorer's choice is tried first, then the other published MobileNetV3 variants.
+ */
 async function fromH5(bytes: Uint8Array, options: ModelOptions, name: string, source: string): Promise<LoadedModel> {
-  void bytes; void options; void name; void source;
-  throw new Error('loading .h5 in the page needs the weights reader (issue 4)');
+  const weights = await readKerasH5(bytes, name);
+  const candidates: ModelOptions[] = [options];
+  for (const arch of ['large', 'small'] as const) {
+    for (const minimalistic of [false, true]) {
+      for (const alpha of [1.0, 0.75]) candidates.push({ ...options, arch, minimalistic, alpha, flavor: 'keras' });
+    }
+  }
+  let firstError: unknown;
+  for (const candidate of candidates) {
+    const model = buildModel(candidate);
+    try {
+      applyKerasWeights(model, weights, { label: name });
+      return { model, name, description: describe(model, source), inputSize: inputSize(model) };
+    } catch (error) {
+      model.dispose();
+      if (!(error instanceof WeightsError)) throw error;
+      firstError ??= error;
+    }
+  }
+  throw firstError;
 }
 
 function fromTfjs(model: tf.LayersModel, name: string, source: string): LoadedModel {
@@ -62,5 +85,3 @@ export async function loadUserWeights(files: File[], choice: ExplorerChoice): Pr
   if (!h5) throw new Error('choose a Keras .h5 file, or a TF.js model.json with its .bin files');
   return fromH5(new Uint8Array(await h5.arrayBuffer()), { ...choice, inputShape: [224, 224, 3] }, h5.name, 'your file');
 }
-
-export { buildModel };
