@@ -10,7 +10,6 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 
 /** Timings the page exposes for scripts/web-timing.ts and the end-to-end test. */
 const timing: Record<string, number> = {};
-(window as unknown as { mobilenetv3: unknown }).mobilenetv3 = { timing };
 
 let config: ServerConfig | undefined;
 let loaded: LoadedModel | undefined;
@@ -249,6 +248,32 @@ async function refreshExplorer(): Promise<void> {
   $('diagram').dataset.model = view.summary.name;
   timing.explorerReady ??= performance.now();
 }
+
+// ---------- measurement hooks (scripts/web-timing.ts) ----------
+
+/** Time `runs` predictions of the current image with an engine (after one warm-up run). */
+async function bench(name: EngineName, runs: number): Promise<{ engine: string; warmupMs: number; ms: number[]; top: string }> {
+  if (!lastImage || !loaded) throw new Error('bench needs weights and an image');
+  $<HTMLSelectElement>('engine').value = name;
+  await switchEngine(name);
+  if (!engine || engineName !== name) throw new Error(`engine ${name} did not start`);
+  const once = async () => {
+    const start = performance.now();
+    const input = imageToTensor(lastImage as HTMLCanvasElement, { size: loaded!.inputSize, crop: 1 });
+    try {
+      const probabilities = await engine!.run(input);
+      return { ms: performance.now() - start, top: topK(probabilities, loaded!.labels, 1)[0].label };
+    } finally {
+      input.dispose();
+    }
+  };
+  const warm = await once();
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) ms.push((await once()).ms);
+  return { engine: engine.label, warmupMs: warm.ms, ms, top: warm.top };
+}
+
+(window as unknown as { mobilenetv3: unknown }).mobilenetv3 = { timing, bench };
 
 // ---------- start ----------
 
