@@ -90,7 +90,7 @@ async function ortEngine(model: tf.LayersModel): Promise<PageEngine> {
   const [ort, { default: ortWasm }, { exportOnnx }] = await Promise.all([
     import('onnxruntime-web/wasm'),
     import('onnxruntime-web/ort-wasm-simd-threaded.wasm?url'),
-    import('../../src/browser.js'),
+    import('../../src/export/onnx/export.js'),
   ]);
   ort.env.wasm.wasmPaths = { wasm: here(ortWasm) };
   ort.env.wasm.numThreads = THREADS;

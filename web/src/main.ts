@@ -1,8 +1,10 @@
 /** The page: wires the explorer, the weights, the engines and classification together. */
 import * as tf from '@tensorflow/tfjs';
-import { imageToTensor, topK, type ModelOptions } from '../../src/browser.js';
+import type { ModelOptions } from '../../src/architecture/options.js';
+import { imageToTensor, topK } from '../../src/browser/pixels.js';
 import { createPageEngine, DEFAULT_ENGINE, ENGINES, prepareTf, type EngineName, type PageEngine } from './engines.js';
-import { buildView, statsHtml, type ExplorerChoice, type ExplorerView } from './explorer.js';
+import { showArchitecture, type ExplorerChoice, type ExplorerView } from './explorer.js';
+import { VIEWER_CSS } from '../../src/visualize/page/style.js';
 import { loadServerWeights, loadUserWeights, type LoadedModel, type ServerConfig } from './weights.js';
 import './style.css';
 
@@ -13,7 +15,9 @@ const timing: Record<string, number> = {};
 
 let config: ServerConfig | undefined;
 let loaded: LoadedModel | undefined;
-let engineName: EngineName = DEFAULT_ENGINE;
+/** `?engine=ort-wasm` picks the engine at load (scripts/web-timing.ts measures each this way). */
+const requested = new URLSearchParams(location.search).get('engine');
+let engineName: EngineName = ENGINES.some((e) => e.name === requested) ? (requested as EngineName) : DEFAULT_ENGINE;
 let engine: PageEngine | undefined;
 let lastImage: CanvasImageSource & { width: number; height: number } | undefined;
 
@@ -164,7 +168,7 @@ function wireImageInputs(): void {
     drop.classList.remove('over');
     const files = [...(e.dataTransfer?.files ?? [])];
     const weightFiles = files.filter((f) => /\.(h5|hdf5|json|bin)$/i.test(f.name));
-    if (weightFiles.length) void setModel(loadUserWeights(weightFiles, explorerChoice()), weightFiles[0].name);
+    if (weightFiles.length) void setModel(loadUserWeights(weightFiles, modelChoice()), weightFiles[0].name);
     else void onImageFile(files[0]);
   });
   wireCamera();
@@ -215,16 +219,23 @@ function wireCamera(): void {
 // ---------- explorer ----------
 
 let view: ExplorerView | undefined;
+let explorerQueue: Promise<void> = Promise.resolve();
 
 function explorerChoice(): ExplorerChoice {
-  const form = $<HTMLFormElement>('arch-form');
-  const data = new FormData(form);
+  const data = new FormData($<HTMLFormElement>('arch-form'));
   return {
     arch: data.get('arch') as ExplorerChoice['arch'],
     flavor: data.get('flavor') as ExplorerChoice['flavor'],
     alpha: Number(data.get('alpha')),
     minimalistic: data.get('minimalistic') === 'on',
+    detail: data.get('detail') as ExplorerChoice['detail'],
   };
+}
+
+/** The explorer's model, as builder options (what a user's .h5 file is tried on first). */
+function modelChoice(): ModelOptions {
+  const { arch, flavor, alpha, minimalistic } = explorerChoice();
+  return { arch, flavor, alpha, minimalistic };
 }
 
 function setExplorerChoice(options: ModelOptions): void {
@@ -232,21 +243,40 @@ function setExplorerChoice(options: ModelOptions): void {
   (form.querySelector(`input[name=arch][value=${options.arch ?? 'large'}]`) as HTMLInputElement).checked = true;
   (form.querySelector(`input[name=flavor][value=${options.flavor ?? 'keras'}]`) as HTMLInputElement).checked = true;
   const alpha = form.elements.namedItem('alpha') as HTMLSelectElement;
-  const wanted = (options.alpha ?? 1).toString();
-  if (![...alpha.options].some((o) => Number(o.value) === Number(wanted))) alpha.add(new Option(wanted));
-  alpha.value = [...alpha.options].find((o) => Number(o.value) === Number(wanted))!.value;
+  const wanted = Number(options.alpha ?? 1);
+  if (![...alpha.options].some((o) => Number(o.value) === wanted)) alpha.add(new Option(String(wanted)));
+  alpha.value = [...alpha.options].find((o) => Number(o.value) === wanted)!.value;
   (form.elements.namedItem('minimalistic') as HTMLInputElement).checked = Boolean(options.minimalistic);
 }
 
-async function refreshExplorer(): Promise<void> {
-  const start = performance.now();
-  const next = buildView(explorerChoice());
-  const ms = performance.now() - start;
-  view?.model.dispose();
-  view = next;
-  $('stats').innerHTML = statsHtml(view.summary, ms);
-  $('diagram').dataset.model = view.summary.name;
-  timing.explorerReady ??= performance.now();
+/** Rebuild the explorer for the form's choice; changes made while one builds queue up. */
+function refreshExplorer(): Promise<void> {
+  explorerQueue = explorerQueue.then(async () => {
+    const diagram = $('diagram');
+    diagram.classList.add('busy');
+    try {
+      view = await showArchitecture(explorerChoice(), {
+        canvas: diagram, panel: $('details'), stats: $('stats'),
+        search: $<HTMLInputElement>('diagram-search'), searchStatus: $('diagram-search-status'),
+      });
+      timing.explorerReady ??= performance.now();
+    } catch (error) {
+      $('details').innerHTML = `<p class="error">${errorText(error)}</p>`;
+    } finally {
+      $('diagram').classList.remove('busy');
+    }
+  });
+  return explorerQueue;
+}
+
+function wireExplorer(): void {
+  $<HTMLFormElement>('arch-form').addEventListener('change', () => void refreshExplorer());
+  $('zoom-in').addEventListener('click', () => view?.viewer.zoom(1.4));
+  $('zoom-out').addEventListener('click', () => view?.viewer.zoom(1 / 1.4));
+  $('zoom-fit').addEventListener('click', () => view?.viewer.fit());
+  const style = document.createElement('style');
+  style.textContent = VIEWER_CSS;
+  document.head.append(style);
 }
 
 // ---------- measurement hooks (scripts/web-timing.ts) ----------
@@ -282,7 +312,7 @@ async function start(): Promise<void> {
   wireImageInputs();
   $<HTMLInputElement>('weights-file').addEventListener('change', (e) => {
     const files = [...((e.target as HTMLInputElement).files ?? [])];
-    if (files.length) void setModel(loadUserWeights(files, explorerChoice()), files[0].name);
+    if (files.length) void setModel(loadUserWeights(files, modelChoice()), files[0].name);
   });
   try {
     const response = await fetch('./api/config.json');
@@ -291,7 +321,7 @@ async function start(): Promise<void> {
     // A static host without `mobilenetv3 serve`: the page still works with user-chosen files.
   }
   setExplorerChoice(config?.model ?? { arch: 'large', flavor: 'keras', alpha: 1, minimalistic: false });
-  $<HTMLFormElement>('arch-form').addEventListener('change', () => void refreshExplorer());
+  wireExplorer();
   $('versions').textContent = `TF.js ${tf.version.tfjs}`;
   await switchEngine(engineName);
   await refreshExplorer();

@@ -3,8 +3,12 @@
  * a Keras .h5 (loaded into a model built here) or a TF.js model.json with its .bin shards.
  */
 import * as tf from '@tensorflow/tfjs';
-import { applyKerasWeights, buildModel, readKerasH5, readMetadata, registerCustomLayers, WeightsError, type ModelOptions } from '../../src/browser.js';
-import type { ExplorerChoice } from './explorer.js';
+import { readMetadata } from '../../src/architecture/blocks.js';
+import { buildModel } from '../../src/architecture/builder.js';
+import { registerCustomLayers } from '../../src/architecture/layers.js';
+import type { ModelOptions } from '../../src/architecture/options.js';
+import { applyKerasWeights } from '../../src/weights/apply.js';
+import { WeightsError } from '../../src/weights/errors.js';
 
 export interface ServerConfig {
   model: ModelOptions & { inputShape: [number, number, number] };
@@ -36,6 +40,8 @@ function inputSize(model: tf.LayersModel): [number, number] {
  * explorer's choice is tried first, then the other published MobileNetV3 variants.
  */
 async function fromH5(bytes: Uint8Array, options: ModelOptions, name: string, source: string): Promise<LoadedModel> {
+  // h5wasm (4 MB with its WebAssembly inlined) loads only when an .h5 file does.
+  const { readKerasH5 } = await import('../../src/weights/keras-h5.js');
   const weights = await readKerasH5(bytes, name);
   const candidates: ModelOptions[] = [options];
   for (const arch of ['large', 'small'] as const) {
@@ -73,7 +79,8 @@ export async function loadServerWeights(config: ServerConfig): Promise<LoadedMod
   return fromH5(new Uint8Array(await response.arrayBuffer()), config.model, weights.name, 'from this server');
 }
 
-export async function loadUserWeights(files: File[], choice: ExplorerChoice): Promise<LoadedModel> {
+/** `options`: the model a .h5 file is tried on first (a model.json carries its own). */
+export async function loadUserWeights(files: File[], options: ModelOptions): Promise<LoadedModel> {
   const json = files.find((f) => /\.json$/i.test(f.name));
   if (json) {
     const shards = files.filter((f) => /\.bin$/i.test(f.name));
@@ -83,5 +90,5 @@ export async function loadUserWeights(files: File[], choice: ExplorerChoice): Pr
   }
   const h5 = files.find((f) => /\.(h5|hdf5)$/i.test(f.name));
   if (!h5) throw new Error('choose a Keras .h5 file, or a TF.js model.json with its .bin files');
-  return fromH5(new Uint8Array(await h5.arrayBuffer()), { ...choice, inputShape: [224, 224, 3] }, h5.name, 'your file');
+  return fromH5(new Uint8Array(await h5.arrayBuffer()), options, h5.name, 'your file');
 }
