@@ -1,7 +1,7 @@
 /**
  * mobilenetv3 for the browser (`import ... from 'mobilenetv3/browser'`): everything that runs
- * without Node — the builder, the block map, summaries and MACs, image preprocessing from
- * canvases/images/video frames. Nothing here (or below) may import a Node module;
+ * without Node — the builder, the block map, summaries and MACs, Keras .h5 weights from bytes,
+ * ONNX export, image preprocessing from canvases/images/video frames, ImageNet class names. Nothing here (or below) may import a Node module;
  * test/browser-entry.test.ts walks the import graph to keep it so.
  */
 export { buildModel, correctPad } from './architecture/builder.js';
@@ -13,7 +13,9 @@ export { resolveArchitecture, type Activation, type ResolvedArchitecture, type R
 export { ARCHITECTURES, LARGE, SMALL, type ArchName, type ArchitectureTable, type BneckRow, type Nonlinearity } from './architecture/tables.js';
 export { formatSummary, readableBytes, readableCount } from './inspect/format.js';
 export { layerMacs, summarize, type LayerSummary, type ModelSummary } from './inspect/summary.js';
-export { imageToTensor, topK, type PixelOptions, type PixelSource, type Prediction } from './browser/pixels.js';
+export { imageToTensor, type PixelOptions, type PixelSource } from './browser/pixels.js';
+export { topK, type Prediction } from './classify/top-k.js';
+export { IMAGENET_CLASSES } from './classify/imagenet-classes.js';
 export { WeightsError } from './weights/errors.js';
 export { readKerasH5, writeKerasH5, type KerasWeights, type LayerWeights, type WeightArray } from './weights/keras-h5.js';
 export { applyKerasWeights, canonicalLayerName, describeLoadReport, kerasWeightsFromModel, weightRole, type LoadOptions, type LoadReport } from './weights/apply.js';

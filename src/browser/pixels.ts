@@ -26,15 +26,3 @@ export function imageToTensor(source: PixelSource, { size, crop = 1 }: PixelOpti
     return tf.image.resizeBilinear(cropped.toFloat().expandDims(0) as tf.Tensor4D, [size[0], size[1]], false, true);
   });
 }
-
-export interface Prediction {
-  index: number;
-  label: string;
-  probability: number;
-}
-
-/** The k most probable classes of one probability vector. */
-export function topK(probabilities: ArrayLike<number>, labels: readonly string[] | undefined, k = 5): Prediction[] {
-  const order = Array.from(probabilities, (p, index) => ({ p, index })).sort((a, b) => b.p - a.p).slice(0, k);
-  return order.map(({ p, index }) => ({ index, label: labels?.[index] ?? `class ${index}`, probability: p }));
-}

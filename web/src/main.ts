@@ -1,7 +1,8 @@
 /** The page: wires the explorer, the weights, the engines and classification together. */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelOptions } from '../../src/architecture/options.js';
-import { imageToTensor, topK } from '../../src/browser/pixels.js';
+import { imageToTensor } from '../../src/browser/pixels.js';
+import { topK } from '../../src/classify/top-k.js';
 import { createPageEngine, DEFAULT_ENGINE, ENGINES, prepareTf, type EngineName, type PageEngine } from './engines.js';
 import { showArchitecture, type ExplorerChoice, type ExplorerView } from './explorer.js';
 import { VIEWER_CSS } from '../../src/visualize/page/style.js';
@@ -104,7 +105,7 @@ function drawPreview(image: CanvasImageSource & { width: number; height: number 
 function renderTop5(predictions: ReturnType<typeof topK>): void {
   $('top5').innerHTML = predictions.map((p, i) => `
     <li class="${i === 0 ? 'best' : ''}">
-      <span class="name" title="class ${p.index}">${p.label.replace(/_/g, ' ')}</span>
+      <span class="name" title="class ${p.index}">${p.label}</span>
       <span class="bar"><span style="width:${(p.probability * 100).toFixed(1)}%"></span></span>
       <span class="pct">${(p.probability * 100).toFixed(1)}%</span>
     </li>`).join('');
@@ -134,7 +135,7 @@ async function classify(image: CanvasImageSource & { width: number; height: numb
     const ms = performance.now() - start;
     timing.firstPrediction ??= performance.now();
     timing.lastPredictionMs = ms;
-    renderTop5(topK(probabilities, loaded.labels, 5));
+    renderTop5(topK(probabilities, 5, loaded.labels));
     $('timing').innerHTML = `<b>${ms.toFixed(ms < 100 ? 1 : 0)} ms</b> per image · ${engine.label} · input ${w}×${h}`;
   } catch (error) {
     showError(errorText(error));
@@ -292,7 +293,7 @@ async function bench(name: EngineName, runs: number): Promise<{ engine: string; 
     const input = imageToTensor(lastImage as HTMLCanvasElement, { size: loaded!.inputSize, crop: 1 });
     try {
       const probabilities = await engine!.run(input);
-      return { ms: performance.now() - start, top: topK(probabilities, loaded!.labels, 1)[0].label };
+      return { ms: performance.now() - start, top: topK(probabilities, 1, loaded!.labels)[0].label };
     } finally {
       input.dispose();
     }

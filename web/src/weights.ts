@@ -9,6 +9,7 @@ import { registerCustomLayers } from '../../src/architecture/layers.js';
 import type { ModelOptions } from '../../src/architecture/options.js';
 import { applyKerasWeights } from '../../src/weights/apply.js';
 import { WeightsError } from '../../src/weights/errors.js';
+import { IMAGENET_CLASSES } from '../../src/classify/imagenet-classes.js';
 
 export interface ServerConfig {
   model: ModelOptions & { inputShape: [number, number, number] };
@@ -20,7 +21,13 @@ export interface LoadedModel {
   name: string;
   description: string;
   inputSize: [number, number];
-  labels?: readonly string[];
+  labels: readonly string[];
+}
+
+/** Class names: ImageNet's for a 1000-class model; otherwise "class N" (the page shows indices). */
+function labelsFor(model: tf.LayersModel): readonly string[] {
+  const classes = (model.outputs[0].shape as number[]).at(-1);
+  return classes === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : [];
 }
 
 function describe(model: tf.LayersModel, source: string): string {
@@ -54,7 +61,7 @@ async function fromH5(bytes: Uint8Array, options: ModelOptions, name: string, so
     const model = buildModel(candidate);
     try {
       applyKerasWeights(model, weights, { label: name });
-      return { model, name, description: describe(model, source), inputSize: inputSize(model) };
+      return { model, name, description: describe(model, source), inputSize: inputSize(model), labels: labelsFor(model) };
     } catch (error) {
       model.dispose();
       if (!(error instanceof WeightsError)) throw error;
@@ -65,7 +72,7 @@ async function fromH5(bytes: Uint8Array, options: ModelOptions, name: string, so
 }
 
 function fromTfjs(model: tf.LayersModel, name: string, source: string): LoadedModel {
-  return { model, name, description: describe(model, source), inputSize: inputSize(model) };
+  return { model, name, description: describe(model, source), inputSize: inputSize(model), labels: labelsFor(model) };
 }
 
 export async function loadServerWeights(config: ServerConfig): Promise<LoadedModel> {
