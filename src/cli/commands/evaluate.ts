@@ -39,9 +39,9 @@ export function register(program: Command): void {
       const batchSize = positiveInteger('batch-size', flags.batchSize);
       const threads = flags.threads === undefined ? undefined : positiveInteger('threads', flags.threads);
 
-      const [{ createEngine }, { useTfBackend }, folder, { evaluateImages, enginePredictor }, { progressBar }, { fetchCached }, { IMAGENET_CLASS_INDEX }] = await Promise.all([
-        import('../../runtime/create-engine.js'),
+      const [{ useTfBackend }, { createEngine }, folder, { evaluateImages }, { progressBar }, { fetchCached }, { IMAGENET_CLASS_INDEX }] = await Promise.all([
         import('../../runtime/tfjs.js'),
+        import('../../runtime/create-engine.js'),
         import('../../evaluate/labelled-folder.js'),
         import('../../evaluate/evaluate.js'),
         import('../progress.js'),
@@ -56,10 +56,9 @@ export function register(program: Command): void {
       const { model, options } = await modelFromFlags(flags);
       // The TF.js model itself, or its ONNX export on ONNX Runtime (same numbers within 1e-4).
       const engine = await createEngine(model, { engine: flags.engine, threads });
-      const predictor = enginePredictor(engine);
       const bar = flags.json ? undefined : progressBar('evaluating', images.length, 'top-1 {top1}');
       let last = 0;
-      const result = await evaluateImages(predictor, images, {
+      const result = await evaluateImages(engine, images, {
         batchSize,
         range: options.includePreprocessing === false ? '-1-1' : '0-255',
         ...(crop !== undefined ? { crop } : {}),
