@@ -36,7 +36,7 @@ export function register(program: Command): void {
   addModelOptions(program.command('classify'), { omit: ['no-top', 'pooling'] })
     .description('classify images (files, folders walked recursively, glob patterns) and print the top classes')
     .argument('<images...>', 'image files, folders or glob patterns')
-    .option('--model <file>', 'an .onnx model written by "mobilenetv3 export --format onnx" (instead of --weights)')
+    .option('--model <file>', 'an exported model instead of --weights: .onnx (fastest start), or a TF.js model.json / its folder')
     .option('--top <k>', 'how many classes to show per image', '5')
     .addOption(new Option('--engine <name>', 'onnx: ONNX Runtime (fast); tfjs: TF.js wasm').choices(['onnx', 'tfjs']).default('onnx'))
     .option('--batch <n>', 'images per inference batch', '16')
@@ -56,6 +56,16 @@ export function register(program: Command): void {
         if (!(crop > 0 && crop <= 1)) throw new CliError(`--crop must be a fraction in (0, 1], got "${flags.crop}"`, 2);
       }
       if (flags.weights && flags.model) throw new CliError('pass either --weights or --model, not both', 2);
+      // --model takes an exported .onnx, or a TF.js model (model.json, or the folder holding it),
+      // which brings its own architecture and goes the --weights way.
+      if (flags.model && !/\.onnx$/i.test(flags.model)) {
+        const { join } = await import('node:path');
+        const { stat } = await import('node:fs/promises');
+        const isDir = (await stat(flags.model).catch(() => undefined))?.isDirectory();
+        flags.weights = isDir ? join(flags.model, 'model.json') : flags.model;
+        if (!/\.json$/i.test(flags.weights)) throw new CliError(`--model must be an .onnx file, a TF.js model.json or its folder, got ${flags.model}`, 2);
+        flags.model = undefined;
+      }
       // imagenet and model.json become .h5 bytes and the options they fit (the classifier takes .h5).
       const { options: modelOptions, weights } = await weightsFromFlags({ ...flags, top: true });
       const labels = flags.labels ? await readLabelsFile(flags.labels) : undefined;
