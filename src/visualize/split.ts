@@ -11,11 +11,25 @@ export class NotACutError extends Error {
   override name = 'NotACutError';
 }
 
+/** Levenshtein distance, for "did you mean" suggestions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length];
+}
+
+/** A layer by name; an unknown name fails with the closest names as suggestions. */
 export function findLayer(model: tf.LayersModel, name: string): tf.layers.Layer {
   const layer = model.layers.find((l) => l.name === name);
   if (layer) return layer;
-  const lower = name.toLowerCase();
-  const close = model.layers.map((l) => l.name).filter((n) => n.includes(lower) || lower.includes(n)).slice(0, 5);
+  const scored = model.layers.map((l) => ({ name: l.name, d: editDistance(name.toLowerCase(), l.name.toLowerCase()) }));
+  const close = scored.filter((s) => s.d <= Math.max(2, Math.floor(name.length / 4))).sort((a, b) => a.d - b.d).slice(0, 3).map((s) => s.name);
   const hint = close.length ? `; did you mean ${close.join(', ')}?` : '; `mobilenetv3 summary` lists the layer names';
   throw new Error(`no layer named "${name}" in ${model.name}${hint}`);
 }
