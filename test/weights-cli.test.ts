@@ -83,6 +83,10 @@ describe('mobilenetv3 weights inspect / convert', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).totalParams, 2_554_968);
     assert.equal(r.stderr, '');
+    // A model.json brings its own architecture: the default --arch large is not used.
+    const j = cli('summary', '--weights', `${OUT}/conv/model.json`, '--json');
+    assert.equal(j.code, 0, j.stderr);
+    assert.equal(JSON.parse(j.stdout).totalParams, 2_554_968);
   });
 });
 
