@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradients } from '../src/train/wasm-gradients.js';
 
-type Case = { name: string; depthwise: boolean; x: number[]; f: number[]; stride: number; pad: 'same' | 'valid' };
+type Shape4 = [number, number, number, number];
+type Case = { name: string; depthwise: boolean; x: Shape4; f: Shape4; stride: number; pad: 'same' | 'valid' };
 
 const CASES: Case[] = [
   { name: 'conv 1x1 stride 1', depthwise: false, x: [2, 7, 7, 5], f: [1, 1, 5, 6], stride: 1, pad: 'same' },
