@@ -13,26 +13,42 @@ export interface ModelFlags {
   minimalistic?: boolean;
   inputSize: string;
   classes: string;
-  top: boolean;
+  /** Absent when the command omits --no-top (then the model has its top). */
+  top?: boolean;
   pooling?: string;
   dropout: string;
   preprocessing: boolean;
   padding: string;
 }
 
-export function addModelOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--arch <name>', 'architecture').choices(['large', 'small']).default('large'))
-    .addOption(new Option('--flavor <name>', 'keras: keras.applications layer for layer; blog: the blog post\'s Keras code').choices(['keras', 'blog']).default('keras'))
-    .option('--alpha <n>', 'width multiplier', '1.0')
-    .option('--minimalistic', 'no SE, no hard-swish, no 5x5 (Keras minimalistic)')
-    .option('--input-size <n|HxW>', 'input size, e.g. 224 or 257x311 (at least 32)', '224')
-    .option('--classes <n>', 'number of classes of the classifier', '1000')
-    .option('--no-top', 'without the classifier (feature extractor)')
-    .addOption(new Option('--pooling <mode>', 'global pooling when --no-top').choices(['avg', 'max']))
-    .option('--dropout <rate>', 'dropout before the classifier', '0.2')
-    .option('--no-preprocessing', 'without the Rescaling(1/127.5, -1) layer (inputs then in [-1, 1])')
-    .addOption(new Option('--padding <mode>', 'same: TF/Keras; symmetric: PyTorch-style (k-1)/2').choices(['same', 'symmetric']).default('same'));
+/** Long names of the shared options, e.g. `no-top`, for `addModelOptions(command, { omit })`. */
+export type ModelOptionName = 'arch' | 'flavor' | 'alpha' | 'minimalistic' | 'input-size' | 'classes' | 'no-top' | 'pooling' | 'dropout' | 'no-preprocessing' | 'padding';
+
+function modelOptionList(): Option[] {
+  return [
+    new Option('--arch <name>', 'architecture').choices(['large', 'small']).default('large'),
+    new Option('--flavor <name>', 'keras: keras.applications layer for layer; blog: the blog post\'s Keras code').choices(['keras', 'blog']).default('keras'),
+    new Option('--alpha <n>', 'width multiplier').default('1.0'),
+    new Option('--minimalistic', 'no SE, no hard-swish, no 5x5 (Keras minimalistic)'),
+    new Option('--input-size <n|HxW>', 'input size, e.g. 224 or 257x311 (at least 32)').default('224'),
+    new Option('--classes <n>', 'number of classes of the classifier').default('1000'),
+    new Option('--no-top', 'without the classifier (feature extractor)'),
+    new Option('--pooling <mode>', 'global pooling when --no-top').choices(['avg', 'max']),
+    new Option('--dropout <rate>', 'dropout before the classifier').default('0.2'),
+    new Option('--no-preprocessing', 'without the Rescaling(1/127.5, -1) layer (inputs then in [-1, 1])'),
+    new Option('--padding <mode>', 'same: TF/Keras; symmetric: PyTorch-style (k-1)/2').choices(['same', 'symmetric']).default('same'),
+  ];
+}
+
+/**
+ * Add the shared model options to a command. `omit` leaves out options that make no sense for
+ * it (e.g. classify has no use for --no-top and has its own --top <k>).
+ */
+export function addModelOptions(command: Command, { omit = [] }: { omit?: readonly ModelOptionName[] } = {}): Command {
+  for (const option of modelOptionList()) {
+    if (!omit.includes(option.long!.slice(2) as ModelOptionName)) command.addOption(option);
+  }
+  return command;
 }
 
 function number(flag: string, text: string): number {
@@ -57,7 +73,7 @@ export function modelOptionsFrom(flags: ModelFlags): ModelOptions {
     minimalistic: Boolean(flags.minimalistic),
     inputShape: parseInputSize(flags.inputSize),
     classes: number('classes', flags.classes),
-    includeTop: flags.top,
+    includeTop: flags.top !== false,
     pooling: (flags.pooling ?? null) as ModelOptions['pooling'],
     dropoutRate: number('dropout', flags.dropout),
     includePreprocessing: flags.preprocessing ? undefined : false,

@@ -1,0 +1,35 @@
+/**
+ * A cache of exported ONNX models, so that classifying with `--weights x.h5` on the ONNX engine
+ * pays for TF.js, the .h5 reader and the export only once: the key is the weights' SHA-256, the
+ * resolved model options and the exporter revision. Files are written atomically.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { ResolvedOptions } from '../architecture/options.js';
+import { writeFileAtomic } from '../io/atomic.js';
+
+/** Bump when the exporter's output changes, so old cache entries are not used. */
+export const ONNX_EXPORT_REVISION = 1;
+
+export function cacheDir(): string {
+  if (process.env.MOBILENETV3_CACHE) return process.env.MOBILENETV3_CACHE;
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'mobilenetv3');
+}
+
+export function onnxCachePath(weights: Uint8Array, options: ResolvedOptions): string {
+  const hash = createHash('sha256');
+  hash.update(`mobilenetv3-onnx-${ONNX_EXPORT_REVISION}\n${JSON.stringify(options)}\n`);
+  hash.update(weights);
+  return join(cacheDir(), 'onnx', `${hash.digest('hex').slice(0, 32)}.onnx`);
+}
+
+export async function readCached(path: string): Promise<Uint8Array | undefined> {
+  return readFile(path).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength), () => undefined);
+}
+
+/** Best effort: a read-only cache folder must not make classification fail. */
+export async function writeCached(path: string, bytes: Uint8Array): Promise<void> {
+  await writeFileAtomic(path, bytes).catch(() => undefined);
+}

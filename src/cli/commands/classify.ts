@@ -1,0 +1,105 @@
+import { Option, type Command } from 'commander';
+import { CliError } from '../errors.js';
+import { readLabelsFile } from '../labels.js';
+import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
+
+export const order = 40;
+
+interface ClassifyFlags extends Omit<ModelFlags, 'top'> {
+  weights?: string;
+  model?: string;
+  top: string;
+  engine: 'onnx' | 'tfjs';
+  batch: string;
+  threads?: string;
+  crop: string | false;
+  labels?: string;
+  json?: boolean;
+  cache: boolean;
+}
+
+function positiveInt(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`--${flag} must be a whole number of at least 1, got "${text}"`, 2);
+  return n;
+}
+
+/** One image's table: rank, class, probability. */
+function formatTable(source: string, predictions: { rank: number; label: string; probability: number }[]): string {
+  const width = Math.max(5, ...predictions.map((p) => p.label.length));
+  const lines = [source, `  rank  ${'class'.padEnd(width)}  probability`];
+  for (const p of predictions) lines.push(`  ${String(p.rank).padStart(4)}  ${p.label.padEnd(width)}  ${p.probability.toFixed(4).padStart(11)}`);
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  addModelOptions(program.command('classify'), { omit: ['no-top', 'pooling'] })
+    .description('classify images (files, folders walked recursively, glob patterns) and print the top classes')
+    .argument('<images...>', 'image files, folders or glob patterns')
+    .option('--weights <file>', 'Keras .h5 weights for the model built from the model options')
+    .option('--model <file>', 'an .onnx model written by "mobilenetv3 export --format onnx" (instead of --weights)')
+    .option('--top <k>', 'how many classes to show per image', '5')
+    .addOption(new Option('--engine <name>', 'onnx: ONNX Runtime (fast); tfjs: TF.js wasm').choices(['onnx', 'tfjs']).default('onnx'))
+    .option('--batch <n>', 'images per inference batch', '16')
+    .option('--threads <n>', 'ONNX Runtime threads (default: one per core)')
+    .option('--crop <fraction>', 'centre crop before resizing, as Keras/TF and torchvision evaluate', '0.875')
+    .option('--no-crop', 'resize the whole image (no centre crop)')
+    .option('--labels <file>', 'class names: JSON array or one per line (default: ImageNet for 1000 classes)')
+    .option('--no-cache', 'export the ONNX model again instead of reusing the cached export of these weights')
+    .option('--json', 'one JSON object per image (JSON lines) instead of tables')
+    .action(async (images: string[], flags: ClassifyFlags) => {
+      const top = positiveInt('top', flags.top);
+      const batch = positiveInt('batch', flags.batch);
+      const threads = flags.threads === undefined ? undefined : positiveInt('threads', flags.threads);
+      let crop: number | null = null;
+      if (flags.crop !== false) {
+        crop = Number(flags.crop);
+        if (!(crop > 0 && crop <= 1)) throw new CliError(`--crop must be a fraction in (0, 1], got "${flags.crop}"`, 2);
+      }
+      if (flags.weights && flags.model) throw new CliError('pass either --weights or --model, not both', 2);
+      const modelOptions = modelOptionsFrom({ ...flags, top: true });
+      const labels = flags.labels ? await readLabelsFile(flags.labels) : undefined;
+
+      const [{ collectImageFiles }, { createClassifier }, { progressBar }] = await Promise.all([
+        import('../../classify/inputs.js'),
+        import('../../classify/classifier.js'),
+        import('../progress.js'),
+      ]);
+      const inputs = await collectImageFiles(images);
+      let failed = 0;
+      const report = (source: string, error: string) => {
+        failed++;
+        process.stderr.write(`mobilenetv3: ${error}\n`);
+        if (flags.json) process.stdout.write(JSON.stringify({ source, error }) + '\n');
+      };
+      for (const p of inputs.problems) report(p.source, p.error);
+      if (inputs.files.length === 0) throw new CliError('no images to classify');
+
+      const classifier = await createClassifier({
+        ...modelOptions, weights: flags.weights, model: flags.model, engine: flags.engine, threads, top, crop, labels, cache: flags.cache,
+      });
+      const progress = inputs.expanded ? progressBar('classify', inputs.files.length) : undefined;
+      let first = true;
+      try {
+        for await (const result of classifier.classifyAll(inputs.files, { batch, onBatch: (n) => progress?.tick(n) })) {
+          if ('error' in result) {
+            report(result.source, result.error);
+            continue;
+          }
+          if (flags.json) {
+            process.stdout.write(JSON.stringify(result) + '\n');
+          } else {
+            process.stdout.write((first ? '' : '\n') + formatTable(result.source, result.predictions) + '\n');
+            first = false;
+          }
+        }
+      } finally {
+        progress?.stop();
+        await classifier.dispose();
+      }
+      if (failed > 0) {
+        process.stderr.write(`mobilenetv3: ${failed} of ${inputs.files.length + inputs.problems.length} inputs could not be classified\n`);
+        process.exitCode = 1;
+      }
+    });
+}

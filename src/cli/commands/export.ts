@@ -1,0 +1,55 @@
+import { Option, type Command } from 'commander';
+import { CliError } from '../errors.js';
+import { readLabelsFile } from '../labels.js';
+import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
+
+export const order = 60;
+
+interface ExportFlags extends ModelFlags {
+  format: 'onnx' | 'h5';
+  output: string;
+  weights?: string;
+  labels?: string;
+}
+
+export function register(program: Command): void {
+  addModelOptions(program.command('export'))
+    .description('write the model (with its weights) as ONNX (for ONNX Runtime, Netron) or Keras .h5 weights')
+    .addOption(new Option('--format <name>', 'onnx: opset 17, BN folded, NHWC input; h5: Keras legacy weights').choices(['onnx', 'h5']).default('onnx'))
+    .requiredOption('-o, --output <path>', 'output file (.onnx, .h5)')
+    .option('--weights <file>', 'Keras .h5 weights to load first (without: random initial weights)')
+    .option('--labels <file>', 'class names for the ONNX metadata: JSON array or one per line (default: ImageNet for 1000 classes)')
+    .action(async (flags: ExportFlags) => {
+      const options = modelOptionsFrom(flags);
+      const labelsFromFile = flags.labels ? await readLabelsFile(flags.labels) : undefined;
+      const [{ buildModel }, { useTfBackend }, { writeFileAtomic }] = await Promise.all([
+        import('../../architecture/builder.js'),
+        import('../../runtime/tfjs.js'),
+        import('../../io/atomic.js'),
+      ]);
+      await useTfBackend('wasm');
+      const model = buildModel(options);
+      if (flags.weights) {
+        const { loadKerasH5Weights } = await import('../../weights/h5-file.js');
+        await loadKerasH5Weights(model, flags.weights);
+      } else {
+        process.stderr.write('mobilenetv3: note: no --weights given, exporting randomly initialised weights\n');
+      }
+      if (flags.format === 'onnx') {
+        const [{ exportOnnx }, { IMAGENET_CLASSES }] = await Promise.all([
+          import('../../export/onnx/export.js'),
+          import('../../classify/imagenet-classes.js'),
+        ]);
+        const classes = model.outputs[0].shape.length === 2 ? (model.outputs[0].shape[1] as number) : undefined;
+        const labels = labelsFromFile ?? (classes === IMAGENET_CLASSES.length && options.includeTop !== false ? IMAGENET_CLASSES : undefined);
+        if (labels && classes !== undefined && labels.length !== classes) {
+          throw new CliError(`${labels.length} labels for a model with ${classes} classes`, 2);
+        }
+        await writeFileAtomic(flags.output, exportOnnx(model, { labels }));
+      } else {
+        const { saveKerasH5Weights } = await import('../../weights/h5-file.js');
+        await saveKerasH5Weights(model, flags.output);
+      }
+      process.stderr.write(`mobilenetv3: wrote ${flags.output}\n`);
+    });
+}

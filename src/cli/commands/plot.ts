@@ -1,0 +1,44 @@
+import { Option, type Command } from 'commander';
+import { CliError } from '../errors.js';
+import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
+
+export const order = 12;
+
+interface PlotFlags extends ModelFlags {
+  output: string;
+  detail: 'blocks' | 'layers';
+  rankdir: 'TB' | 'LR';
+  shapes: boolean;
+  density: string;
+}
+
+export function register(program: Command): void {
+  addModelOptions(program.command('plot'))
+    .description('draw the network: .svg/.png/.dot, or .html (pan/zoom, search, details on click)')
+    .requiredOption('-o, --output <file>', 'picture to write: .svg, .png, .dot or .html')
+    .addOption(new Option('--detail <level>', 'blocks: one node per stem/bneck/head block; layers: every layer (Keras plot_model)').choices(['blocks', 'layers']).default('blocks'))
+    .addOption(new Option('--rankdir <dir>', 'layout direction: top-bottom or left-right').choices(['TB', 'LR']).default('TB'))
+    .option('--no-shapes', 'without tensor shapes')
+    .option('--density <dpi>', 'PNG resolution (72 = 1 pixel per point)', '144')
+    .action(async (flags: PlotFlags) => {
+      const [{ buildModel }, plot, { useTfBackend }] = await Promise.all([
+        import('../../architecture/builder.js'),
+        import('../../visualize/plot.js'),
+        import('../../runtime/tfjs.js'),
+      ]);
+      const options = modelOptionsFrom(flags);
+      let format;
+      try {
+        format = plot.plotFormatOf(flags.output);
+      } catch (error) {
+        throw new CliError((error as Error).message, 2);
+      }
+      const density = Number(flags.density);
+      if (!(density > 0 && density <= 1200)) throw new CliError(`--density must be a number in (0, 1200], got "${flags.density}"`, 2);
+      await useTfBackend('cpu');
+      const graph = await plot.plotModel(buildModel(options), flags.output, {
+        detail: flags.detail, rankdir: flags.rankdir, shapes: flags.shapes, format, density,
+      });
+      process.stderr.write(`wrote ${flags.output} (${graph.nodes.length} nodes, ${graph.edges.length} edges, ${format})\n`);
+    });
+}

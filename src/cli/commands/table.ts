@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
+
+export const order = 11;
+
+export function register(program: Command): void {
+  addModelOptions(program.command('table'))
+    .description("the paper's Table 1/2 (Input | Operator | exp size | #out | SE | NL | s) read back from the built model")
+    .option('--json', 'one JSON object ({ name, rows }) instead of the table')
+    .option('--markdown', 'a Markdown table')
+    .action(async (flags: ModelFlags & { json?: boolean; markdown?: boolean }) => {
+      const [{ buildModel }, table, { useTfBackend }] = await Promise.all([
+        import('../../architecture/builder.js'),
+        import('../../visualize/table.js'),
+        import('../../runtime/tfjs.js'),
+      ]);
+      const options = modelOptionsFrom(flags);
+      await useTfBackend('cpu');
+      const view = table.architectureTable(buildModel(options));
+      if (flags.json) process.stdout.write(JSON.stringify(view) + '\n');
+      else if (flags.markdown) process.stdout.write(table.formatTableMarkdown(view) + '\n');
+      else process.stdout.write(table.formatTableText(view) + '\n');
+    });
+}

@@ -1,0 +1,486 @@
+/**
+ * ONNX export of a built (or loaded) MobileNetV3 tf.LayersModel: a transform that walks
+ * `model.layers` in order and maps each layer to ONNX nodes. No second description of the network.
+ *
+ * Input contract: one float32 input `[batch, height, width, 3]` (NHWC, RGB) exactly as the TF.js
+ * model takes it; the graph transposes to NCHW once, right after the input, because ONNX Runtime's
+ * convolutions are NCHW. Outputs are what the TF.js model returns: `[batch, classes]` with a top,
+ * `[batch, channels]` with pooling, `[batch, h, w, channels]` (NHWC again) for a bare feature map.
+ *
+ * Optimisations, each exact up to float rounding: BatchNormalization folded into the preceding
+ * convolution / dense layer; ZeroPadding2D folded into the padding of the following "valid"
+ * convolution; Dropout, linear activations and the input layer emit nothing; hard-swish and
+ * hard-sigmoid become the ONNX HardSwish / HardSigmoid(alpha=1/6, beta=0.5) operators.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { readMetadata } from '../../architecture/blocks.js';
+import { float, int, ints, OnnxGraph } from './graph.js';
+import { DataType, encodeModel } from './proto.js';
+
+export const ONNX_OPSET = 17;
+/** IR version 8 goes with opset 17. */
+const IR_VERSION = 8;
+
+export interface OnnxExportOptions {
+  /** Class names written into the metadata (`labels`), one per output class. */
+  labels?: readonly string[];
+  /** Extra metadata_props entries. */
+  metadata?: Record<string, string>;
+  producerVersion?: string;
+}
+
+/** Thrown for a layer or configuration the exporter does not know; names the layer. */
+export class OnnxExportError extends Error {
+  override name = 'OnnxExportError';
+}
+
+type Layout = 'nchw' | 'flat';
+
+/** An ONNX value standing for a layer's output. `shape` is the Keras shape without the batch. */
+interface Value {
+  name: string;
+  layout: Layout;
+  shape: number[];
+  /** Zero padding [top, left, bottom, right] not yet applied: the next "valid" conv absorbs it. */
+  pads?: [number, number, number, number];
+}
+
+type Config = Record<string, any>;
+
+function layerShape(layer: tf.layers.Layer): number[] {
+  const shape = layer.outputShape as (number | null)[];
+  return shape.slice(1) as number[];
+}
+
+function inboundLayers(layer: tf.layers.Layer): tf.layers.Layer[] {
+  const nodes = (layer as any).inboundNodes as { inboundLayers: tf.layers.Layer[] }[];
+  return nodes.length ? nodes[0].inboundLayers : [];
+}
+
+function consumers(layer: tf.layers.Layer): tf.layers.Layer[] {
+  return ((layer as any).outboundNodes as { outboundLayer: tf.layers.Layer }[]).map((n) => n.outboundLayer);
+}
+
+function weightsByName(layer: tf.layers.Layer): Map<string, { values: Float32Array; shape: number[] }> {
+  const out = new Map<string, { values: Float32Array; shape: number[] }>();
+  layer.getWeights().forEach((w, i) => {
+    const name = layer.weights[i].originalName.split('/').pop() as string;
+    out.set(name, { values: w.dataSync() as Float32Array, shape: w.shape });
+  });
+  return out;
+}
+
+/** TF "same" padding: total max((ceil(in/s)-1)*s + k_eff - in, 0), the odd pixel after. */
+export function samePads(size: number, kernel: number, stride: number, dilation = 1): [number, number] {
+  const effective = (kernel - 1) * dilation + 1;
+  const total = Math.max((Math.ceil(size / stride) - 1) * stride + effective - size, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+const pair = (v: number | number[]): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
+
+class Exporter {
+  readonly graph = new OnnxGraph();
+  private readonly values = new Map<string, Value>();
+  private readonly done = new Set<string>();
+
+  constructor(private readonly model: tf.LayersModel) {}
+
+  run(): { inputs: Record<string, unknown>[]; outputs: Record<string, unknown>[] } {
+    const inputs: Record<string, unknown>[] = [];
+    for (const layer of this.model.layers) {
+      if (this.done.has(layer.name)) continue;
+      if (layer.getClassName() === 'InputLayer') {
+        inputs.push(this.input(layer));
+        continue;
+      }
+      const from = inboundLayers(layer).map((l) => this.value(l));
+      this.values.set(layer.name, this.convert(layer, from));
+      this.done.add(layer.name);
+    }
+    const outputs = this.model.outputLayers.map((layer) => this.output(layer));
+    return { inputs, outputs };
+  }
+
+  private value(layer: tf.layers.Layer): Value {
+    const v = this.values.get(layer.name);
+    if (!v) throw new OnnxExportError(`internal error: layer "${layer.name}" used before it was exported`);
+    return v;
+  }
+
+  /** A value with any pending zero padding applied as a Pad node (for consumers other than convs). */
+  private padded(v: Value, owner: string): Value {
+    if (!v.pads) return v;
+    const [t, l, b, r] = v.pads;
+    const pads = this.graph.int64Tensor(`${owner}_pads`, [0, 0, t, l, 0, 0, b, r]);
+    const [name] = this.graph.node('Pad', owner, [v.name, pads], [this.graph.unique(`${owner}_padded`)]);
+    return { name, layout: v.layout, shape: v.shape };
+  }
+
+  private input(layer: tf.layers.Layer): Record<string, unknown> {
+    const shape = layerShape(layer);
+    if (shape.length !== 3) throw new OnnxExportError(`input "${layer.name}" must be [height, width, channels], got [${shape}]`);
+    const name = this.graph.reserve(layer.name);
+    const [nchw] = this.graph.node('Transpose', `${layer.name}_to_nchw`, [name], [this.graph.unique(`${layer.name}_nchw`)], { perm: ints([0, 3, 1, 2]) },
+      'NHWC input (as the TF.js model takes it) to NCHW for the convolutions');
+    this.values.set(layer.name, { name: nchw, layout: 'nchw', shape });
+    this.done.add(layer.name);
+    return valueInfo(name, shape);
+  }
+
+  /** The graph output for an output layer: NHWC again for a feature map, named after the layer. */
+  private output(layer: tf.layers.Layer): Record<string, unknown> {
+    const v = this.padded(this.value(layer), layer.name);
+    if (v.layout === 'nchw') {
+      const name = this.graph.unique(`${layer.name}_nhwc`);
+      this.graph.node('Transpose', `${layer.name}_to_nhwc`, [v.name], [name], { perm: ints([0, 2, 3, 1]) }, 'NCHW back to NHWC, as the TF.js model returns it');
+      return valueInfo(name, v.shape);
+    }
+    if (v.name === layer.name) return valueInfo(v.name, v.shape);
+    const [name] = this.graph.node('Identity', `${layer.name}_output`, [v.name], [this.graph.unique(layer.name)]);
+    return valueInfo(name, v.shape);
+  }
+
+  /** Output value name for a layer (its own name when free). */
+  private out(layer: tf.layers.Layer): string {
+    return this.graph.unique(layer.name);
+  }
+
+  private convert(layer: tf.layers.Layer, from: Value[]): Value {
+    const cls = layer.getClassName();
+    const cfg = layer.getConfig() as Config;
+    const shape = layerShape(layer);
+    const one = (): Value => {
+      if (from.length !== 1) throw new OnnxExportError(`layer "${layer.name}" (${cls}) expects one input, has ${from.length}`);
+      return from[0];
+    };
+    const unary = (op: string, attributes = {}, doc?: string): Value => {
+      const x = this.padded(one(), layer.name);
+      const [name] = this.graph.node(op, layer.name, [x.name], [this.out(layer)], attributes, doc);
+      return { name, layout: x.layout, shape };
+    };
+    switch (cls) {
+      case 'Conv2D':
+      case 'DepthwiseConv2D':
+        return this.conv(layer, cfg, one());
+      case 'Dense':
+        return this.dense(layer, cfg, one());
+      case 'BatchNormalization':
+        return this.batchNorm(layer, cfg, one());
+      case 'ZeroPadding2D': {
+        const x = one();
+        const [[t, b], [l, r]] = cfg.padding as [[number, number], [number, number]];
+        const absorbable = consumers(layer).every((c) => ['Conv2D', 'DepthwiseConv2D'].includes(c.getClassName()) && c.getConfig().padding === 'valid');
+        const p = x.pads ?? [0, 0, 0, 0];
+        const pads: [number, number, number, number] = [p[0] + t, p[1] + l, p[2] + b, p[3] + r];
+        if (absorbable) return { name: x.name, layout: x.layout, shape, pads };
+        return this.padded({ ...x, pads }, layer.name);
+      }
+      case 'Rescaling': {
+        const x = this.padded(one(), layer.name);
+        const scale = this.graph.floatTensor(`${layer.name}_scale`, new Float32Array([cfg.scale]), []);
+        const offset = this.graph.floatTensor(`${layer.name}_offset`, new Float32Array([cfg.offset]), []);
+        const [scaled] = this.graph.node('Mul', `${layer.name}_mul`, [x.name, scale], [this.graph.unique(`${layer.name}_scaled`)]);
+        const [name] = this.graph.node('Add', layer.name, [scaled, offset], [this.out(layer)], {}, `Rescaling: x * ${cfg.scale} + ${cfg.offset}`);
+        return { name, layout: x.layout, shape };
+      }
+      case 'ReLU': {
+        if (cfg.maxValue == null) return unary('Relu');
+        return this.clip(layer, one(), 0, cfg.maxValue, shape);
+      }
+      case 'Activation':
+        return this.activation(layer, cfg.activation, one(), shape, layer.name, true);
+      case 'HardSwish':
+        return unary('HardSwish', {}, 'x * relu6(x + 3) / 6');
+      case 'HardSigmoid':
+        return unary('HardSigmoid', { alpha: float(1 / 6), beta: float(0.5) }, 'relu6(x + 3) / 6');
+      case 'Dropout':
+      case 'SpatialDropout2D':
+      case 'GaussianDropout':
+      case 'GaussianNoise':
+        return this.padded(one(), layer.name); // inference: identity
+      case 'GlobalAveragePooling2D':
+      case 'GlobalMaxPooling2D': {
+        const x = this.padded(one(), layer.name);
+        if (x.layout !== 'nchw') throw new OnnxExportError(`layer "${layer.name}" (${cls}) needs a 4-D input`);
+        const op = cls === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool';
+        if (cfg.keepdims) {
+          const [name] = this.graph.node(op, layer.name, [x.name], [this.out(layer)]);
+          return { name, layout: 'nchw', shape };
+        }
+        const [pooled] = this.graph.node(op, `${layer.name}_pool`, [x.name], [this.graph.unique(`${layer.name}_pooled`)]);
+        const [name] = this.graph.node('Flatten', layer.name, [pooled], [this.out(layer)], { axis: int(1) });
+        return { name, layout: 'flat', shape };
+      }
+      case 'Flatten':
+      case 'Reshape':
+        return this.reshape(layer, one(), shape);
+      case 'Add':
+      case 'Multiply': {
+        const xs = from.map((v) => this.padded(v, layer.name));
+        if (xs.some((v) => v.layout !== xs[0].layout || v.shape.length !== xs[0].shape.length)) {
+          throw new OnnxExportError(`layer "${layer.name}" (${cls}) mixes inputs of different ranks`);
+        }
+        const op = cls === 'Add' ? 'Add' : 'Mul';
+        let acc = xs[0].name;
+        for (let i = 1; i < xs.length; i++) {
+          const last = i === xs.length - 1;
+          [acc] = this.graph.node(op, last ? layer.name : `${layer.name}_${i}`, [acc, xs[i].name], [last ? this.out(layer) : this.graph.unique(`${layer.name}_${i}`)]);
+        }
+        return { name: acc, layout: xs[0].layout, shape };
+      }
+      default:
+        throw new OnnxExportError(`cannot export layer "${layer.name}": ONNX export does not support ${cls}`);
+    }
+  }
+
+  private clip(layer: tf.layers.Layer, input: Value, min: number, max: number, shape: number[], nodeName = layer.name, output = this.out(layer)): Value {
+    const x = this.padded(input, layer.name);
+    const lo = this.graph.floatTensor(`${layer.name}_min`, new Float32Array([min]), []);
+    const hi = this.graph.floatTensor(`${layer.name}_max`, new Float32Array([max]), []);
+    const [name] = this.graph.node('Clip', nodeName, [x.name, lo, hi], [output]);
+    return { name, layout: x.layout, shape };
+  }
+
+  /** A Keras activation by name, applied to `input` (standalone layer, or fused in a conv/dense). */
+  private activation(layer: tf.layers.Layer, activation: string, input: Value, shape: number[], nodeName: string, standalone: boolean): Value {
+    const x = this.padded(input, layer.name);
+    const output = standalone ? this.out(layer) : this.graph.unique(layer.name);
+    const unary = (op: string, attributes = {}): Value => {
+      const [name] = this.graph.node(op, nodeName, [x.name], [output], attributes);
+      return { name, layout: x.layout, shape };
+    };
+    switch (activation) {
+      case 'linear':
+        return x;
+      case 'relu': return unary('Relu');
+      case 'relu6': return this.clip(layer, x, 0, 6, shape, nodeName, output);
+      case 'sigmoid': return unary('Sigmoid');
+      case 'tanh': return unary('Tanh');
+      // TF.js's own hard_sigmoid is 0.2x + 0.5 clipped (MobileNetV3's is the HardSigmoid layer).
+      case 'hard_sigmoid': return unary('HardSigmoid', { alpha: float(0.2), beta: float(0.5) });
+      case 'softmax': return unary('Softmax', { axis: int(x.layout === 'nchw' ? 1 : -1) });
+      default:
+        throw new OnnxExportError(`cannot export layer "${layer.name}": ONNX export does not support the activation "${activation}"`);
+    }
+  }
+
+  /** The BatchNormalization that directly and only follows `layer`, if it can be folded into it. */
+  private foldableBatchNorm(layer: tf.layers.Layer, cfg: Config): tf.layers.Layer | undefined {
+    const next = consumers(layer);
+    if (next.length !== 1 || next[0].getClassName() !== 'BatchNormalization') return undefined;
+    if ((cfg.activation ?? 'linear') !== 'linear') return undefined;
+    const axis = next[0].getConfig().axis;
+    return axis === -1 || axis === 3 || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3)) ? next[0] : undefined;
+  }
+
+  /** Per-channel scale and shift of an inference-mode BN layer: y = x * scale + shift. */
+  private batchNormAffine(bn: tf.layers.Layer): { scale: Float32Array; shift: Float32Array } {
+    const cfg = bn.getConfig() as Config;
+    const w = weightsByName(bn);
+    const mean = w.get('moving_mean')!.values;
+    const variance = w.get('moving_variance')!.values;
+    const gamma = w.get('gamma')?.values;
+    const beta = w.get('beta')?.values;
+    const scale = new Float32Array(mean.length);
+    const shift = new Float32Array(mean.length);
+    for (let c = 0; c < mean.length; c++) {
+      // In float64, then rounded once: the folded weights are as exact as float32 allows.
+      const s = (gamma ? gamma[c] : 1) / Math.sqrt(variance[c] + cfg.epsilon);
+      scale[c] = s;
+      shift[c] = (beta ? beta[c] : 0) - mean[c] * s;
+    }
+    return { scale, shift };
+  }
+
+  private conv(layer: tf.layers.Layer, cfg: Config, input: Value): Value {
+    if (input.layout !== 'nchw') throw new OnnxExportError(`layer "${layer.name}" needs a 4-D input`);
+    if (cfg.dataFormat && cfg.dataFormat !== 'channelsLast') throw new OnnxExportError(`layer "${layer.name}": only channels-last convolutions are supported`);
+    const depthwise = layer.getClassName() === 'DepthwiseConv2D';
+    const w = weightsByName(layer);
+    const kernel = w.get(depthwise ? 'depthwise_kernel' : 'kernel')!;
+    const bias = w.get('bias')?.values;
+    const [kh, kw, cin, cm] = kernel.shape; // conv: [kh, kw, in, out]; depthwise: [kh, kw, in, multiplier]
+    const out = depthwise ? cin * cm : cm;
+    const [sh, sw] = pair(cfg.strides);
+    const [dh, dw] = pair(cfg.dilationRate ?? 1);
+    const [h, wd] = input.shape;
+    let pads = input.pads ?? [0, 0, 0, 0];
+    if (cfg.padding === 'same') {
+      if (input.pads) input = this.padded(input, layer.name);
+      const [t, b] = samePads(h, kh, sh, dh);
+      const [l, r] = samePads(wd, kw, sw, dw);
+      pads = [t, l, b, r];
+    } else if (cfg.padding !== 'valid') {
+      throw new OnnxExportError(`layer "${layer.name}": padding "${cfg.padding}" is not supported`);
+    }
+
+    // TF layout -> ONNX [out, in/groups, kh, kw].
+    const inPerGroup = depthwise ? 1 : cin;
+    const weights = new Float32Array(out * inPerGroup * kh * kw);
+    for (let y = 0; y < kh; y++) {
+      for (let x = 0; x < kw; x++) {
+        for (let i = 0; i < cin; i++) {
+          for (let m = 0; m < cm; m++) {
+            const src = ((y * kw + x) * cin + i) * cm + m;
+            const o = depthwise ? i * cm + m : m;
+            const ii = depthwise ? 0 : i;
+            weights[((o * inPerGroup + ii) * kh + y) * kw + x] = kernel.values[src];
+          }
+        }
+      }
+    }
+    let b: Float32Array | undefined = bias ? Float32Array.from(bias) : undefined;
+    const bn = this.foldableBatchNorm(layer, cfg);
+    let doc = `${layer.getClassName()} ${layer.name}`;
+    if (bn) {
+      const { scale, shift } = this.batchNormAffine(bn);
+      const per = inPerGroup * kh * kw;
+      for (let o = 0; o < out; o++) for (let k = 0; k < per; k++) weights[o * per + k] *= scale[o];
+      b = new Float32Array(out);
+      for (let o = 0; o < out; o++) b[o] = (bias ? bias[o] : 0) * scale[o] + shift[o];
+      doc += ` with BatchNormalization ${bn.name} folded in`;
+      this.done.add(bn.name);
+    }
+    const inputs = [input.name, this.graph.floatTensor(`${layer.name}.weight`, weights, [out, inPerGroup, kh, kw])];
+    if (b) inputs.push(this.graph.floatTensor(`${layer.name}.bias`, b, [out]));
+    const shape = layerShape(bn ?? layer);
+    const activation = cfg.activation ?? 'linear';
+    const outName = activation === 'linear' ? this.out(bn ?? layer) : this.graph.unique(`${layer.name}_conv`);
+    const [name] = this.graph.node('Conv', layer.name, inputs, [outName], {
+      kernel_shape: ints([kh, kw]),
+      strides: ints([sh, sw]),
+      dilations: ints([dh, dw]),
+      pads: ints([pads[0], pads[1], pads[2], pads[3]]),
+      group: int(depthwise ? cin : 1),
+    }, doc);
+    const result: Value = { name, layout: 'nchw', shape };
+    if (bn) this.values.set(bn.name, result);
+    return activation === 'linear' ? result : this.activation(layer, activation, result, shape, `${layer.name}_${activation}`, true);
+  }
+
+  private dense(layer: tf.layers.Layer, cfg: Config, input: Value): Value {
+    if (input.layout !== 'flat' || input.shape.length !== 1) throw new OnnxExportError(`layer "${layer.name}" (Dense) is only supported on 2-D inputs`);
+    const w = weightsByName(layer);
+    const kernel = w.get('kernel')!;
+    const bias = w.get('bias')?.values;
+    const [cin, out] = kernel.shape;
+    const weights = Float32Array.from(kernel.values);
+    let b: Float32Array | undefined = bias ? Float32Array.from(bias) : undefined;
+    const bn = this.foldableBatchNorm(layer, cfg);
+    if (bn) {
+      const { scale, shift } = this.batchNormAffine(bn);
+      for (let i = 0; i < cin; i++) for (let o = 0; o < out; o++) weights[i * out + o] *= scale[o];
+      b = new Float32Array(out);
+      for (let o = 0; o < out; o++) b[o] = (bias ? bias[o] : 0) * scale[o] + shift[o];
+      this.done.add(bn.name);
+    }
+    b ??= new Float32Array(out);
+    const shape = layerShape(bn ?? layer);
+    const activation = cfg.activation ?? 'linear';
+    const outName = activation === 'linear' ? this.out(bn ?? layer) : this.graph.unique(`${layer.name}_gemm`);
+    const [name] = this.graph.node('Gemm', layer.name, [
+      input.name,
+      this.graph.floatTensor(`${layer.name}.weight`, weights, [cin, out]),
+      this.graph.floatTensor(`${layer.name}.bias`, b, [out]),
+    ], [outName], {}, `Dense ${layer.name}${bn ? ` with BatchNormalization ${bn.name} folded in` : ''}`);
+    const result: Value = { name, layout: 'flat', shape };
+    if (bn) this.values.set(bn.name, result);
+    return activation === 'linear' ? result : this.activation(layer, activation, result, shape, `${layer.name}_${activation}`, true);
+  }
+
+  /** A BatchNormalization that could not be folded: the ONNX inference-mode operator. */
+  private batchNorm(layer: tf.layers.Layer, cfg: Config, input: Value): Value {
+    const x = this.padded(input, layer.name);
+    const axis = Array.isArray(cfg.axis) ? cfg.axis[0] : cfg.axis;
+    const channelAxis = x.shape.length; // Keras index of the channel axis (with batch)
+    if (axis !== -1 && axis !== channelAxis) throw new OnnxExportError(`layer "${layer.name}": only channel-axis batch normalization is supported`);
+    const { scale, shift } = this.batchNormAffine(layer);
+    const n = scale.length;
+    const dims = x.layout === 'nchw' ? [n, 1, 1] : [n];
+    const s = this.graph.floatTensor(`${layer.name}.scale`, scale, dims);
+    const t = this.graph.floatTensor(`${layer.name}.shift`, shift, dims);
+    const [scaled] = this.graph.node('Mul', `${layer.name}_scale`, [x.name, s], [this.graph.unique(`${layer.name}_scaled`)]);
+    const [name] = this.graph.node('Add', layer.name, [scaled, t], [this.out(layer)], {}, 'BatchNormalization (inference) as x * scale + shift');
+    return { name, layout: x.layout, shape: layerShape(layer) };
+  }
+
+  /** Flatten / Reshape: Keras reshapes in NHWC order, so go through NHWC unless spatial dims are 1. */
+  private reshape(layer: tf.layers.Layer, input: Value, shape: number[]): Value {
+    let x = this.padded(input, layer.name);
+    const spatialTrivial = (s: number[]) => s.length !== 3 || (s[0] === 1 && s[1] === 1);
+    const trivial = spatialTrivial(x.shape) && spatialTrivial(shape);
+    if (x.layout === 'nchw' && !trivial) {
+      const [name] = this.graph.node('Transpose', `${layer.name}_to_nhwc`, [x.name], [this.graph.unique(`${layer.name}_nhwc`)], { perm: ints([0, 2, 3, 1]) });
+      x = { ...x, name };
+    }
+    // In NCHW with 1x1 spatial dims, [C,1,1] and [1,1,C] hold the same numbers in the same order.
+    const target = shape.length === 3 && (trivial || false) ? [shape[2], shape[0], shape[1]] : shape;
+    const shapeName = this.graph.int64Tensor(`${layer.name}_shape`, [-1, ...target]);
+    const reshapedName = shape.length === 3 && !trivial ? this.graph.unique(`${layer.name}_nhwc_out`) : this.out(layer);
+    const [reshaped] = this.graph.node('Reshape', layer.name, [x.name, shapeName], [reshapedName]);
+    if (shape.length !== 3) return { name: reshaped, layout: 'flat', shape };
+    if (trivial) return { name: reshaped, layout: 'nchw', shape };
+    const [name] = this.graph.node('Transpose', `${layer.name}_to_nchw`, [reshaped], [this.out(layer)], { perm: ints([0, 3, 1, 2]) });
+    return { name, layout: 'nchw', shape };
+  }
+}
+
+function valueInfo(name: string, shape: number[]): Record<string, unknown> {
+  return {
+    name,
+    type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_param: 'batch' }, ...shape.map((d) => ({ dim_value: d }))] } } },
+  };
+}
+
+/** How to feed the exported model, in words (also written into its metadata). */
+export function inputContract(model: tf.LayersModel): string {
+  const meta = readMetadata(model);
+  const shape = layerShape(model.inputLayers[0]);
+  const range = meta?.options.includePreprocessing
+    ? 'RGB values 0..255 (the graph rescales with x / 127.5 - 1)'
+    : 'RGB values as the weights were trained on (no rescaling inside; Keras convention x / 127.5 - 1)';
+  return `float32 [batch, ${shape[0]}, ${shape[1]}, ${shape[2]}] NHWC, ${range}`;
+}
+
+/** Export a tf.LayersModel (built by this package, with its weights) to ONNX bytes. */
+export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): Uint8Array {
+  const exporter = new Exporter(model);
+  const { inputs, outputs } = exporter.run();
+  const meta = readMetadata(model);
+  const props: Record<string, string> = {};
+  if (meta) {
+    const o = meta.options;
+    Object.assign(props, {
+      arch: o.arch,
+      flavor: o.flavor,
+      alpha: String(o.alpha),
+      minimalistic: String(o.minimalistic),
+      input_size: `${o.inputShape[0]}x${o.inputShape[1]}`,
+      include_top: String(o.includeTop),
+      classes: String(o.classes),
+      padding: o.padding,
+      options: JSON.stringify(o),
+    });
+  }
+  props.input_layout = 'NHWC';
+  props.preprocessing = inputContract(model);
+  if (options.labels) props.labels = JSON.stringify(options.labels);
+  Object.assign(props, options.metadata);
+  return encodeModel({
+    ir_version: IR_VERSION,
+    opset_import: [{ domain: '', version: ONNX_OPSET }],
+    producer_name: 'mobilenetv3',
+    producer_version: options.producerVersion ?? '0.1.0',
+    model_version: 1,
+    doc_string: `${model.name}: MobileNetV3 exported from TF.js by mobilenetv3. Input: ${props.preprocessing}.`,
+    graph: {
+      name: model.name,
+      node: exporter.graph.nodes,
+      initializer: exporter.graph.initializers,
+      input: inputs,
+      output: outputs,
+    },
+    metadata_props: Object.entries(props).map(([key, value]) => ({ key, value })),
+  });
+}

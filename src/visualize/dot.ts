@@ -1,0 +1,98 @@
+/**
+ * The graph as Graphviz DOT: HTML-like labels (Keras plot_model tables in layers mode, the
+ * paper's wording in blocks mode), colours by kind with a legend, residual shortcuts dashed,
+ * tensor shapes on edges. Pure string work, browser-safe.
+ */
+import { compactShape, KIND_COLORS, kerasShape, nodeFacts, type GraphNode, type NetworkGraph } from './graph.js';
+
+export type Rankdir = 'TB' | 'LR';
+
+export interface DotOptions {
+  rankdir?: Rankdir;
+  /** Tensor shapes on edges (blocks) or in nodes (layers). Default true. */
+  shapes?: boolean;
+}
+
+const FONT = 'DejaVu Sans';
+const RESIDUAL_COLOR = '#e8590c';
+
+/** Escape text for an HTML-like label. */
+const html = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Quote a DOT string (ids, attributes). */
+const quote = (text: string): string => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+
+function attrs(values: Record<string, string | number | undefined>): string {
+  return Object.entries(values)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => (k === 'label' && typeof v === 'string' && v.startsWith('<') ? `${k}=${v}` : `${k}=${quote(String(v))}`))
+    .join(', ');
+}
+
+/** The SVG element id Graphviz gives a node: the page finds nodes by it. */
+export const svgNodeId = (nodeId: string): string => `node-${nodeId}`;
+
+function blockLabel(node: GraphNode): string {
+  const rows = [`<TR><TD><B>${html(node.title)}</B></TD></TR>`, ...node.lines.map((l) => `<TR><TD>${html(l)}</TD></TR>`)];
+  return `<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">${rows.join('')}</TABLE>>`;
+}
+
+function layerLabel(node: GraphNode, shapes: boolean): string {
+  const color = KIND_COLORS[node.kind];
+  const head = `<TR><TD COLSPAN="2" BGCOLOR="${color}"><B>${html(node.title)}</B> (${html(node.lines[0] ?? '')})</TD></TR>`;
+  if (!shapes) return `<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">${head}</TABLE>>`;
+  const input = node.inputShapes.map(kerasShape).join('<BR/>');
+  const rows = [
+    head,
+    '<TR><TD><FONT POINT-SIZE="10">Input shape</FONT></TD><TD><FONT POINT-SIZE="10">Output shape</FONT></TD></TR>',
+    `<TR><TD>${html(input).replace(/&lt;BR\/&gt;/g, '<BR/>')}</TD><TD>${html(kerasShape(node.outputShape))}</TD></TR>`,
+  ];
+  return `<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">${rows.join('')}</TABLE>>`;
+}
+
+function legendLabel(graph: NetworkGraph): string {
+  const rows = graph.legend.map((e) =>
+    `<TR><TD BGCOLOR="${KIND_COLORS[e.kind]}" WIDTH="18" HEIGHT="14"${e.kind === 'add' || e.kind === 'merge' ? ' BORDER="1"' : ''}> </TD><TD ALIGN="LEFT">${html(e.label)}</TD></TR>`);
+  if (graph.detail === 'blocks' || graph.edges.some((e) => e.residual)) {
+    rows.push(`<TR><TD><FONT COLOR="${RESIDUAL_COLOR}">- -</FONT></TD><TD ALIGN="LEFT">identity shortcut</TD></TR>`);
+  }
+  return `<<TABLE BORDER="1" COLOR="#adb5bd" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2"><TR><TD COLSPAN="2"><B>Legend</B></TD></TR>${rows.join('')}</TABLE>>`;
+}
+
+function tooltip(node: GraphNode): string {
+  return [node.title, ...nodeFacts(node).map(([k, v]) => `${k}: ${v}`)].join('\n');
+}
+
+/** The DOT source of a graph. */
+export function toDot(graph: NetworkGraph, options: DotOptions = {}): string {
+  const rankdir = options.rankdir ?? 'TB';
+  const shapes = options.shapes ?? true;
+  const blocks = graph.detail === 'blocks';
+  const out: string[] = [];
+  out.push(`digraph ${quote(graph.name)} {`);
+  out.push(`  graph [${attrs({
+    rankdir, label: graph.title, labelloc: 't', fontname: FONT, fontsize: 16, nodesep: blocks ? 0.35 : 0.25,
+    ranksep: blocks ? 0.3 : 0.25, bgcolor: 'white', pad: 0.3,
+  })}];`);
+  out.push(`  node [${attrs({ fontname: FONT, fontsize: 11, penwidth: 1, color: '#495057' })}];`);
+  out.push(`  edge [${attrs({ fontname: FONT, fontsize: 9, color: '#495057', arrowsize: 0.6 })}];`);
+  for (const node of graph.nodes) {
+    const common = { id: svgNodeId(node.id), class: `kind-${node.kind}`, tooltip: tooltip(node) };
+    if (node.kind === 'add') {
+      out.push(`  ${quote(node.id)} [${attrs({ ...common, shape: 'circle', label: '+', width: 0.28, fixedsize: 'true', fontsize: 14, style: 'filled', fillcolor: 'white', color: RESIDUAL_COLOR })}];`);
+    } else if (blocks) {
+      out.push(`  ${quote(node.id)} [${attrs({ ...common, shape: 'box', style: 'rounded,filled', fillcolor: KIND_COLORS[node.kind], margin: '0.12,0.04', label: blockLabel(node) })}];`);
+    } else {
+      out.push(`  ${quote(node.id)} [${attrs({ ...common, shape: 'plain', label: layerLabel(node, shapes) })}];`);
+    }
+  }
+  for (const edge of graph.edges) {
+    const label = blocks && shapes ? compactShape(edge.shape) : undefined;
+    const style = edge.residual ? { style: 'dashed', color: RESIDUAL_COLOR, fontcolor: RESIDUAL_COLOR, penwidth: 1.3 } : {};
+    out.push(`  ${quote(edge.from)} -> ${quote(edge.to)} [${attrs({ label: edge.residual ? undefined : label, ...style })}];`);
+  }
+  out.push(`  legend [${attrs({ id: 'legend', shape: 'plain', label: legendLabel(graph) })}];`);
+  if (graph.nodes.length) out.push(`  { rank=same; ${quote(graph.nodes[0].id)}; legend; }`);
+  out.push('}');
+  return out.join('\n') + '\n';
+}

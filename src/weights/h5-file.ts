@@ -1,0 +1,39 @@
+/**
+ * Node file access for Keras .h5 weights: a thin wrapper over the in-memory reader/writer
+ * (keras-h5.ts), with file-system errors turned into one-line messages and atomic writes.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../io/atomic.js';
+import { applyKerasWeights, kerasWeightsFromModel, type LoadOptions, type LoadReport } from './apply.js';
+import { WeightsError } from './errors.js';
+import { readKerasH5, writeKerasH5, type KerasWeights } from './keras-h5.js';
+
+/** Read a file, with "not found" and friends as one-line WeightsErrors. */
+export async function readWeightsBytes(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new WeightsError(`weights file not found: ${path}`);
+    if (code === 'EISDIR') throw new WeightsError(`weights path is a directory, not a file: ${path}`);
+    if (code === 'EACCES') throw new WeightsError(`no permission to read weights file: ${path}`);
+    throw new WeightsError(`cannot read weights file ${path}: ${(error as Error).message}`);
+  }
+}
+
+export async function readKerasH5File(path: string): Promise<KerasWeights> {
+  return readKerasH5(await readWeightsBytes(path), basename(path));
+}
+
+/** Load a Keras .h5 weights file into `model` (by order, or by name for transfer learning). */
+export async function loadKerasH5Weights(model: tf.LayersModel, path: string, options: LoadOptions = {}): Promise<LoadReport> {
+  const weights = await readKerasH5File(path);
+  return applyKerasWeights(model, weights, { label: basename(path), ...options });
+}
+
+/** Save `model`'s weights as a Keras legacy .h5 file (temp file + rename). */
+export async function saveKerasH5Weights(model: tf.LayersModel, path: string): Promise<void> {
+  await writeFileAtomic(path, await writeKerasH5(kerasWeightsFromModel(model)));
+}

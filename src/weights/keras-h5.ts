@@ -1,0 +1,199 @@
+/**
+ * Keras legacy HDF5 weights (what tf.keras 2.x `model.save_weights('x.h5')` writes) <-> named
+ * weight arrays, in memory. No Node imports: it takes and returns bytes and uses h5wasm's
+ * in-memory file system, so the browser uses the same code (the ESM build of h5wasm embeds its
+ * wasm and runs in Node as well).
+ *
+ * Layout: root attrs `layer_names` (every layer, weightless ones too), `backend`, `keras_version`;
+ * a group per layer with attr `weight_names`; a weight called `Conv/kernel:0` of layer `Conv` is
+ * the dataset `/Conv/Conv/kernel:0` ('/' nests groups). Readers go through the attrs, as Keras
+ * does, never through the group listing. Attributes over HDF5's 64 KiB object-header limit are
+ * split by Keras into `name0`, `name1`, ...; both are read.
+ */
+import * as h5wasm from 'h5wasm';
+import { WeightsError } from './errors.js';
+
+export interface WeightArray {
+  /** As stored, e.g. `Conv/BatchNorm/gamma:0`. */
+  readonly name: string;
+  readonly shape: number[];
+  readonly data: Float32Array;
+}
+
+export interface LayerWeights {
+  readonly name: string;
+  readonly weights: WeightArray[];
+}
+
+/** The content of a weights file: layers with weights in model order. */
+export interface KerasWeights {
+  /** Every layer name in model order, weightless ones too (root attr `layer_names`). */
+  readonly layerNames: string[];
+  /** The layers that have weights, in model order. */
+  readonly layers: LayerWeights[];
+  readonly backend?: string;
+  readonly kerasVersion?: string;
+}
+
+type H5Module = Awaited<typeof h5wasm.ready>;
+let ready: Promise<H5Module> | undefined;
+let counter = 0;
+
+/** h5wasm, once, with the HDF5 C library's diagnostic dump (dozens of lines on stderr) sent to /dev/null. */
+function h5(): Promise<H5Module> {
+  ready ??= h5wasm.ready.then((module) => {
+    const fs = module.FS as unknown as { getStream(fd: number): unknown; close(stream: unknown): void; open(path: string, mode: string): { fd: number } };
+    try {
+      fs.close(fs.getStream(2));
+      fs.open('/dev/null', 'w'); // takes the lowest free descriptor: 2
+    } catch {
+      // Diagnostics stay visible; errors are still turned into one-line messages below.
+    }
+    return module;
+  });
+  return ready;
+}
+
+function scratchPath(): string {
+  counter += 1;
+  return `/mobilenetv3-${Date.now().toString(36)}-${counter}.h5`;
+}
+
+function asStrings(value: unknown): string[] {
+  if (value === null || value === undefined) return [];
+  // An empty list is stored by Keras as an empty float64 array.
+  if (ArrayBuffer.isView(value) && !(value instanceof Uint8Array)) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((v) => (v instanceof Uint8Array ? new TextDecoder().decode(v) : String(v)).replace(/\0+$/, ''));
+}
+
+/** A string-list attribute, joined from Keras's chunks `name0`, `name1`, ... when it was split. */
+function readStringList(node: h5wasm.Group, name: string): string[] | undefined {
+  const attrs = node.attrs;
+  if (name in attrs) return asStrings(attrs[name].value);
+  if (!(`${name}0` in attrs)) return undefined;
+  const out: string[] = [];
+  for (let i = 0; `${name}${i}` in attrs; i++) out.push(...asStrings(attrs[`${name}${i}`].value));
+  return out;
+}
+
+function toFloat32(value: unknown, where: string): Float32Array {
+  if (value instanceof Float32Array) return value;
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return Float32Array.from(value as unknown as ArrayLike<number>, Number);
+  }
+  if (typeof value === 'number') return Float32Array.of(value);
+  throw new WeightsError(`weight ${where} is not numeric`);
+}
+
+/**
+ * Read a Keras legacy .h5 weights file (or a full-model .h5, whose weights sit in `model_weights`).
+ * `label` names the file in error messages.
+ */
+export async function readKerasH5(bytes: Uint8Array | ArrayBuffer, label = 'weights file'): Promise<KerasWeights> {
+  const module = await h5();
+  const path = scratchPath();
+  module.FS.writeFile(path, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  let file: h5wasm.File | undefined;
+  try {
+    file = new h5wasm.File(path, 'r');
+    if (file.file_id < 0n) throw new WeightsError(`${label} is not an HDF5 file, or it is truncated or corrupt`);
+    let root: h5wasm.Group = file;
+    if (readStringList(root, 'layer_names') === undefined && root.keys().includes('model_weights')) {
+      root = root.get('model_weights') as h5wasm.Group;
+    }
+    const layerNames = readStringList(root, 'layer_names');
+    if (!layerNames) throw new WeightsError(`${label} is HDF5 but not Keras weights (no layer_names attribute)`);
+    const layers: LayerWeights[] = [];
+    for (const layerName of layerNames) {
+      const group = root.get(layerName);
+      if (!(group instanceof h5wasm.Group)) throw new WeightsError(`${label} lists layer "${layerName}" but has no group for it (truncated or corrupt?)`);
+      const weightNames = readStringList(group, 'weight_names') ?? [];
+      if (weightNames.length === 0) continue;
+      const weights = weightNames.map((weightName): WeightArray => {
+        const dataset = group.get(weightName);
+        if (!(dataset instanceof h5wasm.Dataset)) {
+          throw new WeightsError(`${label}: layer "${layerName}" lists weight "${weightName}" but has no dataset for it (truncated or corrupt?)`);
+        }
+        const shape = dataset.shape ?? [];
+        const data = toFloat32(dataset.value, `"${weightName}" of ${label}`);
+        if (data.length !== shape.reduce((a, b) => a * b, 1)) throw new WeightsError(`${label}: weight "${weightName}" is truncated or corrupt`);
+        return { name: weightName, shape, data };
+      });
+      layers.push({ name: layerName, weights });
+    }
+    const backend = readStringList(root, 'backend')?.[0];
+    const kerasVersion = readStringList(root, 'keras_version')?.[0];
+    return { layerNames, layers, ...(backend ? { backend } : {}), ...(kerasVersion ? { kerasVersion } : {}) };
+  } catch (error) {
+    if (error instanceof WeightsError) throw error;
+    // h5wasm throws plain strings and Errors with HDF5's terse wording; a truncated file is by far the usual cause.
+    throw new WeightsError(`${label} could not be read as HDF5 (truncated or corrupt?): ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    try { if (file && file.file_id >= 0n) file.close(); } catch { /* already failed */ }
+    try { module.FS.unlink(path); } catch { /* never written */ }
+  }
+}
+
+/** HDF5 caps an object header (all attributes of a group) at 64 KiB; Keras splits longer lists. */
+const HEADER_LIMIT = 64512;
+
+/** A list of names as fixed-length ASCII strings (h5py's `|S<n>`, which Keras reads), chunked like Keras. */
+function writeStringList(node: h5wasm.Group, name: string, values: string[]): void {
+  const width = Math.max(1, ...values.map((v) => new TextEncoder().encode(v).length)) + 1;
+  const dtype = `A${width}`;
+  const perChunk = Math.max(1, Math.floor(HEADER_LIMIT / width));
+  if (values.length <= perChunk) {
+    node.create_attribute(name, values, [values.length], dtype);
+    return;
+  }
+  for (let i = 0, chunk = 0; i < values.length; i += perChunk, chunk++) {
+    const part = values.slice(i, i + perChunk);
+    node.create_attribute(`${name}${chunk}`, part, [part.length], dtype);
+  }
+}
+
+/** A scalar byte string, as h5py stores `f.attrs['backend'] = b'tensorflow'`. */
+function writeScalarString(node: h5wasm.Group, name: string, value: string): void {
+  node.create_attribute(name, value, [], `A${Math.max(1, new TextEncoder().encode(value).length) + 1}`);
+}
+
+function ensureGroup(parent: h5wasm.Group, path: string): h5wasm.Group {
+  let node = parent;
+  for (const part of path.split('/').filter(Boolean)) {
+    const existing = node.keys().includes(part) ? node.get(part) : null;
+    node = existing instanceof h5wasm.Group ? existing : node.create_group(part);
+  }
+  return node;
+}
+
+/** Write weights in the legacy layout (root attrs, group per layer, nested datasets), returning the file's bytes. */
+export async function writeKerasH5(weights: KerasWeights): Promise<Uint8Array> {
+  const module = await h5();
+  const path = scratchPath();
+  const file = new h5wasm.File(path, 'w');
+  try {
+    writeStringList(file, 'layer_names', weights.layerNames);
+    writeScalarString(file, 'backend', weights.backend ?? 'tensorflow');
+    writeScalarString(file, 'keras_version', weights.kerasVersion ?? '2.15.0');
+    const byName = new Map(weights.layers.map((l) => [l.name, l]));
+    for (const layerName of weights.layerNames) {
+      const group = ensureGroup(file, layerName);
+      const layer = byName.get(layerName);
+      const names = layer?.weights.map((w) => w.name) ?? [];
+      if (names.length) writeStringList(group, 'weight_names', names);
+      else group.create_attribute('weight_names', new Float32Array(0), [0], '<f4'); // Keras writes an empty array
+      for (const w of layer?.weights ?? []) {
+        const slash = w.name.lastIndexOf('/');
+        const parent = slash >= 0 ? ensureGroup(group, w.name.slice(0, slash)) : group;
+        parent.create_dataset({ name: w.name.slice(slash + 1), data: w.data, shape: w.shape, dtype: '<f4' });
+      }
+    }
+    file.flush();
+    file.close();
+    return new Uint8Array(module.FS.readFile(path));
+  } finally {
+    try { file.close(); } catch { /* closed above */ }
+    try { module.FS.unlink(path); } catch { /* never written */ }
+  }
+}

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createClassifier } from '../src/classify/classifier.js';
+import { IMAGENET_CLASSES } from '../src/classify/imagenet-classes.js';
+import { topK } from '../src/classify/top-k.js';
+import { readOnnxMetadata } from '../src/export/onnx/metadata.js';
+import { sharedPath } from './shared.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT = join(ROOT, 'test-output/classify');
+const SMALL = sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5');
+const ELEPHANT = sharedPath('data/elephant.jpg');
+const ENV = { ...process.env, MOBILENETV3_CACHE: join(OUT, 'cache') };
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: ENV });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('ImageNet class names', () => {
+  it('are the 1000 torchvision names in class-index order', () => {
+    assert.equal(IMAGENET_CLASSES.length, 1000);
+    assert.equal(IMAGENET_CLASSES[0], 'tench');
+    assert.equal(IMAGENET_CLASSES[386], 'African elephant');
+    assert.equal(IMAGENET_CLASSES[999], 'toilet tissue');
+    assert.equal(new Set(IMAGENET_CLASSES).size, 1000);
+  });
+  it('top-k sorts by probability, ties by index', () => {
+    const p = topK(new Float32Array([0.1, 0.5, 0.1, 0.3]), 3, ['a', 'b', 'c', 'd']);
+    assert.deepEqual(p.map((x) => [x.rank, x.index, x.label]), [[1, 1, 'b'], [2, 3, 'd'], [3, 0, 'a']]);
+  });
+});
+
+describe('mobilenetv3 classify', () => {
+  before(async () => {
+    await rm(OUT, { recursive: true, force: true });
+    await mkdir(join(OUT, 'photos/nested'), { recursive: true });
+    await copyFile(ELEPHANT, join(OUT, 'photos/nested/elephant.jpg'));
+    await writeFile(join(OUT, 'photos/broken.jpg'), 'not a jpeg');
+    await writeFile(join(OUT, 'photos/readme.txt'), 'ignored: not an image name');
+  });
+
+  for (const engine of ['onnx', 'tfjs']) {
+    it(`says elephant with the real Small weights on ${engine}`, () => {
+      const r = cli('classify', ELEPHANT, '--arch', 'small', '--weights', SMALL, '--engine', engine, '--top', '3');
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.trim().split('\n');
+      assert.match(lines[0], /elephant\.jpg$/);
+      assert.match(lines[1], /rank\s+class\s+probability/);
+      assert.match(lines[2], /^\s+1\s+African elephant\s+0\.6\d{3}$/);
+      assert.equal(lines.length, 5);
+    });
+  }
+
+  it('walks folders, reports and skips unreadable files, exits non-zero; --json gives JSON lines', () => {
+    const r = cli('classify', join(OUT, 'photos'), join(OUT, 'missing.png'), '--arch', 'small', '--weights', SMALL, '--json', '--top', '2');
+    assert.equal(r.code, 1);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const ok = rows.filter((x) => x.predictions);
+    assert.equal(ok.length, 1);
+    assert.match(ok[0].source, /nested\/elephant\.jpg$/);
+    assert.equal(ok[0].predictions[0].label, 'African elephant');
+    assert.equal(ok[0].predictions.length, 2);
+    const errors = rows.filter((x) => x.error).map((x) => x.error).join('\n');
+    assert.match(errors, /broken\.jpg: not an image/);
+    assert.match(errors, /missing\.png: no such file/);
+    assert.doesNotMatch(errors, /readme/);
+    assert.match(r.stderr, /2 of 3 inputs could not be classified/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it('exports ONNX with ImageNet labels in the metadata and classifies with --model', async () => {
+    const file = join(OUT, 'small.onnx');
+    const e = cli('export', '--arch', 'small', '--weights', SMALL, '--format', 'onnx', '-o', file);
+    assert.equal(e.code, 0, e.stderr);
+    const meta = readOnnxMetadata(new Uint8Array(await readFile(file)));
+    assert.equal(meta.arch, 'small');
+    assert.equal(JSON.parse(meta.labels)[386], 'African elephant');
+    const r = cli('classify', ELEPHANT, '--model', file, '--top', '1', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).predictions[0].label, 'African elephant');
+  });
+
+  for (const [args, pattern] of [
+    [['--arch', 'small'], /needs trained weights/],
+    [['--top', '0', '--weights', SMALL], /--top must be a whole number/],
+    [['--crop', '2', '--weights', SMALL], /--crop must be a fraction/],
+    [['--model', 'x.onnx', '--weights', SMALL], /either --weights or --model/],
+    [['--model', 'test-output/none.onnx'], /cannot read model file/],
+    [['--weights', 'test-output/none.h5'], /cannot read weights file/],
+  ] as [string[], RegExp][]) {
+    it(`rejects ${args.join(' ')} with one line`, () => {
+      const r = cli('classify', ELEPHANT, ...args);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    });
+  }
+});
+
+describe('createClassifier', () => {
+  it('classifies a Buffer; the cached ONNX export gives the same answer as a fresh one', async () => {
+    process.env.MOBILENETV3_CACHE = join(OUT, 'api-cache');
+    const bytes = await readFile(ELEPHANT);
+    const results = [];
+    for (const cache of [true, true, false]) {
+      const c = await createClassifier({ arch: 'small', weights: SMALL, top: 2, cache });
+      results.push(await c.classify(bytes));
+      await c.dispose();
+    }
+    assert.equal(results[0].source, '<buffer 0>');
+    assert.equal(results[0].predictions[0].label, 'African elephant');
+    assert.deepEqual(results[1], results[0]);
+    assert.deepEqual(results[2], results[0]);
+  });
+});
