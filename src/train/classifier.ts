@@ -28,7 +28,8 @@ export function attachClassifier(backbone: tf.LayersModel, options: ClassifierOp
     layers.push(layer.name);
     x = layer.apply(x) as tf.SymbolicTensor;
   };
-  if (options.dropout > 0) add(tf.layers.dropout({ rate: options.dropout, seed: options.seed, name: 'dropout' }));
+  // No seed for dropout: a seeded TF.js Dropout draws the same mask at every call.
+  if (options.dropout > 0) add(tf.layers.dropout({ rate: options.dropout, name: 'dropout' }));
   add(tf.layers.dense({
     units: options.classes.length, name: 'logits',
     kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed }),

@@ -18,7 +18,7 @@ interface Series {
   values: (number | null)[];
 }
 
-function chart(x0: number, y0: number, w: number, h: number, title: string, epochs: number[], series: Series[], yMax: number | null, fineTuneFrom: number | null): string {
+function chart(x0: number, y0: number, w: number, h: number, title: string, epochs: number[], series: Series[], yMax: number | null, fineTuneFrom: number | null, legendBottom: boolean): string {
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
   const top = yMax ?? Math.max(1e-6, ...all) * 1.08;
   const first = epochs[0] ?? 1;
@@ -54,7 +54,7 @@ function chart(x0: number, y0: number, w: number, h: number, title: string, epoc
         out.push(`<circle cx="${cx}" cy="${cy}" r="2.5" fill="${s.color}"/>`);
       }
     }
-    const ly = y0 + 20 + si * 16;
+    const ly = legendBottom ? y0 + h - 12 - (series.length - 1 - si) * 16 : y0 + 20 + si * 16;
     const lx = x0 + w - 120;
     out.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 22}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
     out.push(`<text x="${lx + 28}" y="${ly}" font-size="12" ${FONT}>${escape(s.label)}</text>`);
@@ -71,11 +71,11 @@ export function curvesSvg(history: readonly EpochRecord[], title: string): strin
   const loss = chart(70, 70, 380, 280, 'Loss', epochs, [
     { label: 'train', color: '#1f77b4', dashed: false, values: history.map((r) => r.loss) },
     { label: 'validation', color: '#ff7f0e', dashed: true, values: history.map((r) => r.valLoss) },
-  ], null, stage2);
+  ], null, stage2, false);
   const acc = chart(570, 70, 380, 280, 'Accuracy', epochs, [
     { label: 'train', color: '#1f77b4', dashed: false, values: history.map((r) => r.accuracy) },
     { label: 'validation', color: '#ff7f0e', dashed: true, values: history.map((r) => r.valAccuracy) },
-  ], 1, stage2);
+  ], 1, stage2, true);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
 <rect width="100%" height="100%" fill="white"/>
 <text x="${width / 2}" y="28" text-anchor="middle" font-size="18" ${FONT}>${escape(title)}</text>
@@ -96,7 +96,7 @@ export function confusionSvg(confusion: number[][], classes: string[], title: st
   const cell = Math.max(28, Math.min(72, Math.floor(560 / n)));
   const labelWidth = Math.min(220, 20 + 7 * Math.max(...classes.map((c) => c.length)));
   const x0 = labelWidth + 40;
-  const y0 = labelWidth + 60;
+  const y0 = Math.round(labelWidth * 0.75) + 50;
   const width = x0 + n * cell + 30;
   const height = y0 + n * cell + 50;
   const out: string[] = [];

@@ -19,7 +19,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { createEngine } from '../runtime/create-engine.js';
 import type { Engine, EngineName } from '../runtime/engine.js';
 import { useTfBackend } from '../runtime/tfjs.js';
-import { loadWeights } from '../weights/load.js';
+import { loadKerasH5Weights } from '../weights/h5-file.js';
 import { CHECKPOINT_FILE, readCheckpoint, restoreLayers, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { attachClassifier } from './classifier.js';
 import { classCounts, DataError, scanDataset, splitDataset, withoutUnreadable, type Sample } from './dataset.js';
@@ -37,6 +37,8 @@ export interface TrainOptions {
   /** Output folder (created). */
   output: string;
   arch?: ArchName;
+  alpha?: number;
+  minimalistic?: boolean;
   /** 'imagenet' or a Keras .h5 / TF.js model.json path; loaded by layer name (no top). */
   weights?: string;
   inputSize?: number;
@@ -69,6 +71,8 @@ export type TrainProgress =
 /** The run's settings, all resolved; stored in the checkpoint and metrics.json. */
 export interface TrainConfig {
   arch: ArchName;
+  alpha: number;
+  minimalistic: boolean;
   weights: string;
   inputSize: number;
   epochs: number;
@@ -119,7 +123,9 @@ function resolveConfig(o: TrainOptions): TrainConfig {
   const dropout = o.dropout ?? 0.2;
   if (!(dropout >= 0 && dropout < 1)) throw new DataError(`--dropout must be in [0, 1), got ${dropout}`);
   return {
-    arch: o.arch ?? 'small',
+    arch: o.arch ?? 'large',
+    alpha: o.alpha ?? 1,
+    minimalistic: o.minimalistic ?? false,
     weights: o.weights ?? 'imagenet',
     inputSize: positiveInt('input-size', o.inputSize ?? 224),
     epochs,
@@ -178,8 +184,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   await useTfBackend('wasm');
   registerWasmGradients();
-  const backbone = buildModel({ arch: config.arch, includeTop: false, pooling: 'avg', inputShape: [config.inputSize, config.inputSize, 3] });
-  await loadWeights(backbone, config.weights, { byName: true });
+  const backbone = buildModel({ arch: config.arch, alpha: config.alpha, minimalistic: config.minimalistic, includeTop: false, pooling: 'avg', inputShape: [config.inputSize, config.inputSize, 3] });
+  await loadKerasH5Weights(backbone, config.weights, { byName: true }); // TEMP until weights/load lands
   const model = attachClassifier(backbone, { classes: scanned.classes, dropout: config.dropout, seed: config.seed });
   const head = topSegment(model, 'classifier');
   const fineTop = config.fineTune > 0 ? topSegment(model, lastBnecks(model, config.fineTune)[0]) : undefined;
@@ -309,7 +315,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const stepsBefore = history.filter((r) => r.stage === 2).length;
       if (!(await runStage(2, fineTop, merged[1], config.fineTuneEpochs, config.fineTuneLearningRate))) return finish(false);
-      const trainSeconds = history.filter((r) => r.stage === 2).slice(stepsBefore).reduce((a, r) => a + r.seconds, 0);
+      const trainSeconds = history.filter((r) => r.stage === 2).slice(stepsBefore).reduce((a, r) => a + r.trainSeconds, 0);
       const epochsRun = history.filter((r) => r.stage === 2).length - stepsBefore;
       if (epochsRun > 0 && trainSeconds > 0) fineTuneImagesPerSecond = (epochsRun * split.train.length) / trainSeconds;
     }
@@ -372,14 +378,13 @@ async function writeMetrics(dir: string, config: TrainConfig, r: TrainResult, tr
 }
 
 async function writeOutputs(model: tf.LayersModel, dir: string, config: TrainConfig, r: TrainResult, trainSet: Sample[], valSet: Sample[], classes: string[]): Promise<void> {
-  const [{ saveTfjsModel }, { saveKerasH5Weights }, { exportOnnx }] = await Promise.all([
-    import('../weights/tfjs-files.js'),
+  const [{ saveKerasH5Weights }, { exportOnnx }] = await Promise.all([
     import('../weights/h5-file.js'),
     import('../export/onnx/export.js'),
   ]);
-  await saveTfjsModel(model, join(dir, 'model.json'));
+  // TEMP: TF.js model.json once weights/tfjs-files lands
   await saveKerasH5Weights(model, join(dir, 'model.h5'));
-  await writeFileAtomic(join(dir, 'model.onnx'), exportOnnx(model));
+  await writeFileAtomic(join(dir, 'model.onnx'), exportOnnx(model, { labels: classes }));
   await writeFileAtomic(join(dir, LABELS_FILE), JSON.stringify(classes, null, 2) + '\n');
   await writeMetrics(dir, config, r, trainSet, valSet, classes);
   await writeFileAtomic(join(dir, 'curves.png'), await svgToPng(curvesSvg(r.history, curvesTitle(config, classes.length))));
