@@ -19,10 +19,12 @@ export interface ModelFlags {
   dropout: string;
   preprocessing: boolean;
   padding: string;
+  /** `imagenet`, a Keras .h5 file or a TF.js model.json; load it with `modelFromFlags` (build-model.ts). */
+  weights?: string;
 }
 
 /** Long names of the shared options, e.g. `no-top`, for `addModelOptions(command, { omit })`. */
-export type ModelOptionName = 'arch' | 'flavor' | 'alpha' | 'minimalistic' | 'input-size' | 'classes' | 'no-top' | 'pooling' | 'dropout' | 'no-preprocessing' | 'padding';
+export type ModelOptionName = 'arch' | 'flavor' | 'alpha' | 'minimalistic' | 'input-size' | 'classes' | 'no-top' | 'pooling' | 'dropout' | 'no-preprocessing' | 'padding' | 'weights';
 
 function modelOptionList(): Option[] {
   return [
@@ -37,6 +39,7 @@ function modelOptionList(): Option[] {
     new Option('--dropout <rate>', 'dropout before the classifier').default('0.2'),
     new Option('--no-preprocessing', 'without the Rescaling(1/127.5, -1) layer (inputs then in [-1, 1])'),
     new Option('--padding <mode>', 'same: TF/Keras; symmetric: PyTorch-style (k-1)/2').choices(['same', 'symmetric']).default('same'),
+    new Option('--weights <source>', 'imagenet (Keras\'s published file, downloaded and cached), a Keras .h5 file, or a TF.js model.json (which brings its own architecture)'),
   ];
 }
 

@@ -11,6 +11,7 @@
  * Works in the browser too (TF.js only).
  */
 import * as tf from '@tensorflow/tfjs';
+import { readMetadata } from '../architecture/blocks.js';
 import { WeightsError } from './errors.js';
 import type { KerasWeights, LayerWeights, WeightArray } from './keras-h5.js';
 
@@ -158,7 +159,11 @@ export function kerasWeightsFromModel(model: tf.LayersModel): KerasWeights {
     }));
     return { name: layer.name, weights };
   });
-  return { layerNames: model.layers.map((l) => l.name), layers, backend: 'tensorflow', kerasVersion: '2.15.0' };
+  const options = readMetadata(model)?.options;
+  return {
+    layerNames: model.layers.map((l) => l.name), layers, backend: 'tensorflow', kerasVersion: '2.15.0',
+    ...(options ? { modelOptions: JSON.stringify(options) } : {}),
+  };
 }
 
 /** One line per problem worth telling a user about; empty when the load was clean. */

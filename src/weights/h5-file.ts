@@ -11,15 +11,15 @@ import { WeightsError } from './errors.js';
 import { readKerasH5, writeKerasH5, type KerasWeights } from './keras-h5.js';
 
 /** Read a file, with "not found" and friends as one-line WeightsErrors. */
-export async function readWeightsBytes(path: string): Promise<Uint8Array> {
+export async function readWeightsBytes(path: string, what = 'weights file'): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new WeightsError(`weights file not found: ${path}`);
-    if (code === 'EISDIR') throw new WeightsError(`weights path is a directory, not a file: ${path}`);
-    if (code === 'EACCES') throw new WeightsError(`no permission to read weights file: ${path}`);
-    throw new WeightsError(`cannot read weights file ${path}: ${(error as Error).message}`);
+    if (code === 'ENOENT') throw new WeightsError(`${what} not found: ${path}`);
+    if (code === 'EISDIR') throw new WeightsError(`${what} is a directory, not a file: ${path}`);
+    if (code === 'EACCES') throw new WeightsError(`no permission to read ${what}: ${path}`);
+    throw new WeightsError(`cannot read ${what} ${path}: ${(error as Error).message}`);
   }
 }
 

@@ -33,7 +33,14 @@ export interface KerasWeights {
   readonly layers: LayerWeights[];
   readonly backend?: string;
   readonly kerasVersion?: string;
+  /**
+   * Options of the model the weights were saved from (JSON), in root attr `mobilenetv3_options`
+   * when this package wrote the file; Keras ignores the attribute.
+   */
+  readonly modelOptions?: string;
 }
+
+const OPTIONS_ATTR = 'mobilenetv3_options';
 
 type H5Module = Awaited<typeof h5wasm.ready>;
 let ready: Promise<H5Module> | undefined;
@@ -124,7 +131,8 @@ export async function readKerasH5(bytes: Uint8Array | ArrayBuffer, label = 'weig
     }
     const backend = readStringList(root, 'backend')?.[0];
     const kerasVersion = readStringList(root, 'keras_version')?.[0];
-    return { layerNames, layers, ...(backend ? { backend } : {}), ...(kerasVersion ? { kerasVersion } : {}) };
+    const modelOptions = readStringList(root, OPTIONS_ATTR)?.[0];
+    return { layerNames, layers, ...(backend ? { backend } : {}), ...(kerasVersion ? { kerasVersion } : {}), ...(modelOptions ? { modelOptions } : {}) };
   } catch (error) {
     if (error instanceof WeightsError) throw error;
     // h5wasm throws plain strings and Errors with HDF5's terse wording; a truncated file is by far the usual cause.
@@ -176,6 +184,7 @@ export async function writeKerasH5(weights: KerasWeights): Promise<Uint8Array> {
     writeStringList(file, 'layer_names', weights.layerNames);
     writeScalarString(file, 'backend', weights.backend ?? 'tensorflow');
     writeScalarString(file, 'keras_version', weights.kerasVersion ?? '2.15.0');
+    if (weights.modelOptions) writeScalarString(file, OPTIONS_ATTR, weights.modelOptions);
     const byName = new Map(weights.layers.map((l) => [l.name, l]));
     for (const layerName of weights.layerNames) {
       const group = ensureGroup(file, layerName);

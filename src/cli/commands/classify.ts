@@ -1,12 +1,12 @@
 import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
 import { readLabelsFile } from '../labels.js';
+import { weightsFromFlags } from '../build-model.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 
 export const order = 40;
 
 interface ClassifyFlags extends Omit<ModelFlags, 'top'> {
-  weights?: string;
   model?: string;
   top: string;
   engine: 'onnx' | 'tfjs';
@@ -36,7 +36,6 @@ export function register(program: Command): void {
   addModelOptions(program.command('classify'), { omit: ['no-top', 'pooling'] })
     .description('classify images (files, folders walked recursively, glob patterns) and print the top classes')
     .argument('<images...>', 'image files, folders or glob patterns')
-    .option('--weights <file>', 'Keras .h5 weights for the model built from the model options')
     .option('--model <file>', 'an .onnx model written by "mobilenetv3 export --format onnx" (instead of --weights)')
     .option('--top <k>', 'how many classes to show per image', '5')
     .addOption(new Option('--engine <name>', 'onnx: ONNX Runtime (fast); tfjs: TF.js wasm').choices(['onnx', 'tfjs']).default('onnx'))
@@ -57,7 +56,8 @@ export function register(program: Command): void {
         if (!(crop > 0 && crop <= 1)) throw new CliError(`--crop must be a fraction in (0, 1], got "${flags.crop}"`, 2);
       }
       if (flags.weights && flags.model) throw new CliError('pass either --weights or --model, not both', 2);
-      const modelOptions = modelOptionsFrom({ ...flags, top: true });
+      // imagenet and model.json become .h5 bytes and the options they fit (the classifier takes .h5).
+      const { options: modelOptions, weights } = await weightsFromFlags({ ...flags, top: true });
       const labels = flags.labels ? await readLabelsFile(flags.labels) : undefined;
 
       const [{ collectImageFiles }, { createClassifier }, { progressBar }] = await Promise.all([
@@ -76,7 +76,7 @@ export function register(program: Command): void {
       if (inputs.files.length === 0) throw new CliError('no images to classify');
 
       const classifier = await createClassifier({
-        ...modelOptions, weights: flags.weights, model: flags.model, engine: flags.engine, threads, top, crop, labels, cache: flags.cache,
+        ...modelOptions, weights, model: flags.model, engine: flags.engine, threads, top, crop, labels, cache: flags.cache,
       });
       const progress = inputs.expanded ? progressBar('classify', inputs.files.length) : undefined;
       let first = true;

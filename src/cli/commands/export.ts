@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
 import { readLabelsFile } from '../labels.js';
+import { modelFromFlags } from '../build-model.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 
 export const order = 60;
@@ -8,7 +9,6 @@ export const order = 60;
 interface ExportFlags extends ModelFlags {
   format: 'onnx' | 'h5';
   output: string;
-  weights?: string;
   labels?: string;
 }
 
@@ -17,22 +17,17 @@ export function register(program: Command): void {
     .description('write the model (with its weights) as ONNX (for ONNX Runtime, Netron) or Keras .h5 weights')
     .addOption(new Option('--format <name>', 'onnx: opset 17, BN folded, NHWC input; h5: Keras legacy weights').choices(['onnx', 'h5']).default('onnx'))
     .requiredOption('-o, --output <path>', 'output file (.onnx, .h5)')
-    .option('--weights <file>', 'Keras .h5 weights to load first (without: random initial weights)')
     .option('--labels <file>', 'class names for the ONNX metadata: JSON array or one per line (default: ImageNet for 1000 classes)')
     .action(async (flags: ExportFlags) => {
-      const options = modelOptionsFrom(flags);
+      modelOptionsFrom(flags); // bad options fail before any work
       const labelsFromFile = flags.labels ? await readLabelsFile(flags.labels) : undefined;
-      const [{ buildModel }, { useTfBackend }, { writeFileAtomic }] = await Promise.all([
-        import('../../architecture/builder.js'),
+      const [{ useTfBackend }, { writeFileAtomic }] = await Promise.all([
         import('../../runtime/tfjs.js'),
         import('../../io/atomic.js'),
       ]);
       await useTfBackend('wasm');
-      const model = buildModel(options);
-      if (flags.weights) {
-        const { loadKerasH5Weights } = await import('../../weights/h5-file.js');
-        await loadKerasH5Weights(model, flags.weights);
-      } else {
+      const { model, options: built } = await modelFromFlags(flags);
+      if (!flags.weights) {
         process.stderr.write('mobilenetv3: note: no --weights given, exporting randomly initialised weights\n');
       }
       if (flags.format === 'onnx') {
@@ -41,7 +36,7 @@ export function register(program: Command): void {
           import('../../classify/imagenet-classes.js'),
         ]);
         const classes = model.outputs[0].shape.length === 2 ? (model.outputs[0].shape[1] as number) : undefined;
-        const labels = labelsFromFile ?? (classes === IMAGENET_CLASSES.length && options.includeTop !== false ? IMAGENET_CLASSES : undefined);
+        const labels = labelsFromFile ?? (classes === IMAGENET_CLASSES.length && built.includeTop !== false ? IMAGENET_CLASSES : undefined);
         if (labels && classes !== undefined && labels.length !== classes) {
           throw new CliError(`${labels.length} labels for a model with ${classes} classes`, 2);
         }

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
+import { modelFromFlags } from '../build-model.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 
 export const order = 12;
@@ -21,12 +22,11 @@ export function register(program: Command): void {
     .option('--no-shapes', 'without tensor shapes')
     .option('--density <dpi>', 'PNG resolution (72 = 1 pixel per point)', '144')
     .action(async (flags: PlotFlags) => {
-      const [{ buildModel }, plot, { useTfBackend }] = await Promise.all([
-        import('../../architecture/builder.js'),
+      const [plot, { useTfBackend }] = await Promise.all([
         import('../../visualize/plot.js'),
         import('../../runtime/tfjs.js'),
       ]);
-      const options = modelOptionsFrom(flags);
+      modelOptionsFrom(flags); // bad options fail before any work
       let format;
       try {
         format = plot.plotFormatOf(flags.output);
@@ -36,7 +36,8 @@ export function register(program: Command): void {
       const density = Number(flags.density);
       if (!(density > 0 && density <= 1200)) throw new CliError(`--density must be a number in (0, 1200], got "${flags.density}"`, 2);
       await useTfBackend('cpu');
-      const graph = await plot.plotModel(buildModel(options), flags.output, {
+      const { model } = await modelFromFlags(flags);
+      const graph = await plot.plotModel(model, flags.output, {
         detail: flags.detail, rankdir: flags.rankdir, shapes: flags.shapes, format, density,
       });
       process.stderr.write(`wrote ${flags.output} (${graph.nodes.length} nodes, ${graph.edges.length} edges, ${format})\n`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
+import { modelFromFlags } from '../build-model.js';
+import { addModelOptions, type ModelFlags } from '../model-options.js';
 
 export const order = 10;
 
@@ -8,15 +9,13 @@ export function register(program: Command): void {
     .description('print the model summary (Keras 3 layout) with parameters and multiply-accumulates')
     .option('--json', 'one JSON object instead of the table')
     .action(async (flags: ModelFlags & { json?: boolean }) => {
-      const [{ buildModel }, { summarize }, { formatSummary }, { useTfBackend }] = await Promise.all([
-        import('../../architecture/builder.js'),
+      const [{ summarize }, { formatSummary }, { useTfBackend }] = await Promise.all([
         import('../../inspect/summary.js'),
         import('../../inspect/format.js'),
         import('../../runtime/tfjs.js'),
       ]);
-      const options = modelOptionsFrom(flags);
       await useTfBackend('cpu');
-      const model = buildModel(options);
+      const { model } = await modelFromFlags(flags);
       const summary = summarize(model);
       if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
       else process.stdout.write(formatSummary(summary) + '\n');

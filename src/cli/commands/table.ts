@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
+import { modelFromFlags } from '../build-model.js';
+import { addModelOptions, type ModelFlags } from '../model-options.js';
 
 export const order = 11;
 
@@ -9,14 +10,12 @@ export function register(program: Command): void {
     .option('--json', 'one JSON object ({ name, rows }) instead of the table')
     .option('--markdown', 'a Markdown table')
     .action(async (flags: ModelFlags & { json?: boolean; markdown?: boolean }) => {
-      const [{ buildModel }, table, { useTfBackend }] = await Promise.all([
-        import('../../architecture/builder.js'),
+      const [table, { useTfBackend }] = await Promise.all([
         import('../../visualize/table.js'),
         import('../../runtime/tfjs.js'),
       ]);
-      const options = modelOptionsFrom(flags);
       await useTfBackend('cpu');
-      const view = table.architectureTable(buildModel(options));
+      const view = table.architectureTable((await modelFromFlags(flags)).model);
       if (flags.json) process.stdout.write(JSON.stringify(view) + '\n');
       else if (flags.markdown) process.stdout.write(table.formatTableMarkdown(view) + '\n');
       else process.stdout.write(table.formatTableText(view) + '\n');

@@ -1,0 +1,62 @@
+/**
+ * The one way CLI commands get a model: build it from the shared model options and load
+ * `--weights` (imagenet | file.h5 | model.json). Every model-building command calls this, so
+ * weights, their errors and their notes behave the same everywhere.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { ModelOptions } from '../architecture/options.js';
+import { CliError } from './errors.js';
+import { modelOptionsFrom, type ModelFlags } from './model-options.js';
+
+export interface BuiltModel {
+  model: tf.LayersModel;
+  /** The options the model was built from (for a model.json: those it was saved with, if known). */
+  options: ModelOptions;
+}
+
+/**
+ * Build the model the flags describe and load its weights. Notes about the load (layers loaded by
+ * order whose names differ, layers skipped) go to stderr, one line each; misfits throw one-line
+ * errors. Call `useTfBackend(...)` first.
+ */
+export async function modelFromFlags(flags: ModelFlags): Promise<BuiltModel> {
+  const [{ buildModelWithWeights }, { describeLoadReport }, { readMetadata }] = await Promise.all([
+    import('../weights/load.js'),
+    import('../weights/apply.js'),
+    import('../architecture/blocks.js'),
+  ]);
+  const options = modelOptionsFrom(flags);
+  const { model, report } = await buildModelWithWeights({ ...options, weights: flags.weights ?? null });
+  for (const line of report ? describeLoadReport(report) : []) process.stderr.write(`mobilenetv3: note: ${line}\n`);
+  return { model, options: readMetadata(model)?.options ?? options };
+}
+
+/**
+ * `--weights` for code that takes Keras .h5 weights itself (the classifier, which caches ONNX
+ * exports by weight bytes): `imagenet` becomes the cached file's path; a model.json becomes .h5
+ * bytes plus the options it was saved with; a .h5 path is passed through.
+ */
+export async function weightsFromFlags(flags: ModelFlags): Promise<{ options: ModelOptions; weights?: string | Uint8Array }> {
+  const options = modelOptionsFrom(flags);
+  const source = flags.weights;
+  if (!source) return { options };
+  const { imagenetWeightsPath, isTfjsModelPath } = await import('../weights/load.js');
+  if (source === 'imagenet') return { options, weights: await imagenetWeightsPath(options) };
+  if (!isTfjsModelPath(source)) return { options, weights: source };
+  const [{ loadTfjsModel }, { kerasWeightsFromModel }, { writeKerasH5 }, { readMetadata }, { useTfBackend }] = await Promise.all([
+    import('../weights/tfjs-files.js'),
+    import('../weights/apply.js'),
+    import('../weights/keras-h5.js'),
+    import('../architecture/blocks.js'),
+    import('../runtime/tfjs.js'),
+  ]);
+  await useTfBackend('wasm');
+  const model = await loadTfjsModel(source);
+  try {
+    const saved = readMetadata(model)?.options;
+    if (!saved) throw new CliError(`${source} was not saved by mobilenetv3 (no model options in its metadata); convert it to .h5 with "mobilenetv3 weights convert" and pass the model options`, 2);
+    return { options: saved, weights: await writeKerasH5(kerasWeightsFromModel(model)) };
+  } finally {
+    model.dispose();
+  }
+}

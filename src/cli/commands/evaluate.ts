@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { modelFromFlags } from '../build-model.js';
+import { CliError } from '../errors.js';
+import { addModelOptions, type ModelFlags } from '../model-options.js';
+
+export const order = 50;
+
+interface EvaluateFlags extends ModelFlags {
+  classIndex?: string;
+  crop?: string;
+  limit?: string;
+  batchSize: string;
+  json?: boolean;
+}
+
+function positiveInteger(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`--${flag} must be a whole number of at least 1, got "${text}"`, 2);
+  return n;
+}
+
+export function register(program: Command): void {
+  addModelOptions(program.command('evaluate <dir>'))
+    .description('top-1/top-5 accuracy on a folder of <synset>_*.JPEG photos (ImageNet naming) with a Keras class index')
+    .option('--class-index <json>', 'Keras-format class index {"0": ["n01440764", "tench"], ...} (default: Keras\'s ImageNet index, downloaded and cached)')
+    .option('--crop <fraction>', 'centre-crop this fraction of the shorter side before resizing (0.875 as Keras/TF and torchvision evaluate)')
+    .option('--limit <n>', 'evaluate n photos spread evenly over the sorted folder')
+    .option('--batch-size <n>', 'images per inference batch', '16')
+    .option('--json', 'one JSON object: top1, top5 (fractions), images, imagesPerSecond')
+    .action(async (dir: string, flags: EvaluateFlags) => {
+      if (!flags.weights) throw new CliError('evaluate needs --weights (imagenet, a Keras .h5 file or a TF.js model.json)', 2);
+      const crop = flags.crop === undefined ? undefined : Number(flags.crop);
+      if (crop !== undefined && !(crop > 0 && crop <= 1)) throw new CliError(`--crop must be a fraction in (0, 1], got "${flags.crop}"`, 2);
+      const limit = flags.limit === undefined ? undefined : positiveInteger('limit', flags.limit);
+      const batchSize = positiveInteger('batch-size', flags.batchSize);
+
+      const [tf, { useTfBackend }, folder, { evaluateImages, tfjsPredictor }, { progressBar }, { fetchCached }, { IMAGENET_CLASS_INDEX }] = await Promise.all([
+        import('@tensorflow/tfjs'),
+        import('../../runtime/tfjs.js'),
+        import('../../evaluate/labelled-folder.js'),
+        import('../../evaluate/evaluate.js'),
+        import('../progress.js'),
+        import('../../weights/download.js'),
+        import('../../weights/imagenet.js'),
+      ]);
+      const index = await folder.readClassIndex(flags.classIndex ?? await fetchCached(IMAGENET_CLASS_INDEX).catch((error: Error) => {
+        throw new CliError(`${error.message.split(';')[0]}; pass a local class index with --class-index <json>`);
+      }));
+      const images = await folder.listLabelledImages(dir, index, limit);
+      await useTfBackend('wasm');
+      const { model, options } = await modelFromFlags(flags);
+      const predictor = tfjsPredictor(model, tf);
+      const bar = flags.json ? undefined : progressBar('evaluating', images.length, 'top-1 {top1}');
+      let last = 0;
+      const result = await evaluateImages(predictor, images, {
+        batchSize,
+        range: options.includePreprocessing === false ? '-1-1' : '0-255',
+        ...(crop !== undefined ? { crop } : {}),
+        onBatch(done, correct) {
+          bar?.tick(done - last, { top1: `${((100 * correct) / done).toFixed(1)}%` });
+          last = done;
+        },
+      });
+      bar?.stop();
+      if (flags.json) {
+        process.stdout.write(JSON.stringify(result) + '\n');
+        return;
+      }
+      const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+      process.stdout.write([
+        `top-1     ${pct(result.top1)} (${result.correctTop1}/${result.images})`,
+        `top-5     ${pct(result.top5)} (${result.correctTop5}/${result.images})`,
+        `images    ${result.images}`,
+        `images/s  ${result.imagesPerSecond.toFixed(1)} (TF.js wasm, batch ${batchSize}, decoding included)`,
+      ].join('\n') + '\n');
+    });
+}

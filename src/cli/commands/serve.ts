@@ -1,0 +1,68 @@
+/**
+ * `mobilenetv3 serve`: the web page (architecture explorer + in-browser classification) and the
+ * chosen weights on a local HTTP server. Loopback only unless --host says otherwise.
+ */
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
+
+export const order = 80;
+
+interface ServeFlags extends ModelFlags {
+  weights?: string;
+  port: string;
+  host: string;
+  open?: boolean;
+}
+
+function portFrom(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a whole number in 0..65535, got "${text}"`, 2);
+  return port;
+}
+
+export function register(program: Command): void {
+  addModelOptions(program.command('serve'))
+    .description('serve the web page (architecture explorer, classification in the browser) and the weights locally')
+    .option('--weights <file>', 'weights the page loads: a Keras .h5 file or a TF.js model.json')
+    .option('--port <n>', 'port (0: any free port)', '8080')
+    .option('--host <address>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
+    .action(async (flags: ServeFlags) => {
+      const port = portFrom(flags.port);
+      const [{ resolveOptions }, { serveStatic }, { weightsToServe }, { webRoot }] = await Promise.all([
+        import('../../architecture/options.js'),
+        import('../../server/static.js'),
+        import('../../server/weights.js'),
+        import('../../server/web-root.js'),
+      ]);
+      const options = resolveOptions(modelOptionsFrom(flags));
+      const root = await webRoot();
+      const weights = flags.weights ? await weightsToServe(flags.weights) : undefined;
+      const config = {
+        model: options,
+        weights: weights ? { format: weights.format, name: weights.name, url: weights.url, bytes: weights.bytes } : null,
+      };
+      let server;
+      try {
+        server = await serveStatic({
+          root,
+          files: weights?.files ?? new Map(),
+          documents: new Map([['/api/config.json', config]]),
+        }, port, flags.host);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new CliError(`port ${port} on ${flags.host} is in use: pick another with --port (0 for any free port)`);
+        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`cannot bind to --host ${flags.host}: not an address of this machine`);
+        if (code === 'EACCES') throw new CliError(`no permission to bind port ${port}: use a port above 1023`);
+        throw error;
+      }
+      const address = server.address();
+      const bound = typeof address === 'object' && address ? address.port : port;
+      const shownHost = flags.host.includes(':') ? `[${flags.host}]` : flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host;
+      const what = weights ? `${options.name} with ${weights.name}` : `${options.name} (no weights: choose a file in the page)`;
+      process.stdout.write(`mobilenetv3 page: http://${shownHost}:${bound}/  (${what}; Ctrl-C to stop)\n`);
+      const stop = () => server.close(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

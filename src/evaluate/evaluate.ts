@@ -1,0 +1,98 @@
+/**
+ * Top-1 / top-5 accuracy of a classifier over labelled images. The model is reached through a
+ * small predictor (a batch in, scores out), so any engine can be measured the same way; images
+ * are decoded by src/images (the next batch while the current one runs).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { readImageBatch, type ImageBatch } from '../images/index.js';
+import type { LabelledImage } from './labelled-folder.js';
+
+export interface Predictor {
+  /** [height, width] of the model input. */
+  readonly inputSize: readonly [number, number];
+  /** Scores [n, classes] in row-major order for a batch [n, height, width, 3]. */
+  predict(batch: ImageBatch): Promise<Float32Array>;
+}
+
+export interface EvaluateOptions {
+  /** Centre-crop fraction before resizing (0.875 as Keras/TF and torchvision evaluate); none by default. */
+  crop?: number;
+  batchSize?: number;
+  /** Pixel range the model expects: 0..255 with its Rescaling layer, else [-1, 1]. */
+  range?: '0-255' | '-1-1';
+  onBatch?(done: number, correctTop1: number): void;
+}
+
+export interface EvaluationResult {
+  /** Fractions in [0, 1]. */
+  top1: number;
+  top5: number;
+  images: number;
+  correctTop1: number;
+  correctTop5: number;
+  seconds: number;
+  /** End to end: decoding, resizing and inference. */
+  imagesPerSecond: number;
+}
+
+/** The TF.js model as a predictor (whatever backend is active). */
+export function tfjsPredictor(model: tf.LayersModel, tfjs: typeof tf): Predictor {
+  const shape = model.inputs[0].shape;
+  return {
+    inputSize: [shape[1] as number, shape[2] as number],
+    async predict(batch) {
+      const out = tfjs.tidy(() => model.predict(tfjs.tensor4d(batch.data, batch.shape)) as tf.Tensor);
+      try {
+        return (await out.data()) as Float32Array;
+      } finally {
+        out.dispose();
+      }
+    },
+  };
+}
+
+/** How many classes score strictly higher than the label (0 = top-1 hit). */
+function rankOfLabel(scores: Float32Array, offset: number, classes: number, label: number): number {
+  const own = scores[offset + label];
+  let higher = 0;
+  for (let c = 0; c < classes; c++) if (scores[offset + c] > own) higher++;
+  return higher;
+}
+
+export async function evaluateImages(predictor: Predictor, images: readonly LabelledImage[], options: EvaluateOptions = {}): Promise<EvaluationResult> {
+  const batchSize = Math.max(1, options.batchSize ?? 16);
+  const imageOptions = { size: predictor.inputSize, range: options.range ?? '0-255', ...(options.crop !== undefined ? { crop: options.crop } : {}) } as const;
+  const load = (start: number) => (start < images.length
+    ? readImageBatch(images.slice(start, start + batchSize).map((i) => i.path), imageOptions)
+    : undefined);
+  const started = performance.now();
+  let correctTop1 = 0;
+  let correctTop5 = 0;
+  let next = load(0);
+  for (let start = 0; start < images.length; start += batchSize) {
+    const batch = await next!;
+    next = load(start + batchSize);
+    next?.catch(() => {}); // its error surfaces when awaited
+    const scores = await predictor.predict(batch);
+    const n = batch.shape[0];
+    const classes = scores.length / n;
+    for (let i = 0; i < n; i++) {
+      const label = images[start + i].label;
+      if (label >= classes) throw new RangeError(`label ${label} is outside the model's ${classes} classes`);
+      const rank = rankOfLabel(scores, i * classes, classes, label);
+      if (rank === 0) correctTop1++;
+      if (rank < 5) correctTop5++;
+    }
+    options.onBatch?.(Math.min(start + batchSize, images.length), correctTop1);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    top1: correctTop1 / images.length,
+    top5: correctTop5 / images.length,
+    images: images.length,
+    correctTop1,
+    correctTop5,
+    seconds,
+    imagesPerSecond: images.length / seconds,
+  };
+}

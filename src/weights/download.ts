@@ -1,0 +1,116 @@
+/**
+ * Downloading published weights into a cache, the way Keras's `get_file` does it and a bit more
+ * carefully: the cached file is used when its MD5 is right (re-fetched otherwise); a download
+ * streams to a temporary file beside the target with a progress bar, is checked for length and
+ * MD5, and only then renamed into place. A bad download is deleted and reported in one line; with
+ * no network the message says how to pass a local file instead.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { progressBar } from '../cli/progress.js';
+import { withAtomicFile } from '../io/atomic.js';
+import { WeightsError } from './errors.js';
+import { KERAS_WEIGHTS_URL } from './imagenet.js';
+
+/** What to fetch: a file name under the base URL and the MD5 it must have. */
+export interface RemoteFile {
+  readonly fileName: string;
+  readonly md5: string;
+}
+
+export interface DownloadOptions {
+  /** Base URL (a folder, ending in '/'); default env MOBILENETV3_WEIGHTS_URL, else Keras's bucket. */
+  baseUrl?: string;
+  /** Cache folder; default env MOBILENETV3_CACHE, else ~/.cache/mobilenetv3. */
+  cacheDir?: string;
+  /** Draw a progress bar on a terminal (default true; silent when stderr is not a TTY). */
+  progress?: boolean;
+}
+
+export function weightsBaseUrl(): string {
+  return process.env.MOBILENETV3_WEIGHTS_URL || KERAS_WEIGHTS_URL;
+}
+
+export function weightsCacheDir(): string {
+  return process.env.MOBILENETV3_CACHE || join(homedir(), '.cache', 'mobilenetv3');
+}
+
+export async function md5OfFile(path: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The underlying reason of a failed fetch (undici wraps it as "fetch failed"). */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+function offlineHint(file: RemoteFile): string {
+  return `download ${file.fileName} elsewhere and pass it as --weights path/to/${file.fileName} (or weights: '<path>' in the API), or set MOBILENETV3_WEIGHTS_URL to a mirror`;
+}
+
+/**
+ * The path of `file` in the cache, downloading it first if it is missing or its MD5 is wrong.
+ * Throws WeightsError (one line) on HTTP errors, network failure, a cut-off transfer or a wrong MD5.
+ */
+export async function fetchCached(file: RemoteFile, options: DownloadOptions = {}): Promise<string> {
+  const cacheDir = options.cacheDir ?? weightsCacheDir();
+  const target = join(cacheDir, file.fileName);
+  if (await exists(target) && (await md5OfFile(target)) === file.md5) return target;
+
+  const base = options.baseUrl ?? weightsBaseUrl();
+  const url = new URL(file.fileName, base.endsWith('/') ? base : `${base}/`).href;
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new WeightsError(`cannot download ${url} (${networkReason(error)}): no network? ${offlineHint(file)}`);
+  }
+  if (!response.ok || !response.body) {
+    await response.body?.cancel();
+    throw new WeightsError(`cannot download ${url}: HTTP ${response.status} ${response.statusText}; ${offlineHint(file)}`);
+  }
+  const expected = Number(response.headers.get('content-length')) || undefined;
+
+  await withAtomicFile(target, async (temp) => {
+    const hash = createHash('md5');
+    const out = await open(temp, 'w');
+    const bar = options.progress === false ? undefined : progressBar(`downloading ${file.fileName}`, expected ?? 0);
+    let received = 0;
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        hash.update(chunk);
+        await out.write(chunk);
+        received += chunk.length;
+        bar?.tick(chunk.length);
+      }
+    } catch (error) {
+      throw new WeightsError(`download of ${url} was cut off after ${received}${expected ? ` of ${expected}` : ''} bytes (${networkReason(error)}); the partial file was deleted, try again`);
+    } finally {
+      bar?.stop();
+      await out.close();
+    }
+    if (expected !== undefined && received !== expected) {
+      throw new WeightsError(`download of ${url} was cut off after ${received} of ${expected} bytes; the partial file was deleted, try again`);
+    }
+    const md5 = hash.digest('hex');
+    if (md5 !== file.md5) {
+      throw new WeightsError(`downloaded ${file.fileName} has MD5 ${md5}, expected ${file.md5}: corrupt download or wrong file at ${url}; deleted it`);
+    }
+  });
+  return target;
+}

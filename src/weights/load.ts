@@ -1,0 +1,90 @@
+/**
+ * One entry point for weights in Node: `'imagenet'` (the published Keras file for the model's
+ * options, downloaded and cached), a Keras `.h5` file, or a TF.js `model.json`.
+ */
+import { extname } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { readMetadata } from '../architecture/blocks.js';
+import { buildModel } from '../architecture/builder.js';
+import type { ModelOptions } from '../architecture/options.js';
+import { applyKerasWeights, kerasWeightsFromModel, type LoadOptions, type LoadReport } from './apply.js';
+import { fetchCached, type DownloadOptions } from './download.js';
+import { WeightsError } from './errors.js';
+import { readKerasH5File } from './h5-file.js';
+import { findImagenetWeights } from './imagenet.js';
+import { describeAsFlags, inferModelOptions } from './infer.js';
+import type { KerasWeights } from './keras-h5.js';
+import { loadTfjsModel } from './tfjs-files.js';
+
+/** `'imagenet'`, a path to a Keras `.h5` weights file, or a path to a TF.js `model.json`. */
+export type WeightsSource = string;
+
+export type WeightsOptions = LoadOptions & DownloadOptions;
+
+export function isTfjsModelPath(source: string): boolean {
+  return extname(source).toLowerCase() === '.json';
+}
+
+/** Path of the cached ImageNet file for these model options (downloading it if needed). */
+export async function imagenetWeightsPath(options: ModelOptions, download: DownloadOptions = {}): Promise<string> {
+  const found = findImagenetWeights(options);
+  if (typeof found === 'string') throw new WeightsError(found);
+  return fetchCached(found, download);
+}
+
+/** The weights of a source as named arrays (a TF.js model's weights are read off the loaded model). */
+export async function readWeightsSource(source: WeightsSource, modelOptions: ModelOptions = {}, options: DownloadOptions = {}): Promise<KerasWeights> {
+  if (source === 'imagenet') return readKerasH5File(await imagenetWeightsPath(modelOptions, options));
+  if (isTfjsModelPath(source)) {
+    const model = await loadTfjsModel(source);
+    try {
+      return kerasWeightsFromModel(model);
+    } finally {
+      model.dispose();
+    }
+  }
+  return readKerasH5File(source);
+}
+
+/** Load weights into a built model (in place). */
+export async function loadWeights(model: tf.LayersModel, source: WeightsSource, options: WeightsOptions = {}): Promise<LoadReport> {
+  const modelOptions = readMetadata(model)?.options ?? {};
+  if (source === 'imagenet' && !options.byName) {
+    const found = findImagenetWeights(modelOptions);
+    if (typeof found === 'string') throw new WeightsError(found);
+  }
+  const weights = await readWeightsSource(source, modelOptions, options);
+  try {
+    return applyKerasWeights(model, weights, { label: source === 'imagenet' ? 'the ImageNet weights' : source, ...options });
+  } catch (error) {
+    // Say which model the file does fit, when that can be worked out.
+    if (error instanceof WeightsError && !options.byName) {
+      const fits = inferModelOptions(weights);
+      if (fits) throw new WeightsError(`${error.message.replace(/ \(check [^)]*\)$/, '')}; the file fits ${describeAsFlags(fits)}`);
+    }
+    throw error;
+  }
+}
+
+export interface ModelWithWeights {
+  model: tf.LayersModel;
+  /** How the weights went in; undefined for no weights or a whole TF.js model. */
+  report?: LoadReport;
+}
+
+/**
+ * Build a model and load its weights. A TF.js `model.json` carries its own architecture, so it is
+ * loaded whole (the model options are not used); other sources go into `buildModel(options)`.
+ */
+export async function buildModelWithWeights(options: ModelOptions & { weights?: WeightsSource | null }, load: WeightsOptions = {}): Promise<ModelWithWeights> {
+  const { weights, ...modelOptions } = options;
+  if (weights && isTfjsModelPath(weights)) return { model: await loadTfjsModel(weights) };
+  const model = buildModel(modelOptions);
+  if (!weights) return { model };
+  try {
+    return { model, report: await loadWeights(model, weights, load) };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}

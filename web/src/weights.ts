@@ -1,0 +1,101 @@
+/**
+ * Weights in the page: the file `mobilenetv3 serve --weights` offers, or files the user picks —
+ * a Keras .h5 (loaded into a model built here) or a TF.js model.json with its .bin shards.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { readMetadata } from '../../src/architecture/blocks.js';
+import { buildModel } from '../../src/architecture/builder.js';
+import { registerCustomLayers } from '../../src/architecture/layers.js';
+import type { ModelOptions } from '../../src/architecture/options.js';
+import { applyKerasWeights } from '../../src/weights/apply.js';
+import { WeightsError } from '../../src/weights/errors.js';
+import { IMAGENET_CLASSES } from '../../src/classify/imagenet-classes.js';
+
+export interface ServerConfig {
+  model: ModelOptions & { inputShape: [number, number, number] };
+  weights: { format: 'h5' | 'tfjs'; name: string; url: string; bytes: number } | null;
+}
+
+export interface LoadedModel {
+  model: tf.LayersModel;
+  name: string;
+  description: string;
+  inputSize: [number, number];
+  labels: readonly string[];
+}
+
+/** Class names: ImageNet's for a 1000-class model; otherwise "class N" (the page shows indices). */
+function labelsFor(model: tf.LayersModel): readonly string[] {
+  const classes = (model.outputs[0].shape as number[]).at(-1);
+  return classes === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : [];
+}
+
+function describe(model: tf.LayersModel, source: string): string {
+  const options = readMetadata(model)?.options;
+  const what = options ? `${options.name} α${options.alpha}${options.minimalistic ? ' minimalistic' : ''}` : model.name;
+  return `${what} · ${model.countParams().toLocaleString('en-US')} params · ${source}`;
+}
+
+function inputSize(model: tf.LayersModel): [number, number] {
+  const shape = model.inputs[0].shape;
+  return [shape[1] ?? 224, shape[2] ?? 224];
+}
+
+/**
+ * A Keras .h5 holds weights only: build the model it was saved from and load them in order (the
+ * reader checks every shape). The server says which model; for a file the user picks, the
+ * explorer's choice is tried first, then the other published MobileNetV3 variants.
+ */
+async function fromH5(bytes: Uint8Array, options: ModelOptions, name: string, source: string): Promise<LoadedModel> {
+  // h5wasm (4 MB with its WebAssembly inlined) loads only when an .h5 file does.
+  const { readKerasH5 } = await import('../../src/weights/keras-h5.js');
+  const weights = await readKerasH5(bytes, name);
+  const candidates: ModelOptions[] = [options];
+  for (const arch of ['large', 'small'] as const) {
+    for (const minimalistic of [false, true]) {
+      for (const alpha of [1.0, 0.75]) candidates.push({ ...options, arch, minimalistic, alpha, flavor: 'keras' });
+    }
+  }
+  let firstError: unknown;
+  for (const candidate of candidates) {
+    const model = buildModel(candidate);
+    try {
+      applyKerasWeights(model, weights, { label: name });
+      return { model, name, description: describe(model, source), inputSize: inputSize(model), labels: labelsFor(model) };
+    } catch (error) {
+      model.dispose();
+      if (!(error instanceof WeightsError)) throw error;
+      firstError ??= error;
+    }
+  }
+  throw firstError;
+}
+
+function fromTfjs(model: tf.LayersModel, name: string, source: string): LoadedModel {
+  return { model, name, description: describe(model, source), inputSize: inputSize(model), labels: labelsFor(model) };
+}
+
+export async function loadServerWeights(config: ServerConfig): Promise<LoadedModel> {
+  const weights = config.weights!;
+  if (weights.format === 'tfjs') {
+    registerCustomLayers();
+    return fromTfjs(await tf.loadLayersModel(new URL(weights.url, location.href).href), weights.name, 'from this server');
+  }
+  const response = await fetch(new URL(weights.url, location.href));
+  if (!response.ok) throw new Error(`the server did not send ${weights.name} (HTTP ${response.status})`);
+  return fromH5(new Uint8Array(await response.arrayBuffer()), config.model, weights.name, 'from this server');
+}
+
+/** `options`: the model a .h5 file is tried on first (a model.json carries its own). */
+export async function loadUserWeights(files: File[], options: ModelOptions): Promise<LoadedModel> {
+  const json = files.find((f) => /\.json$/i.test(f.name));
+  if (json) {
+    const shards = files.filter((f) => /\.bin$/i.test(f.name));
+    if (!shards.length) throw new Error(`choose ${json.name} together with its .bin weight file(s)`);
+    registerCustomLayers();
+    return fromTfjs(await tf.loadLayersModel(tf.io.browserFiles([json, ...shards])), json.name, 'your file');
+  }
+  const h5 = files.find((f) => /\.(h5|hdf5)$/i.test(f.name));
+  if (!h5) throw new Error('choose a Keras .h5 file, or a TF.js model.json with its .bin files');
+  return fromH5(new Uint8Array(await h5.arrayBuffer()), options, h5.name, 'your file');
+}
