@@ -13,7 +13,7 @@ export const LABELS_FILE = 'labels.json';
 export const METRICS_FILE = 'metrics.json';
 
 /** The files a training run writes (anything else in the folder makes it "not ours"). */
-export const OUTPUT_FILES = new Set([LABELS_FILE, METRICS_FILE, CHECKPOINT_FILE, 'model.json', 'weights.bin', 'model.h5', 'model.onnx', 'curves.png', 'confusion.png']);
+export const OUTPUT_FILES = new Set([LABELS_FILE, METRICS_FILE, CHECKPOINT_FILE, 'model.json', 'model.weights.bin', 'model.h5', 'model.onnx', 'curves.png', 'confusion.png']);
 
 export interface PreviousRun {
   classes: string[];

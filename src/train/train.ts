@@ -14,12 +14,13 @@ import { rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../architecture/builder.js';
+import type { Flavor, Padding } from '../architecture/options.js';
 import type { ArchName } from '../architecture/tables.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { createEngine } from '../runtime/create-engine.js';
 import type { Engine, EngineName } from '../runtime/engine.js';
 import { useTfBackend } from '../runtime/tfjs.js';
-import { loadKerasH5Weights } from '../weights/h5-file.js';
+import { loadWeights } from '../weights/load.js';
 import { CHECKPOINT_FILE, readCheckpoint, restoreLayers, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { attachClassifier } from './classifier.js';
 import { classCounts, DataError, scanDataset, splitDataset, withoutUnreadable, type Sample } from './dataset.js';
@@ -37,11 +38,14 @@ export interface TrainOptions {
   /** Output folder (created). */
   output: string;
   arch?: ArchName;
+  flavor?: Flavor;
   alpha?: number;
   minimalistic?: boolean;
+  padding?: Padding;
   /** 'imagenet' or a Keras .h5 / TF.js model.json path; loaded by layer name (no top). */
   weights?: string;
-  inputSize?: number;
+  /** Square size or [height, width]; default 224. */
+  inputSize?: number | [number, number];
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
@@ -71,10 +75,12 @@ export type TrainProgress =
 /** The run's settings, all resolved; stored in the checkpoint and metrics.json. */
 export interface TrainConfig {
   arch: ArchName;
+  flavor: Flavor;
   alpha: number;
   minimalistic: boolean;
+  padding: Padding;
   weights: string;
-  inputSize: number;
+  inputSize: [number, number];
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -105,6 +111,12 @@ export interface TrainResult {
   fineTuneImagesPerSecond: number | null;
 }
 
+function inputSize(size: number | [number, number]): [number, number] {
+  const [h, w] = typeof size === 'number' ? [size, size] : size;
+  for (const side of [h, w]) if (!Number.isInteger(side) || side < 32) throw new DataError(`--input-size must be whole numbers of at least 32, got ${h}x${w}`);
+  return [h, w];
+}
+
 function resolveConfig(o: TrainOptions): TrainConfig {
   const positiveInt = (name: string, v: number) => {
     if (!Number.isInteger(v) || v < 1) throw new DataError(`--${name} must be a whole number of at least 1, got ${v}`);
@@ -124,10 +136,12 @@ function resolveConfig(o: TrainOptions): TrainConfig {
   if (!(dropout >= 0 && dropout < 1)) throw new DataError(`--dropout must be in [0, 1), got ${dropout}`);
   return {
     arch: o.arch ?? 'large',
+    flavor: o.flavor ?? 'keras',
     alpha: o.alpha ?? 1,
     minimalistic: o.minimalistic ?? false,
+    padding: o.padding ?? 'same',
     weights: o.weights ?? 'imagenet',
-    inputSize: positiveInt('input-size', o.inputSize ?? 224),
+    inputSize: inputSize(o.inputSize ?? 224),
     epochs,
     batchSize: positiveInt('batch', o.batchSize ?? 32),
     learningRate,
@@ -184,15 +198,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   await useTfBackend('wasm');
   registerWasmGradients();
-  const backbone = buildModel({ arch: config.arch, alpha: config.alpha, minimalistic: config.minimalistic, includeTop: false, pooling: 'avg', inputShape: [config.inputSize, config.inputSize, 3] });
-  await loadKerasH5Weights(backbone, config.weights, { byName: true }); // TEMP until weights/load lands
+  const backbone = buildModel({
+    arch: config.arch, flavor: config.flavor, alpha: config.alpha, minimalistic: config.minimalistic, padding: config.padding,
+    includeTop: false, pooling: 'avg', inputShape: [...config.inputSize, 3],
+  });
+  await loadWeights(backbone, config.weights, { byName: true });
   const model = attachClassifier(backbone, { classes: scanned.classes, dropout: config.dropout, seed: config.seed });
   const head = topSegment(model, 'classifier');
   const fineTop = config.fineTune > 0 ? topSegment(model, lastBnecks(model, config.fineTune)[0]) : undefined;
 
   const engines: Engine[] = [];
   const engineOptions = { engine: options.engine ?? 'onnx' } as const;
-  const size: [number, number] = [config.inputSize, config.inputSize];
+  const size = config.inputSize;
   try {
     // --- the evaluation view of every image: pooled features (+ cut activations) -------------
     engines.push(await createEngine(backbone, engineOptions));
@@ -378,11 +395,12 @@ async function writeMetrics(dir: string, config: TrainConfig, r: TrainResult, tr
 }
 
 async function writeOutputs(model: tf.LayersModel, dir: string, config: TrainConfig, r: TrainResult, trainSet: Sample[], valSet: Sample[], classes: string[]): Promise<void> {
-  const [{ saveKerasH5Weights }, { exportOnnx }] = await Promise.all([
+  const [{ saveTfjsModel }, { saveKerasH5Weights }, { exportOnnx }] = await Promise.all([
+    import('../weights/tfjs-files.js'),
     import('../weights/h5-file.js'),
     import('../export/onnx/export.js'),
   ]);
-  // TEMP: TF.js model.json once weights/tfjs-files lands
+  await saveTfjsModel(model, join(dir, 'model.json'));
   await saveKerasH5Weights(model, join(dir, 'model.h5'));
   await writeFileAtomic(join(dir, 'model.onnx'), exportOnnx(model, { labels: classes }));
   await writeFileAtomic(join(dir, LABELS_FILE), JSON.stringify(classes, null, 2) + '\n');

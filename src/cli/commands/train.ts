@@ -1,15 +1,11 @@
 import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
+import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 
 export const order = 60;
 
-interface TrainFlags {
+interface TrainFlags extends Omit<ModelFlags, 'classes' | 'top' | 'pooling' | 'preprocessing'> {
   output: string;
-  arch: 'large' | 'small';
-  alpha: string;
-  minimalistic?: boolean;
-  weights: string;
-  inputSize: string;
   epochs: string;
   batch: string;
   lr: string;
@@ -18,7 +14,6 @@ interface TrainFlags {
   fineTune?: string;
   fineTuneEpochs: string;
   fineTuneLr?: string;
-  dropout: string;
   seed: string;
   resume?: boolean;
   engine: 'onnx' | 'tfjs';
@@ -35,15 +30,10 @@ const wholeAtLeast = (min: number) => (n: number) => Number.isInteger(n) && n >=
 const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`);
 
 export function register(program: Command): void {
-  program.command('train')
+  addModelOptions(program.command('train'), { omit: ['classes', 'no-top', 'pooling', 'no-preprocessing'] })
     .description('transfer learning: train a classifier on <dir> (one sub-folder of images per class) and export it')
     .argument('<dir>', 'folder with one sub-folder of images per class')
     .requiredOption('-o, --output <dir>', 'output folder (model.json, model.h5, model.onnx, labels.json, metrics.json, curves.png, confusion.png)')
-    .addOption(new Option('--arch <name>', 'architecture').choices(['large', 'small']).default('large'))
-    .option('--alpha <n>', 'width multiplier', '1.0')
-    .option('--minimalistic', 'no SE, no hard-swish, no 5x5 (Keras minimalistic)')
-    .option('--weights <source>', 'pretrained backbone: imagenet, a Keras .h5 file or a TF.js model.json (loaded by layer name)', 'imagenet')
-    .option('--input-size <n>', 'square input size', '224')
     .option('--epochs <n>', 'epochs of stage 1 (the new classifier on cached features)', '20')
     .option('--batch <n>', 'batch size', '32')
     .option('--lr <x>', 'Adam learning rate of stage 1', '0.001')
@@ -52,20 +42,24 @@ export function register(program: Command): void {
     .option('--fine-tune <blocks>', 'stage 2: also train the last N bneck blocks (on cached activations)')
     .option('--fine-tune-epochs <n>', 'epochs of stage 2', '5')
     .option('--fine-tune-lr <x>', 'Adam learning rate of stage 2 (default: --lr / 10)')
-    .option('--dropout <rate>', 'dropout before the new classifier', '0.2')
     .option('--seed <n>', 'seed of the split, augmentation and batch order', '42')
     .option('--resume', 'continue from the checkpoint in the output folder')
     .addOption(new Option('--engine <name>', 'engine for the frozen backbone: onnx (ONNX Runtime, fast) or tfjs').choices(['onnx', 'tfjs']).default('onnx'))
     .option('--json', 'print the result as one JSON object')
     .action(async (dir: string, flags: TrainFlags) => {
+      const model = modelOptionsFrom({ ...flags, classes: '1000', top: false, preprocessing: true });
+      const [height, width] = model.inputShape!;
       const options = {
         data: dir,
         output: flags.output,
-        arch: flags.arch,
-        alpha: numberFlag('alpha', flags.alpha, (n) => n > 0, 'a positive number'),
-        minimalistic: Boolean(flags.minimalistic),
-        weights: flags.weights,
-        inputSize: numberFlag('input-size', flags.inputSize, wholeAtLeast(32), 'a whole number of at least 32'),
+        arch: model.arch,
+        flavor: model.flavor,
+        alpha: model.alpha,
+        minimalistic: model.minimalistic,
+        padding: model.padding,
+        dropout: model.dropoutRate,
+        weights: flags.weights ?? 'imagenet',
+        inputSize: [height, width] as [number, number],
         epochs: numberFlag('epochs', flags.epochs, wholeAtLeast(1), 'a whole number of at least 1'),
         batchSize: numberFlag('batch', flags.batch, wholeAtLeast(1), 'a whole number of at least 1'),
         learningRate: numberFlag('lr', flags.lr, (n) => n > 0, 'a positive number'),
@@ -74,7 +68,6 @@ export function register(program: Command): void {
         fineTune: flags.fineTune === undefined ? 0 : numberFlag('fine-tune', flags.fineTune, wholeAtLeast(1), 'a whole number of blocks of at least 1'),
         fineTuneEpochs: numberFlag('fine-tune-epochs', flags.fineTuneEpochs, wholeAtLeast(1), 'a whole number of at least 1'),
         fineTuneLearningRate: flags.fineTuneLr === undefined ? undefined : numberFlag('fine-tune-lr', flags.fineTuneLr, (n) => n > 0, 'a positive number'),
-        dropout: numberFlag('dropout', flags.dropout, (n) => n >= 0 && n < 1, 'a rate in [0, 1)'),
         seed: numberFlag('seed', flags.seed, Number.isInteger, 'a whole number'),
         resume: Boolean(flags.resume),
         engine: flags.engine,
