@@ -8,7 +8,6 @@ import { buildModel } from '../../src/architecture/builder.js';
 import { registerCustomLayers } from '../../src/architecture/layers.js';
 import type { ModelOptions } from '../../src/architecture/options.js';
 import { applyKerasWeights } from '../../src/weights/apply.js';
-import { WeightsError } from '../../src/weights/errors.js';
 import { IMAGENET_CLASSES } from '../../src/classify/imagenet-classes.js';
 
 export interface ServerConfig {
@@ -42,33 +41,27 @@ function inputSize(model: tf.LayersModel): [number, number] {
 }
 
 /**
- * A Keras .h5 holds weights only: build the model it was saved from and load them in order (the
- * reader checks every shape). The server says which model; for a file the user picks, the
- * explorer's choice is tried first, then the other published MobileNetV3 variants.
+ * A Keras .h5 holds weights only: build the model it fits and load them in order (every shape is
+ * checked). Files written by this package name their model; for others (the official Keras files)
+ * the weights reader's shape search finds it, so any published MobileNetV3 file just works.
  */
 async function fromH5(bytes: Uint8Array, options: ModelOptions, name: string, source: string): Promise<LoadedModel> {
   // h5wasm (4 MB with its WebAssembly inlined) loads only when an .h5 file does.
-  const { readKerasH5 } = await import('../../src/weights/keras-h5.js');
+  const [{ readKerasH5 }, { inferModelOptions }] = await Promise.all([
+    import('../../src/weights/keras-h5.js'),
+    import('../../src/weights/infer.js'),
+  ]);
   const weights = await readKerasH5(bytes, name);
-  const candidates: ModelOptions[] = [options];
-  for (const arch of ['large', 'small'] as const) {
-    for (const minimalistic of [false, true]) {
-      for (const alpha of [1.0, 0.75]) candidates.push({ ...options, arch, minimalistic, alpha, flavor: 'keras' });
-    }
+  const fits = inferModelOptions(weights);
+  const { name: _name, ...wanted } = options; // the name follows the architecture found
+  const model = buildModel({ ...wanted, ...fits, inputShape: options.inputShape ?? [224, 224, 3] });
+  try {
+    applyKerasWeights(model, weights, { label: name });
+  } catch (error) {
+    model.dispose();
+    throw error;
   }
-  let firstError: unknown;
-  for (const candidate of candidates) {
-    const model = buildModel(candidate);
-    try {
-      applyKerasWeights(model, weights, { label: name });
-      return { model, name, description: describe(model, source), inputSize: inputSize(model), labels: labelsFor(model) };
-    } catch (error) {
-      model.dispose();
-      if (!(error instanceof WeightsError)) throw error;
-      firstError ??= error;
-    }
-  }
-  throw firstError;
+  return { model, name, description: describe(model, source), inputSize: inputSize(model), labels: labelsFor(model) };
 }
 
 function fromTfjs(model: tf.LayersModel, name: string, source: string): LoadedModel {

@@ -9,7 +9,6 @@ import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-opt
 export const order = 80;
 
 interface ServeFlags extends ModelFlags {
-  weights?: string;
   port: string;
   host: string;
   open?: boolean;
@@ -24,20 +23,22 @@ function portFrom(text: string): number {
 export function register(program: Command): void {
   addModelOptions(program.command('serve'))
     .description('serve the web page (architecture explorer, classification in the browser) and the weights locally')
-    .option('--weights <file>', 'weights the page loads: a Keras .h5 file or a TF.js model.json')
     .option('--port <n>', 'port (0: any free port)', '8080')
     .option('--host <address>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
     .action(async (flags: ServeFlags) => {
       const port = portFrom(flags.port);
-      const [{ resolveOptions }, { serveStatic }, { weightsToServe }, { webRoot }] = await Promise.all([
+      const [{ resolveOptions }, { serveStatic }, { weightsToServe }, { webRoot }, { imagenetWeightsPath }] = await Promise.all([
         import('../../architecture/options.js'),
         import('../../server/static.js'),
         import('../../server/weights.js'),
         import('../../server/web-root.js'),
+        import('../../weights/load.js'),
       ]);
       const options = resolveOptions(modelOptionsFrom(flags));
       const root = await webRoot();
-      const weights = flags.weights ? await weightsToServe(flags.weights) : undefined;
+      // The page loads the weights itself; here they are only found (imagenet: downloaded once, cached) and checked.
+      const source = flags.weights === 'imagenet' ? await imagenetWeightsPath(options) : flags.weights;
+      const weights = source ? await weightsToServe(source) : undefined;
       const config = {
         model: options,
         weights: weights ? { format: weights.format, name: weights.name, url: weights.url, bytes: weights.bytes } : null,
