@@ -34,9 +34,9 @@ export function register(program: Command): void {
       const limit = flags.limit === undefined ? undefined : positiveInteger('limit', flags.limit);
       const batchSize = positiveInteger('batch-size', flags.batchSize);
 
-      const [tf, { useTfBackend }, folder, { evaluateImages, tfjsPredictor }, { progressBar }, { fetchCached }, { IMAGENET_CLASS_INDEX }] = await Promise.all([
-        import('@tensorflow/tfjs'),
+      const [{ useTfBackend }, { createTfjsEngine }, folder, { evaluateImages }, { progressBar }, { fetchCached }, { IMAGENET_CLASS_INDEX }] = await Promise.all([
         import('../../runtime/tfjs.js'),
+        import('../../runtime/tfjs-engine.js'),
         import('../../evaluate/labelled-folder.js'),
         import('../../evaluate/evaluate.js'),
         import('../progress.js'),
@@ -49,10 +49,10 @@ export function register(program: Command): void {
       const images = await folder.listLabelledImages(dir, index, limit);
       await useTfBackend('wasm');
       const { model, options } = await modelFromFlags(flags);
-      const predictor = tfjsPredictor(model, tf);
+      const engine = await createTfjsEngine(model);
       const bar = flags.json ? undefined : progressBar('evaluating', images.length, 'top-1 {top1}');
       let last = 0;
-      const result = await evaluateImages(predictor, images, {
+      const result = await evaluateImages(engine, images, {
         batchSize,
         range: options.includePreprocessing === false ? '-1-1' : '0-255',
         ...(crop !== undefined ? { crop } : {}),
@@ -62,6 +62,7 @@ export function register(program: Command): void {
         },
       });
       bar?.stop();
+      await engine.dispose();
       if (flags.json) {
         process.stdout.write(JSON.stringify(result) + '\n');
         return;
