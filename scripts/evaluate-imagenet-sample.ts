@@ -8,9 +8,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../src/index.js';
-import { evaluateImages, tfjsPredictor } from '../src/evaluate/evaluate.js';
+import { evaluateImages } from '../src/evaluate/evaluate.js';
+import { createTfjsEngine } from '../src/runtime/tfjs-engine.js';
 import { listLabelledImages, readClassIndex } from '../src/evaluate/labelled-folder.js';
 import { useTfBackend } from '../src/runtime/tfjs.js';
 import { loadKerasH5Weights } from '../src/weights/h5-file.js';
@@ -26,7 +26,7 @@ await loadKerasH5Weights(model, join(shared, 'weights/mobilenet_v3_small_224_1.0
 const images = await listLabelledImages(join(shared, 'data/imagenet-sample'), await readClassIndex(join(shared, 'data/imagenet_class_index.json')));
 const bar = progressBar('evaluating', images.length, 'top-1 {top1}');
 let last = 0;
-const r = await evaluateImages(tfjsPredictor(model, tf), images, {
+const r = await evaluateImages(await createTfjsEngine(model), images, {
   crop: 0.875,
   batchSize: 16,
   onBatch(done, correct) {

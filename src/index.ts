@@ -23,5 +23,5 @@ export { buildModelWithWeights, loadWeights, readWeightsSource, type ModelWithWe
 export { findImagenetWeights, IMAGENET_CLASS_INDEX, IMAGENET_WEIGHTS, KERAS_WEIGHTS_URL, type PretrainedWeights } from './weights/imagenet.js';
 export { fetchCached, weightsBaseUrl, weightsCacheDir, type DownloadOptions, type RemoteFile } from './weights/download.js';
 export { inferModelOptions } from './weights/infer.js';
-export { evaluateImages, tfjsPredictor, type EvaluateOptions, type EvaluationResult, type Predictor } from './evaluate/evaluate.js';
+export { evaluateImages, type EvaluateOptions, type EvaluationResult, type Predictor } from './evaluate/evaluate.js';
 export { listLabelledImages, readClassIndex, type ClassIndex, type LabelledImage } from './evaluate/labelled-folder.js';

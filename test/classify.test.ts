@@ -118,3 +118,20 @@ describe('createClassifier', () => {
     assert.deepEqual(results[2], results[0]);
   });
 });
+
+describe('mobilenetv3 evaluate --engine', () => {
+  it('gives the same top-1/top-5 on ONNX Runtime as on TF.js (real Small weights, 24 photos)', () => {
+    const run = (engine: string) => {
+      const r = cli('evaluate', sharedPath('data/imagenet-sample'), '--arch', 'small', '--weights', SMALL, '--class-index', sharedPath('data/imagenet_class_index.json'),
+        '--crop', '0.875', '--limit', '24', '--engine', engine, '--json');
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    const onnx = run('onnx');
+    const tfjs = run('tfjs');
+    assert.equal(onnx.engine, 'onnx');
+    assert.equal(onnx.images, 24);
+    assert.ok(onnx.correctTop1 >= 15, `top-1 ${onnx.correctTop1}/24 is too low for real weights`);
+    assert.deepEqual([onnx.correctTop1, onnx.correctTop5], [tfjs.correctTop1, tfjs.correctTop5]);
+  });
+});

@@ -78,11 +78,25 @@ describe('mobilenetv3 weights inspect / convert', () => {
     }));
   });
 
+  it('convert: typed model options override what the file\'s shapes say', async () => {
+    const r = cli('weights', 'convert', SMALL_H5, `${OUT}/conv160/model.json`, '--input-size', '160');
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(await readFile(`${OUT}/conv160/model.json`, 'utf8'));
+    assert.deepEqual(json.modelTopology.config.layers[0].config.batch_input_shape, [null, 160, 160, 3]);
+    const bad = cli('weights', 'convert', SMALL_H5, `${OUT}/conv160/large.json`, '--arch', 'large');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /the model has 110.*; the file fits --arch small\n$/);
+  });
+
   it('--weights works on other commands (summary) through the shared helper', () => {
     const r = cli('summary', '--arch', 'small', '--weights', `${OUT}/conv/back.h5`, '--json');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).totalParams, 2_554_968);
     assert.equal(r.stderr, '');
+    // A model.json brings its own architecture: the default --arch large is not used.
+    const j = cli('summary', '--weights', `${OUT}/conv/model.json`, '--json');
+    assert.equal(j.code, 0, j.stderr);
+    assert.equal(JSON.parse(j.stdout).totalParams, 2_554_968);
   });
 });
 

@@ -50,6 +50,17 @@ describe('Keras legacy .h5: reading', () => {
     }
   });
 
+  it('reads what h5py writes the Keras way: chunked layer_names0/1, nested groups, empty weight_names', async () => {
+    const w = await readKerasH5File('test/fixtures/keras2-chunked.h5');
+    assert.equal(w.layerNames.length, 662);
+    assert.equal(w.layerNames[661], `layer_0659_${'x'.repeat(100)}`);
+    assert.deepEqual(w.layers.map((l) => l.name), ['expanded_conv/depthwise', 'expanded_conv/depthwise/BatchNorm']);
+    assert.deepEqual(w.layers[1].weights.map((x) => [x.name, x.shape, Array.from(x.data)]), [
+      ['expanded_conv/depthwise/BatchNorm/kernel:0', [2, 3], [0, 2, 4, 6, 8, 10]],
+      ['expanded_conv/depthwise/BatchNorm/bias:0', [3], [-1, -1, -1]],
+    ]);
+  });
+
   it('canonical names: tf.keras 2 and Keras 3 spellings agree', () => {
     for (const [a, b] of [['expanded_conv_3/depthwise/BatchNorm', 'expanded_conv_3_depthwise_bn'], ['Conv_1', 'conv_1'], ['Logits', 'logits'], ['Conv/BatchNorm', 'conv_bn'], ['expanded_conv/squeeze_excite/Conv', 'expanded_conv_squeeze_excite_conv']]) {
       assert.equal(canonicalLayerName(a), canonicalLayerName(b));
@@ -154,6 +165,10 @@ describe('Keras legacy .h5: bad input gives one-line errors', () => {
     await writeFile(path, bytes);
     // An empty layer list is valid Keras; a model with weights then does not fit it.
     await assert.rejects(loadKerasH5Weights(buildModel({ arch: 'small' }), path), oneLine(/has 0 layers with weights but the model has 88/));
+  });
+  it('a Keras 3 .weights.h5 or plain HDF5 file says what it is', async () => {
+    await assert.rejects(readKerasH5File('test/fixtures/keras3-format.weights.h5'), oneLine(/is a Keras 3 \.weights\.h5 file, not the legacy layout/));
+    await assert.rejects(readKerasH5File('test/fixtures/plain.h5'), oneLine(/plain\.h5 is HDF5 but not Keras weights/));
   });
   it('missing file', async () => {
     await assert.rejects(readKerasH5File(`${OUT}/no-such.h5`), oneLine(/weights file not found: .*no-such\.h5/));

@@ -40,6 +40,9 @@ export async function weightsFromFlags(flags: ModelFlags): Promise<{ options: Mo
   const options = modelOptionsFrom(flags);
   const source = flags.weights;
   if (!source) return { options };
+  // A .h5 path passes straight through without loading the weights modules (they pull in TF.js):
+  // the classifier's cached-ONNX path must start fast.
+  if (source !== 'imagenet' && !/\.json$/i.test(source)) return { options, weights: source };
   const { imagenetWeightsPath, isTfjsModelPath } = await import('../weights/load.js');
   if (source === 'imagenet') return { options, weights: await imagenetWeightsPath(options) };
   if (!isTfjsModelPath(source)) return { options, weights: source };

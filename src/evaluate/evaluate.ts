@@ -1,18 +1,14 @@
 /**
- * Top-1 / top-5 accuracy of a classifier over labelled images. The model is reached through a
- * small predictor (a batch in, scores out), so any engine can be measured the same way; images
- * are decoded by src/images (the next batch while the current one runs).
+ * Top-1 / top-5 accuracy of a classifier over labelled images. The model is reached through the
+ * runtime's Engine interface (src/runtime/engine.ts: a batch in, scores out), so every engine is
+ * measured the same way; images are decoded by src/images (the next batch while the current one runs).
  */
-import type * as tf from '@tensorflow/tfjs';
-import { readImageBatch, type ImageBatch } from '../images/index.js';
+import { readImageBatch } from '../images/index.js';
+import type { Engine } from '../runtime/engine.js';
 import type { LabelledImage } from './labelled-folder.js';
 
-export interface Predictor {
-  /** [height, width] of the model input. */
-  readonly inputSize: readonly [number, number];
-  /** Scores [n, classes] in row-major order for a batch [n, height, width, 3]. */
-  predict(batch: ImageBatch): Promise<Float32Array>;
-}
+/** What evaluation needs of an engine. */
+export type Predictor = Pick<Engine, 'inputShape' | 'predict'>;
 
 export interface EvaluateOptions {
   /** Centre-crop fraction before resizing (0.875 as Keras/TF and torchvision evaluate); none by default. */
@@ -35,22 +31,6 @@ export interface EvaluationResult {
   imagesPerSecond: number;
 }
 
-/** The TF.js model as a predictor (whatever backend is active). */
-export function tfjsPredictor(model: tf.LayersModel, tfjs: typeof tf): Predictor {
-  const shape = model.inputs[0].shape;
-  return {
-    inputSize: [shape[1] as number, shape[2] as number],
-    async predict(batch) {
-      const out = tfjs.tidy(() => model.predict(tfjs.tensor4d(batch.data, batch.shape)) as tf.Tensor);
-      try {
-        return (await out.data()) as Float32Array;
-      } finally {
-        out.dispose();
-      }
-    },
-  };
-}
-
 /** How many classes score strictly higher than the label (0 = top-1 hit). */
 function rankOfLabel(scores: Float32Array, offset: number, classes: number, label: number): number {
   const own = scores[offset + label];
@@ -61,7 +41,7 @@ function rankOfLabel(scores: Float32Array, offset: number, classes: number, labe
 
 export async function evaluateImages(predictor: Predictor, images: readonly LabelledImage[], options: EvaluateOptions = {}): Promise<EvaluationResult> {
   const batchSize = Math.max(1, options.batchSize ?? 16);
-  const imageOptions = { size: predictor.inputSize, range: options.range ?? '0-255', ...(options.crop !== undefined ? { crop: options.crop } : {}) } as const;
+  const imageOptions = { size: [predictor.inputShape[0], predictor.inputShape[1]] as [number, number], range: options.range ?? '0-255', ...(options.crop !== undefined ? { crop: options.crop } : {}) } as const;
   const load = (start: number) => (start < images.length
     ? readImageBatch(images.slice(start, start + batchSize).map((i) => i.path), imageOptions)
     : undefined);
@@ -73,7 +53,7 @@ export async function evaluateImages(predictor: Predictor, images: readonly Labe
     const batch = await next!;
     next = load(start + batchSize);
     next?.catch(() => {}); // its error surfaces when awaited
-    const scores = await predictor.predict(batch);
+    const scores = (await predictor.predict(batch)).data;
     const n = batch.shape[0];
     const classes = scores.length / n;
     for (let i = 0; i < n; i++) {

@@ -110,7 +110,13 @@ export async function readKerasH5(bytes: Uint8Array | ArrayBuffer, label = 'weig
       root = root.get('model_weights') as h5wasm.Group;
     }
     const layerNames = readStringList(root, 'layer_names');
-    if (!layerNames) throw new WeightsError(`${label} is HDF5 but not Keras weights (no layer_names attribute)`);
+    if (!layerNames) {
+      const keys = root.keys();
+      if (keys.includes('layers') || keys.includes('vars')) {
+        throw new WeightsError(`${label} is a Keras 3 .weights.h5 file, not the legacy layout: in Keras 3 save with model.save('x.h5') (legacy HDF5), or convert through tf.keras 2 save_weights('x.h5')`);
+      }
+      throw new WeightsError(`${label} is HDF5 but not Keras weights (no layer_names attribute)`);
+    }
     const layers: LayerWeights[] = [];
     for (const layerName of layerNames) {
       const group = root.get(layerName);
