@@ -36,7 +36,7 @@ export function register(program: Command): void {
   addModelOptions(program.command('classify'), { omit: ['no-top', 'pooling'] })
     .description('classify images (files, folders walked recursively, glob patterns) and print the top classes')
     .argument('<images...>', 'image files, folders or glob patterns')
-    .option('--model <file>', 'an .onnx model written by "mobilenetv3 export --format onnx" (instead of --weights)')
+    .option('--model <file|dir>', 'an .onnx model written by "mobilenetv3 export --format onnx", or a folder written by "mobilenetv3 train" (instead of --weights)')
     .option('--top <k>', 'how many classes to show per image', '5')
     .addOption(new Option('--engine <name>', 'onnx: ONNX Runtime (fast); tfjs: TF.js wasm').choices(['onnx', 'tfjs']).default('onnx'))
     .option('--batch <n>', 'images per inference batch', '16')

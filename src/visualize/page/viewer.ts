@@ -34,6 +34,8 @@ export interface GraphViewer {
   zoom(factor: number): void;
   /** Show the whole graph. */
   fit(): void;
+  /** Fill the viewport's width with the graph, top first (tall graphs stay readable; pan for the rest). */
+  fitWidth(): void;
   readonly selected: string | null;
 }
 
@@ -126,6 +128,11 @@ export function mountGraphViewer(graph: NetworkGraph, elements: ViewerElements):
     const u = unitsPerPixel();
     // Centre of the viewport maps to the centre of the viewBox.
     return [view.x + view.w / 2 + (clientX - r.left - r.width / 2) * u, view.y + view.h / 2 + (clientY - r.top - r.height / 2) * u];
+  }
+  function fitWidth(): void {
+    const aspect = Math.max(1, canvas.clientHeight) / Math.max(1, canvas.clientWidth);
+    view = { x: whole.x, y: whole.y, w: whole.w, h: whole.w * aspect };
+    apply();
   }
   function fit(): void {
     view = { ...whole };
@@ -222,6 +229,7 @@ export function mountGraphViewer(graph: NetworkGraph, elements: ViewerElements):
     search: runSearch,
     zoom: (factor) => zoomAt(factor, view.x + view.w / 2, view.y + view.h / 2),
     fit,
+    fitWidth,
     get selected() { return selected; },
   };
 }
