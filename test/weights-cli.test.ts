@@ -78,6 +78,16 @@ describe('mobilenetv3 weights inspect / convert', () => {
     }));
   });
 
+  it('convert: typed model options override what the file\'s shapes say', async () => {
+    const r = cli('weights', 'convert', SMALL_H5, `${OUT}/conv160/model.json`, '--input-size', '160');
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(await readFile(`${OUT}/conv160/model.json`, 'utf8'));
+    assert.deepEqual(json.modelTopology.config.layers[0].config.batch_input_shape, [null, 160, 160, 3]);
+    const bad = cli('weights', 'convert', SMALL_H5, `${OUT}/conv160/large.json`, '--arch', 'large');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /the model has 110.*; the file fits --arch small\n$/);
+  });
+
   it('--weights works on other commands (summary) through the shared helper', () => {
     const r = cli('summary', '--arch', 'small', '--weights', `${OUT}/conv/back.h5`, '--json');
     assert.equal(r.code, 0, r.stderr);

@@ -3,7 +3,8 @@
  * await c.classify('cat.jpg')`. Builds the model (or opens an exported .onnx), runs it on the
  * chosen engine (ONNX Runtime by default in Node) and returns the top classes with probabilities.
  */
-import { basename } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { resolveOptions, type ModelOptions } from '../architecture/options.js';
 import { describeSource, readImage, stackImages, type ImageSource, type ImageTensor } from '../images/read.js';
 import type { Engine, EngineName } from '../runtime/engine.js';
@@ -15,7 +16,10 @@ import { topK, type Prediction } from './top-k.js';
 export interface ClassifierOptions extends ModelOptions {
   /** Keras .h5 weights (path or bytes) for the model built from the model options. */
   weights?: string | Uint8Array;
-  /** An ONNX model written by `mobilenetv3 export --format onnx` (path or bytes), instead of building one. */
+  /**
+   * An ONNX model written by `mobilenetv3 export --format onnx` (path or bytes), or the output
+   * folder of `mobilenetv3 train` (its model.onnx and labels.json), instead of building one.
+   */
   model?: string | Uint8Array;
   /** Default `onnx` (ONNX Runtime); `tfjs` runs TF.js (wasm). */
   engine?: EngineName;
@@ -74,9 +78,26 @@ async function openOnnx(bytes: Uint8Array, options: ClassifierOptions, what: str
     .catch((e: Error) => { throw new ClassifierError(`cannot open ONNX model ${what}: ${e.message.split('\n')[0]}`); });
 }
 
+/** A folder written by `mobilenetv3 train`: its ONNX model and class names. */
+async function openTrainedFolder(dir: string): Promise<{ model: string; labels?: string[] }> {
+  const model = join(dir, 'model.onnx');
+  if (!(await stat(model).catch(() => undefined))?.isFile()) {
+    throw new ClassifierError(`${dir} holds no model.onnx: give a folder written by "mobilenetv3 train" or an .onnx file`);
+  }
+  const text = await readFile(join(dir, 'labels.json'), 'utf8').catch(() => undefined);
+  if (text === undefined) return { model };
+  const labels = JSON.parse(text) as unknown;
+  if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) throw new ClassifierError(`${join(dir, 'labels.json')} is not a JSON array of class names`);
+  return { model, labels };
+}
+
 async function openEngine(options: ClassifierOptions): Promise<{ engine: Engine; labels?: string[] }> {
   const engineName = options.engine ?? 'onnx';
   if (engineName !== 'onnx' && engineName !== 'tfjs') throw new ClassifierError(`unknown engine "${String(engineName)}": use onnx or tfjs`);
+  if (typeof options.model === 'string' && (await stat(options.model).catch(() => undefined))?.isDirectory()) {
+    const trained = await openTrainedFolder(options.model);
+    return { ...(await openEngine({ ...options, model: trained.model })), labels: trained.labels };
+  }
   if (options.model !== undefined) {
     if (!isOnnxPath(options.model)) throw new ClassifierError(`model must be an .onnx file written by "mobilenetv3 export --format onnx", got ${options.model}`);
     if (engineName !== 'onnx') throw new ClassifierError('an .onnx model runs on the onnx engine; use engine onnx, or weights with tfjs');

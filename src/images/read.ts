@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import sharp from 'sharp';
-import { centreCropRegion } from './geometry.js';
+import { centreCropRegion, type Region } from './geometry.js';
 
 /** A file path or the bytes of an encoded image. */
 export type ImageSource = string | Uint8Array;
@@ -20,6 +20,13 @@ export interface ImageOptions {
    * size (aspect ratio not kept), as Keras `load_img(target_size=...)` does.
    */
   crop?: number;
+  /**
+   * An explicit crop region instead of the centre crop, worked out from the oriented image's size
+   * (training's random-resized-crop augmentation uses it).
+   */
+  region?: (size: { width: number; height: number }) => Region;
+  /** Mirror left-right (augmentation). */
+  flip?: boolean;
   /** Values of the output: 0..255 (default, for models with their Rescaling layer) or [-1, 1]. */
   range?: '0-255' | '-1-1';
 }
@@ -76,9 +83,11 @@ export async function readImage(source: ImageSource, options: ImageOptions, inde
     const original = swapped ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
 
     let image = sharp(input, { failOn: 'error' }).autoOrient();
-    if (options.crop !== undefined) {
+    if (options.region) image = image.extract(options.region(original));
+    else if (options.crop !== undefined) {
       image = image.extract(centreCropRegion(original.width, original.height, width, height, options.crop));
     }
+    if (options.flip) image = image.flop();
     const { data, info } = await image
       .resize(width, height, { fit: 'fill', kernel: 'linear' })
       // Like PIL's convert('RGB'), which Keras and torchvision use: alpha is dropped, CMYK and

@@ -31,8 +31,11 @@ export interface ConvertResult {
   params: number;
 }
 
-/** Read `input`, write `output` (atomically). `options` overrides inferring the model of a .h5. */
-export async function convertWeights(input: string, output: string, options?: ModelOptions): Promise<ConvertResult> {
+/**
+ * Read `input`, write `output` (atomically). For a .h5, `overrides` replace what its shapes say
+ * about the model (e.g. another input size); a model.json keeps its own architecture.
+ */
+export async function convertWeights(input: string, output: string, overrides: ModelOptions = {}): Promise<ConvertResult> {
   const from = formatOf(input, 'input');
   const to = formatOf(output, 'output');
   if (resolve(input) === resolve(output)) throw new WeightsError('input and output are the same file');
@@ -41,10 +44,17 @@ export async function convertWeights(input: string, output: string, options?: Mo
     model = await loadTfjsModel(input);
   } else {
     const weights = await readKerasH5File(input);
-    const fits = options ?? inferModelOptions(weights);
+    const inferred = inferModelOptions(weights);
+    const fits = inferred || Object.keys(overrides).length ? { ...inferred, ...overrides } : undefined;
     if (!fits) throw new WeightsError(`cannot tell which MobileNetV3 ${input} holds: no model this package builds has its ${weights.layers.length} weight shapes`);
     model = buildModel(fits);
-    applyKerasWeights(model, weights, { label: input });
+    try {
+      applyKerasWeights(model, weights, { label: input });
+    } catch (error) {
+      model.dispose();
+      if (error instanceof WeightsError && inferred) throw new WeightsError(`${error.message.replace(/ \(check [^)]*\)$/, '')}; the file fits ${describeAsFlags(inferred)}`);
+      throw error;
+    }
   }
   try {
     if (to === 'tfjs') await saveTfjsModel(model, output);

@@ -1,6 +1,14 @@
 import type { Command } from 'commander';
+import type { ModelOptions } from '../../architecture/options.js';
+import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 
 export const order = 40;
+
+/** Commander attribute of each shared model flag -> the ModelOptions field it sets. */
+const FLAG_TO_OPTION: Record<string, keyof ModelOptions> = {
+  arch: 'arch', flavor: 'flavor', alpha: 'alpha', minimalistic: 'minimalistic', inputSize: 'inputShape', classes: 'classes',
+  top: 'includeTop', pooling: 'pooling', dropout: 'dropoutRate', preprocessing: 'includePreprocessing', padding: 'padding',
+};
 
 export function register(program: Command): void {
   const weights = program.command('weights').description('inspect and convert weight files (Keras .h5, TF.js model.json)');
@@ -18,16 +26,23 @@ export function register(program: Command): void {
       process.stdout.write((flags.json ? JSON.stringify(result) : formatInspection(result)) + '\n');
     });
 
-  weights.command('convert <input> <output>')
-    .description('convert between Keras .h5 weights and TF.js model.json (+ .weights.bin); the model a .h5 fits is worked out from its shapes')
+  const convert = weights.command('convert <input> <output>')
+    .description('convert between Keras .h5 weights and TF.js model.json (+ .weights.bin); the model a .h5 fits is worked out from its shapes unless model options are given');
+  addModelOptions(convert, { omit: ['weights'] })
     .option('--json', 'print the result as one JSON object')
-    .action(async (input: string, output: string, flags: { json?: boolean }) => {
+    .action(async (input: string, output: string, flags: ModelFlags & { json?: boolean }) => {
+      // Typed model options override what the .h5's own shapes say (e.g. --input-size 160).
+      const all = modelOptionsFrom(flags);
+      const overrides: Record<string, unknown> = {};
+      for (const [flag, key] of Object.entries(FLAG_TO_OPTION)) {
+        if (convert.getOptionValueSource(flag) === 'cli') overrides[key] = all[key];
+      }
       const [{ convertWeights }, { useTfBackend }] = await Promise.all([
         import('../../weights/convert.js'),
         import('../../runtime/tfjs.js'),
       ]);
       await useTfBackend('cpu');
-      const result = await convertWeights(input, output);
+      const result = await convertWeights(input, output, overrides);
       if (flags.json) process.stdout.write(JSON.stringify({ input, output, ...result }) + '\n');
       else process.stdout.write(`wrote ${output} (${result.to === 'tfjs' ? 'TF.js' : 'Keras .h5'}, ${result.model}, ${result.params.toLocaleString('en-US')} params)\n`);
     });

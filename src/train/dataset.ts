@@ -1,0 +1,120 @@
+/**
+ * The training folder: one sub-folder per class (as Keras `image_dataset_from_directory` and
+ * torchvision `ImageFolder` read it), class index = sorted folder name. Every way a folder can be
+ * unusable is a `DataError` with one line that says what to change.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { isImageFileName } from '../images/formats.js';
+import { Random } from './random.js';
+
+export class DataError extends Error {
+  override name = 'DataError';
+}
+
+export interface Sample {
+  /** Absolute or as-given path of the image file. */
+  readonly path: string;
+  /** Class index into `Dataset.classes`. */
+  readonly label: number;
+}
+
+export interface Dataset {
+  readonly root: string;
+  /** Class names, sorted; the index is the label. */
+  readonly classes: string[];
+  readonly samples: Sample[];
+}
+
+export interface Split {
+  readonly train: Sample[];
+  readonly val: Sample[];
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Image files under `dir`, nested folders included, symlinks followed, sorted. */
+async function imageFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of (await readdir(dir)).sort()) {
+    if (name.startsWith('.')) continue;
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (!info) continue;
+    if (info.isDirectory()) found.push(...(await imageFiles(path)));
+    else if (info.isFile() && isImageFileName(name)) found.push(path);
+  }
+  return found;
+}
+
+export async function scanDataset(root: string): Promise<Dataset> {
+  const info = await stat(root).catch(() => undefined);
+  if (!info) throw new DataError(`data folder ${root} does not exist`);
+  if (!info.isDirectory()) throw new DataError(`${root} is not a folder: give a folder with one sub-folder of images per class`);
+  const names: string[] = [];
+  for (const name of (await readdir(root)).sort()) {
+    if (!name.startsWith('.') && (await isDirectory(join(root, name)))) names.push(name);
+  }
+  if (names.length === 0) throw new DataError(`${root} has no class folders: put the images of each class in its own sub-folder (${join(root, '<class>', '*.jpg')})`);
+  if (names.length === 1) throw new DataError(`${root} has a single class folder (${names[0]}): a classifier needs at least two classes`);
+  const samples: Sample[] = [];
+  const empty: string[] = [];
+  for (const [label, name] of names.entries()) {
+    const files = await imageFiles(join(root, name));
+    if (files.length === 0) empty.push(name);
+    for (const path of files) samples.push({ path, label });
+  }
+  if (empty.length) throw new DataError(`empty class folder${empty.length > 1 ? 's' : ''} in ${root}: ${empty.join(', ')} (every class needs images; remove the folder or add images)`);
+  return { root, classes: names, samples };
+}
+
+/** Drop samples that could not be decoded; fail if that leaves a class with none. */
+export function withoutUnreadable(dataset: Dataset, unreadable: ReadonlySet<string>): Dataset {
+  if (unreadable.size === 0) return dataset;
+  const samples = dataset.samples.filter((s) => !unreadable.has(s.path));
+  const counts = classCounts(dataset.classes.length, samples);
+  const gone = dataset.classes.filter((_, i) => counts[i] === 0);
+  if (gone.length) throw new DataError(`no readable image left in class folder${gone.length > 1 ? 's' : ''} ${gone.join(', ')} of ${dataset.root}`);
+  return { ...dataset, samples };
+}
+
+export function classCounts(classes: number, samples: readonly Sample[]): number[] {
+  const counts = new Array<number>(classes).fill(0);
+  for (const s of samples) counts[s.label]++;
+  return counts;
+}
+
+/**
+ * Stratified split: each class keeps round(n * valSplit) images (at least one when valSplit > 0)
+ * for validation, chosen by the seeded generator. A class too small to give both sides an image
+ * is an error naming it.
+ */
+export function splitDataset(dataset: Dataset, valSplit: number, seed: number): Split {
+  if (!(valSplit >= 0 && valSplit < 1)) throw new DataError(`--val-split must be in [0, 1), got ${valSplit}`);
+  const random = new Random(seed);
+  const train: Sample[] = [];
+  const val: Sample[] = [];
+  for (const [label, name] of dataset.classes.entries()) {
+    const members = random.shuffle(dataset.samples.filter((s) => s.label === label));
+    const nVal = valSplit > 0 ? Math.max(1, Math.round(members.length * valSplit)) : 0;
+    if (members.length - nVal < 1) {
+      const need = valSplit > 0 ? 2 : 1;
+      throw new DataError(`class ${name} has ${members.length} image${members.length === 1 ? '' : 's'}: with --val-split ${valSplit} each class needs at least ${need} (one to train${valSplit > 0 ? ', one to validate' : ''})`);
+    }
+    val.push(...members.slice(0, nVal));
+    train.push(...members.slice(nVal));
+  }
+  const byPath = (a: Sample, b: Sample) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  return { train: train.sort(byPath), val: val.sort(byPath) };
+}
+
+/** Paths relative to the data folder, for messages and metrics.json. */
+export function relativeTo(dataset: Dataset, path: string): string {
+  return relative(dataset.root, path) || path;
+}

@@ -1,0 +1,66 @@
+/**
+ * The output folder's rules: a new or empty folder, or one holding an earlier run of the same
+ * task (same classes, same architecture), which is overwritten, or resumed with --resume. A
+ * folder with another model or with unrelated files is refused, so training never mixes two
+ * models' files or deletes someone's work.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CHECKPOINT_FILE, readCheckpoint } from './checkpoint.js';
+import { DataError } from './dataset.js';
+
+export const LABELS_FILE = 'labels.json';
+export const METRICS_FILE = 'metrics.json';
+
+/** The files a training run writes (anything else in the folder makes it "not ours"). */
+export const OUTPUT_FILES = new Set([LABELS_FILE, METRICS_FILE, CHECKPOINT_FILE, 'model.json', 'model.weights.bin', 'model.h5', 'model.onnx', 'curves.png', 'confusion.png']);
+
+export interface PreviousRun {
+  classes: string[];
+  arch: string;
+  hasCheckpoint: boolean;
+}
+
+async function readPrevious(dir: string, names: string[]): Promise<PreviousRun | undefined> {
+  const hasCheckpoint = names.includes(CHECKPOINT_FILE);
+  if (hasCheckpoint) {
+    const { header } = await readCheckpoint<{ arch: string }>(join(dir, CHECKPOINT_FILE)).catch(() => {
+      throw new DataError(`${join(dir, CHECKPOINT_FILE)} is not a readable checkpoint: remove it or choose another output folder`);
+    });
+    return { classes: header.classes, arch: header.config.arch, hasCheckpoint };
+  }
+  if (names.includes(LABELS_FILE) && names.includes(METRICS_FILE)) {
+    const classes = JSON.parse(await readFile(join(dir, LABELS_FILE), 'utf8')) as string[];
+    const metrics = JSON.parse(await readFile(join(dir, METRICS_FILE), 'utf8')) as { config?: { arch?: string } };
+    return { classes, arch: metrics.config?.arch ?? 'unknown', hasCheckpoint };
+  }
+  return undefined;
+}
+
+/** Check `dir` can take this run; returns the previous run found there, if any. */
+export async function checkOutputFolder(dir: string, classes: string[], arch: string, resume: boolean): Promise<PreviousRun | undefined> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) {
+    if (resume) throw new DataError(`nothing to resume: ${dir} does not exist`);
+    return undefined;
+  }
+  if (!info.isDirectory()) throw new DataError(`output ${dir} exists and is not a folder`);
+  const names = (await readdir(dir)).filter((n) => !n.startsWith('.'));
+  if (names.length === 0) {
+    if (resume) throw new DataError(`nothing to resume: ${dir} is empty`);
+    return undefined;
+  }
+  const previous = await readPrevious(dir, names);
+  if (!previous) {
+    throw new DataError(`output folder ${dir} is not empty and holds no training run of mobilenetv3: choose a new or empty folder`);
+  }
+  const same = previous.arch === arch && previous.classes.length === classes.length && previous.classes.every((c, i) => c === classes[i]);
+  if (!same) {
+    const shown = previous.classes.length > 6 ? `${previous.classes.slice(0, 6).join(', ')}, ...` : previous.classes.join(', ');
+    throw new DataError(`${dir} already holds a different model (${previous.arch}, classes ${shown}): choose another output folder or delete it`);
+  }
+  if (resume && !previous.hasCheckpoint) throw new DataError(`nothing to resume: ${dir} has no ${CHECKPOINT_FILE}`);
+  const foreign = names.filter((n) => !OUTPUT_FILES.has(n));
+  if (foreign.length) throw new DataError(`output folder ${dir} also holds other files (${foreign.slice(0, 3).join(', ')}): choose a folder with only this run's files`);
+  return previous;
+}

@@ -1,0 +1,413 @@
+/**
+ * `train()`: from a folder of class sub-folders to a trained, exported classifier.
+ *
+ * Stage 1 (always): the frozen backbone runs once per image view on ONNX Runtime (the model
+ * exported in memory, without top, average-pooled); the pooled features are kept and only the new
+ * classifier (dropout + dense softmax) trains, with TF.js, for `epochs` epochs.
+ * Stage 2 (`fineTune: n`): the model is cut at the input of its n-th last bneck (from the block
+ * map); the bottom runs once per view on ONNX Runtime and its activations are kept; the top (the
+ * last n bnecks, the head conv, the classifier) trains on them with TF.js wasm, whose missing
+ * convolution gradients src/train/wasm-gradients.ts supplies. BN layers stay in inference mode.
+ */
+import { createHash } from 'node:crypto';
+import { rm, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { buildModel } from '../architecture/builder.js';
+import type { Flavor, Padding } from '../architecture/options.js';
+import type { ArchName } from '../architecture/tables.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { createEngine } from '../runtime/create-engine.js';
+import type { Engine, EngineName } from '../runtime/engine.js';
+import { useTfBackend } from '../runtime/tfjs.js';
+import { loadWeights } from '../weights/load.js';
+import { CHECKPOINT_FILE, readCheckpoint, restoreLayers, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { attachClassifier } from './classifier.js';
+import { classCounts, DataError, scanDataset, splitDataset, withoutUnreadable, type Sample } from './dataset.js';
+import { extractFeatures, Interrupted, selectRows, type FeatureTable, type ViewItem } from './features.js';
+import { evaluate, runEpochs, type EpochRecord, type Examples } from './loop.js';
+import { confusionMatrix, perClassMetrics, type ClassMetrics } from './metrics.js';
+import { checkOutputFolder, LABELS_FILE, METRICS_FILE } from './output-folder.js';
+import { confusionSvg, curvesSvg, svgToPng } from './plots.js';
+import { bottomModel, lastBnecks, topSegment, type TopSegment } from './split-model.js';
+import { registerWasmGradients } from './wasm-gradients.js';
+
+export interface TrainOptions {
+  /** Folder with one sub-folder of images per class. */
+  data: string;
+  /** Output folder (created). */
+  output: string;
+  arch?: ArchName;
+  flavor?: Flavor;
+  alpha?: number;
+  minimalistic?: boolean;
+  padding?: Padding;
+  /** 'imagenet' or a Keras .h5 / TF.js model.json path; loaded by layer name (no top). */
+  weights?: string;
+  /** Square size or [height, width]; default 224. */
+  inputSize?: number | [number, number];
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  valSplit?: number;
+  /** Augmented views per training image (random-resized crop + flip), 0 for none. */
+  augment?: number;
+  /** Fine-tune the last n bneck blocks after stage 1 (0: stage 1 only). */
+  fineTune?: number;
+  fineTuneEpochs?: number;
+  fineTuneLearningRate?: number;
+  dropout?: number;
+  seed?: number;
+  resume?: boolean;
+  /** Engine for the frozen part: 'onnx' (default, fast) or 'tfjs'. */
+  engine?: EngineName;
+  signal?: AbortSignal;
+  onProgress?(event: TrainProgress): void;
+}
+
+export type TrainProgress =
+  | { phase: 'scan'; images: number; classes: number }
+  | { phase: 'features'; stage: 1 | 2; done: number; total: number }
+  | { phase: 'step'; stage: 1 | 2; done: number; total: number; epoch: number; epochs: number; loss: number; accuracy: number }
+  | { phase: 'epoch'; record: EpochRecord }
+  | { phase: 'export' };
+
+/** The run's settings, all resolved; stored in the checkpoint and metrics.json. */
+export interface TrainConfig {
+  arch: ArchName;
+  flavor: Flavor;
+  alpha: number;
+  minimalistic: boolean;
+  padding: Padding;
+  weights: string;
+  inputSize: [number, number];
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  valSplit: number;
+  augment: number;
+  fineTune: number;
+  fineTuneEpochs: number;
+  fineTuneLearningRate: number;
+  dropout: number;
+  seed: number;
+}
+
+export interface TrainResult {
+  output: string;
+  classes: string[];
+  /** false when stopped by the signal (Ctrl-C): the checkpoint holds the last complete epoch. */
+  completed: boolean;
+  history: EpochRecord[];
+  valAccuracy: number | null;
+  /** Validation accuracy at the end of stage 1 (before fine-tuning). */
+  stage1ValAccuracy: number | null;
+  perClass: ClassMetrics[];
+  confusion: number[][];
+  skipped: { path: string; reason: string }[];
+  counts: { train: number; val: number };
+  seconds: { features: number; stage1: number; stage2: number; export: number; total: number };
+  /** Stage 2 training speed (images per second over its training steps). */
+  fineTuneImagesPerSecond: number | null;
+}
+
+function inputSize(size: number | [number, number]): [number, number] {
+  const [h, w] = typeof size === 'number' ? [size, size] : size;
+  for (const side of [h, w]) if (!Number.isInteger(side) || side < 32) throw new DataError(`--input-size must be whole numbers of at least 32, got ${h}x${w}`);
+  return [h, w];
+}
+
+function resolveConfig(o: TrainOptions): TrainConfig {
+  const positiveInt = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1) throw new DataError(`--${name} must be a whole number of at least 1, got ${v}`);
+    return v;
+  };
+  const positive = (name: string, v: number) => {
+    if (!(Number.isFinite(v) && v > 0)) throw new DataError(`--${name} must be a positive number, got ${v}`);
+    return v;
+  };
+  const epochs = positiveInt('epochs', o.epochs ?? 20);
+  const learningRate = positive('lr', o.learningRate ?? 1e-3);
+  const augment = o.augment ?? 0;
+  if (!Number.isInteger(augment) || augment < 0) throw new DataError(`--augment takes a number of views of at least 0, got ${augment}`);
+  const fineTune = o.fineTune ?? 0;
+  if (!Number.isInteger(fineTune) || fineTune < 0) throw new DataError(`--fine-tune takes a number of blocks, got ${fineTune}`);
+  const dropout = o.dropout ?? 0.2;
+  if (!(dropout >= 0 && dropout < 1)) throw new DataError(`--dropout must be in [0, 1), got ${dropout}`);
+  return {
+    arch: o.arch ?? 'large',
+    flavor: o.flavor ?? 'keras',
+    alpha: o.alpha ?? 1,
+    minimalistic: o.minimalistic ?? false,
+    padding: o.padding ?? 'same',
+    weights: o.weights ?? 'imagenet',
+    inputSize: inputSize(o.inputSize ?? 224),
+    epochs,
+    batchSize: positiveInt('batch', o.batchSize ?? 32),
+    learningRate,
+    valSplit: o.valSplit ?? 0.2,
+    augment,
+    fineTune,
+    fineTuneEpochs: positiveInt('fine-tune-epochs', o.fineTuneEpochs ?? 5),
+    fineTuneLearningRate: positive('fine-tune-lr', o.fineTuneLearningRate ?? learningRate / 10),
+    dropout,
+    seed: o.seed ?? 42,
+  };
+}
+
+/** File names (relative) and sizes of the data: what --resume must find unchanged. */
+async function fingerprint(root: string, samples: readonly Sample[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const s of samples) hash.update(`${relative(root, s.path)}\t${s.label}\t${(await stat(s.path)).size}\n`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Examples backed by a feature table with `views` rows per example (view 0 first). */
+function tableExamples(table: FeatureTable, rowsOf: number[][], labels: Int32Array): Examples {
+  return {
+    count: rowsOf.length,
+    labels,
+    batch(indices, random) {
+      const rows = indices.map((i) => {
+        const options = rowsOf[i];
+        return options.length === 1 || !random ? options[0] : options[Math.floor(random.next() * options.length)];
+      });
+      const picked = selectRows(table, rows);
+      return tf.tensor(picked.data, [rows.length, ...table.rowShape]);
+    },
+  };
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const started = performance.now();
+  const seconds = { features: 0, stage1: 0, stage2: 0, export: 0, total: 0 };
+  const emit = options.onProgress ?? (() => {});
+  const signal = options.signal;
+  let config = resolveConfig(options);
+
+  const scanned = await scanDataset(options.data);
+  emit({ phase: 'scan', images: scanned.samples.length, classes: scanned.classes.length });
+  const previous = await checkOutputFolder(options.output, scanned.classes, config.arch, Boolean(options.resume));
+  let checkpoint: Checkpoint<TrainConfig> | undefined;
+  if (options.resume && previous?.hasCheckpoint) {
+    checkpoint = await readCheckpoint<TrainConfig>(join(options.output, CHECKPOINT_FILE));
+    config = checkpoint.header.config;
+  } else if (previous?.hasCheckpoint) {
+    await rm(join(options.output, CHECKPOINT_FILE), { force: true });
+  }
+
+  await useTfBackend('wasm');
+  registerWasmGradients();
+  const backbone = buildModel({
+    arch: config.arch, flavor: config.flavor, alpha: config.alpha, minimalistic: config.minimalistic, padding: config.padding,
+    includeTop: false, pooling: 'avg', inputShape: [...config.inputSize, 3],
+  });
+  await loadWeights(backbone, config.weights, { byName: true });
+  const model = attachClassifier(backbone, { classes: scanned.classes, dropout: config.dropout, seed: config.seed });
+  const head = topSegment(model, 'classifier');
+  const fineTop = config.fineTune > 0 ? topSegment(model, lastBnecks(model, config.fineTune)[0]) : undefined;
+
+  const engines: Engine[] = [];
+  const engineOptions = { engine: options.engine ?? 'onnx' } as const;
+  const size = config.inputSize;
+  try {
+    // --- the evaluation view of every image: pooled features (+ cut activations) -------------
+    engines.push(await createEngine(backbone, engineOptions));
+    if (fineTop) engines.push(await createEngine(bottomModel(model, fineTop), engineOptions));
+    const t0 = performance.now();
+    const centre = await extractFeatures(scanned.samples.map((s, i) => ({ sample: i, path: s.path, view: 0 })), engines, {
+      size, seed: config.seed, signal, batchSize: 32,
+      onProgress: (done, total) => emit({ phase: 'features', stage: 1, done, total }),
+    });
+    const skipped = [...centre.unreadable].map(([path, reason]) => ({ path: relative(options.data, path), reason }));
+    const dataset = withoutUnreadable(scanned, new Set(centre.unreadable.keys()));
+    const split = splitDataset(dataset, config.valSplit, config.seed);
+    const dataFingerprint = await fingerprint(dataset.root, dataset.samples);
+    if (checkpoint && checkpoint.header.dataFingerprint !== dataFingerprint) {
+      throw new DataError(`the images in ${options.data} changed since the checkpoint in ${options.output}: train again without --resume`);
+    }
+    const index = new Map(scanned.samples.map((s, i) => [s.path, i]));
+
+    // --- augmented views of the training images ---------------------------------------------
+    const extraItems: ViewItem[] = [];
+    for (const s of split.train) for (let v = 1; v <= config.augment; v++) extraItems.push({ sample: index.get(s.path)!, path: s.path, view: v });
+    const extra = extraItems.length
+      ? await extractFeatures(extraItems, engines, {
+        size, seed: config.seed, signal, batchSize: 32,
+        onProgress: (done, total) => emit({ phase: 'features', stage: 1, done, total }),
+      })
+      : undefined;
+    seconds.features = (performance.now() - t0) / 1000;
+
+    // Row layout per table: centre rows (one per scanned sample), then the augmented rows.
+    const merged = engines.map((_, e) => {
+      const a = centre.tables[e];
+      if (!extra) return a;
+      const data = new Float32Array(a.data.length + extra.tables[e].data.length);
+      data.set(a.data);
+      data.set(extra.tables[e].data, a.data.length);
+      return { ...a, data };
+    });
+    const centreCount = scanned.samples.length;
+    const trainRows = split.train.map((s, i) => {
+      const rows = [index.get(s.path)!];
+      for (let v = 0; v < config.augment; v++) {
+        const row = centreCount + i * config.augment + v;
+        if (!extra?.unreadable.has(s.path)) rows.push(row);
+      }
+      return rows;
+    });
+    const valRows = split.val.map((s) => [index.get(s.path)!]);
+    const trainLabels = Int32Array.from(split.train.map((s) => s.label));
+    const valLabels = Int32Array.from(split.val.map((s) => s.label));
+    const classes = dataset.classes.length;
+
+    // --- state: fresh or from the checkpoint --------------------------------------------------
+    let history: EpochRecord[] = checkpoint?.header.history ?? [];
+    let stage: 1 | 2 = checkpoint?.header.stage ?? 1;
+    let epochsDone = checkpoint?.header.epochsDone ?? 0;
+    if (checkpoint) restoreLayers(model, checkpoint.layers);
+
+    const trainedLayers = (segment: TopSegment) => segment.blocks.flatMap((b) => b.layers).map((n) => model.getLayer(n)).filter((l) => l.trainableWeights.length > 0);
+    const header = () => ({ version: 1 as const, config, classes: dataset.classes, dataFingerprint, stage, epochsDone, history });
+    const writeProgress = async (optimizer: tf.Optimizer, segment: TopSegment) => {
+      await writeCheckpoint(join(options.output, CHECKPOINT_FILE), header(), trainedLayers(segment), optimizer);
+      await writeFileAtomic(join(options.output, LABELS_FILE), JSON.stringify(dataset.classes, null, 2) + '\n');
+      await writeFileAtomic(join(options.output, 'curves.png'), await svgToPng(curvesSvg(history, curvesTitle(config, dataset.classes.length))));
+    };
+
+    const runStage = async (which: 1 | 2, segment: TopSegment, table: FeatureTable, epochs: number, learningRate: number): Promise<boolean> => {
+      const optimizer = tf.train.adam(learningRate);
+      const firstEpoch = stage === which ? epochsDone : 0;
+      if (checkpoint && checkpoint.header.stage === which && checkpoint.optimizer.length) await optimizer.setWeights(checkpoint.optimizer);
+      stage = which;
+      epochsDone = firstEpoch;
+      const stageStart = performance.now();
+      const done = await runEpochs({
+        stage: which,
+        forward: (x, training) => segment.run(x, training),
+        variables: segment.variables,
+        optimizer,
+        train: tableExamples(table, trainRows, trainLabels),
+        val: tableExamples(table, valRows, valLabels),
+        classes,
+        firstEpoch,
+        epochs,
+        epochOffset: which === 2 ? config.epochs : 0,
+        batchSize: config.batchSize,
+        seed: config.seed,
+        stopRequested: () => Boolean(signal?.aborted),
+        onStep: (d, total, loss, accuracy, epoch) => emit({ phase: 'step', stage: which, done: d, total, epoch, epochs: (which === 2 ? config.epochs : 0) + epochs, loss, accuracy }),
+        onEpoch: async (record) => {
+          history = [...history, record];
+          epochsDone = record.epoch - (which === 2 ? config.epochs : 0);
+          await writeProgress(optimizer, segment);
+          emit({ phase: 'epoch', record });
+        },
+      });
+      optimizer.dispose();
+      const elapsed = (performance.now() - stageStart) / 1000;
+      if (which === 1) seconds.stage1 += elapsed;
+      else seconds.stage2 += elapsed;
+      return done;
+    };
+
+    const finish = (completed: boolean): TrainResult => {
+      seconds.total = (performance.now() - started) / 1000;
+      return {
+        output: options.output, classes: dataset.classes, completed, history,
+        valAccuracy: history.at(-1)?.valAccuracy ?? null,
+        stage1ValAccuracy: history.filter((r) => r.stage === 1).at(-1)?.valAccuracy ?? null,
+        perClass: [], confusion: [], skipped, counts: { train: split.train.length, val: split.val.length }, seconds,
+        fineTuneImagesPerSecond: null,
+      };
+    };
+
+    if (stage === 1 && !(await runStage(1, head, merged[0], config.epochs, config.learningRate))) return finish(false);
+    let fineTuneImagesPerSecond: number | null = null;
+    if (fineTop) {
+      if (stage === 1) {
+        stage = 2;
+        epochsDone = 0;
+      }
+      const stepsBefore = history.filter((r) => r.stage === 2).length;
+      if (!(await runStage(2, fineTop, merged[1], config.fineTuneEpochs, config.fineTuneLearningRate))) return finish(false);
+      const trainSeconds = history.filter((r) => r.stage === 2).slice(stepsBefore).reduce((a, r) => a + r.trainSeconds, 0);
+      const epochsRun = history.filter((r) => r.stage === 2).length - stepsBefore;
+      if (epochsRun > 0 && trainSeconds > 0) fineTuneImagesPerSecond = (epochsRun * split.train.length) / trainSeconds;
+    }
+
+    // --- final evaluation and outputs --------------------------------------------------------
+    emit({ phase: 'export' });
+    const t3 = performance.now();
+    const finalSegment = fineTop ?? head;
+    const finalTable = fineTop ? merged[1] : merged[0];
+    const valExamples = tableExamples(finalTable, valRows, valLabels);
+    const evaluation = valExamples.count ? evaluate((x, t) => finalSegment.run(x, t), valExamples, classes, 64) : undefined;
+    const confusion = evaluation ? confusionMatrix(valLabels, evaluation.predicted, classes) : [];
+    const perClass = evaluation ? perClassMetrics(confusion, dataset.classes) : [];
+    const result: TrainResult = { ...finish(true), perClass, confusion, fineTuneImagesPerSecond };
+    await writeOutputs(model, options.output, config, result, split.train, split.val, dataset.classes);
+    seconds.export = (performance.now() - t3) / 1000;
+    seconds.total = (performance.now() - started) / 1000;
+    // metrics.json again, with the export time in it.
+    await writeMetrics(options.output, config, result, split.train, split.val, dataset.classes);
+    return result;
+  } catch (error) {
+    if (error instanceof Interrupted) {
+      seconds.total = (performance.now() - started) / 1000;
+      return {
+        output: options.output, classes: scanned.classes, completed: false, history: checkpoint?.header.history ?? [], valAccuracy: null,
+        stage1ValAccuracy: null, perClass: [], confusion: [], skipped: [], counts: { train: 0, val: 0 }, seconds, fineTuneImagesPerSecond: null,
+      };
+    }
+    throw error;
+  } finally {
+    await Promise.all(engines.map((e) => e.dispose()));
+    model.dispose();
+  }
+}
+
+function curvesTitle(config: TrainConfig, classes: number): string {
+  const ft = config.fineTune ? `, then the last ${config.fineTune} blocks fine-tuned` : '';
+  return `MobileNetV3-${config.arch === 'small' ? 'Small' : 'Large'} transfer learning, ${classes} classes (head only${ft})`;
+}
+
+async function writeMetrics(dir: string, config: TrainConfig, r: TrainResult, trainSet: Sample[], valSet: Sample[], classes: string[]): Promise<void> {
+  const trainCounts = classCounts(classes.length, trainSet);
+  const valCounts = classCounts(classes.length, valSet);
+  const metrics = {
+    classes: classes.map((name, i) => ({ name, train: trainCounts[i], val: valCounts[i] })),
+    config,
+    history: r.history,
+    final: {
+      valAccuracy: r.valAccuracy,
+      stage1ValAccuracy: r.stage1ValAccuracy,
+      valLoss: r.history.at(-1)?.valLoss ?? null,
+      perClass: r.perClass,
+      confusion: r.confusion,
+    },
+    skipped: r.skipped,
+    seconds: r.seconds,
+    fineTuneImagesPerSecond: r.fineTuneImagesPerSecond,
+  };
+  await writeFileAtomic(join(dir, METRICS_FILE), JSON.stringify(metrics, null, 2) + '\n');
+}
+
+async function writeOutputs(model: tf.LayersModel, dir: string, config: TrainConfig, r: TrainResult, trainSet: Sample[], valSet: Sample[], classes: string[]): Promise<void> {
+  const [{ saveTfjsModel }, { saveKerasH5Weights }, { exportOnnx }] = await Promise.all([
+    import('../weights/tfjs-files.js'),
+    import('../weights/h5-file.js'),
+    import('../export/onnx/export.js'),
+  ]);
+  await saveTfjsModel(model, join(dir, 'model.json'));
+  await saveKerasH5Weights(model, join(dir, 'model.h5'));
+  await writeFileAtomic(join(dir, 'model.onnx'), exportOnnx(model, { labels: classes }));
+  await writeFileAtomic(join(dir, LABELS_FILE), JSON.stringify(classes, null, 2) + '\n');
+  await writeMetrics(dir, config, r, trainSet, valSet, classes);
+  await writeFileAtomic(join(dir, 'curves.png'), await svgToPng(curvesSvg(r.history, curvesTitle(config, classes.length))));
+  if (r.confusion.length) {
+    const accuracy = r.valAccuracy === null ? '' : ` (accuracy ${(100 * r.valAccuracy).toFixed(1)}%)`;
+    await writeFileAtomic(join(dir, 'confusion.png'), await svgToPng(confusionSvg(r.confusion, classes, `Validation confusion matrix${accuracy}`)));
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Grad-CAM (Selvaraju et al. 2017): where in the image the evidence for a class is. The class
+ * score's gradient with respect to the last convolutional feature map, averaged over space, weighs
+ * that map's channels; their ReLU'd sum is the heatmap. Grad-CAM++ (Chattopadhyay et al. 2018)
+ * weighs channels by their positive gradients only, with per-position coefficients from the
+ * second and third derivatives of exp(score); it covers whole objects better. On MobileNetV3 the
+ * channels' plain-Grad-CAM weights mix positive and negative evidence and often leave the body of
+ * an object cold (see docs/ and the README for the measurements that made Grad-CAM++ the default).
+ *
+ * Only the part after the feature map needs gradients, so the model is split there (split.ts):
+ * the front runs where inference is fastest (TF.js wasm, which has no conv backprop kernels), and
+ * the tail (global pooling, two 1x1 convs) is differentiated on the cpu backend, where it costs a
+ * few milliseconds. scripts/gradcam-benchmark.ts measures this against running it all on cpu.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { readMetadata } from '../architecture/blocks.js';
+import type { ImageSource } from '../images/index.js';
+import { rasterFormatOf, writeRaster } from './raster.js';
+import { colormapTable } from './colormap.js';
+import { configOf, isGlobalPooling } from './layer-info.js';
+import { imageBatchFor, readPicture, type RgbImage } from './model-input.js';
+import { kerasShape } from './graph.js';
+import { findLayer, frontModel, runTail, tailLayers, withTfBackend } from './split.js';
+
+export type CamMethod = 'gradcam' | 'gradcam++';
+export const CAM_METHODS: readonly CamMethod[] = ['gradcam++', 'gradcam'];
+
+export interface GradCamOptions {
+  /** 'gradcam++' (default) or 'gradcam'. */
+  method?: CamMethod;
+  /** Class to explain; default the top-1 class. */
+  classIndex?: number;
+  /** Feature map layer; default the last one before global pooling (the head's output). */
+  layer?: string;
+  /** Backend that differentiates the tail: 'cpu' (default) or the current one. */
+  tailBackend?: 'cpu' | 'current';
+  /** Class names for the result (index = class id). */
+  labels?: readonly string[];
+  /** Centre crop fraction before resizing (e.g. 0.875 as `classify`); default null: the whole image. */
+  crop?: number | null;
+}
+
+export interface ClassScore {
+  index: number;
+  label?: string;
+  probability: number;
+}
+
+export interface GradCamResult {
+  /** The class explained. */
+  target: ClassScore;
+  /** Top-5 of the model's prediction. */
+  top: ClassScore[];
+  /** Layer whose feature map the heatmap is on. */
+  layer: string;
+  method: CamMethod;
+  /** Heatmap on the feature map's grid, row-major, in [0, 1] (max 1 unless all zero). */
+  cam: Float32Array;
+  camHeight: number;
+  camWidth: number;
+}
+
+/** The feature map Grad-CAM uses by default: the input of the classifier's global pooling. */
+export function defaultCamLayer(model: tf.LayersModel): tf.layers.Layer {
+  const blocks = readMetadata(model)?.blocks ?? [];
+  const classifier = blocks.find((b) => b.kind === 'classifier');
+  if (!classifier) throw new Error('Grad-CAM needs a model with its classifier (built without --no-top)');
+  const pool = classifier.layers.map((n) => model.getLayer(n)).find(isGlobalPooling);
+  const source = pool?.inboundNodes[0]?.inboundLayers[0];
+  if (!source) throw new Error(`cannot find the feature map before the global pooling of ${model.name}`);
+  return source;
+}
+
+function softmaxLayerAtEnd(model: tf.LayersModel): boolean {
+  const last = model.layers[model.layers.length - 1];
+  return last.getClassName() === 'Activation' && configOf(last).activation === 'softmax';
+}
+
+/** Compute Grad-CAM of one image. */
+export async function gradCam(model: tf.LayersModel, source: ImageSource, options: GradCamOptions = {}): Promise<GradCamResult> {
+  const method = options.method ?? 'gradcam++';
+  if (!CAM_METHODS.includes(method)) throw new RangeError(`method must be one of ${CAM_METHODS.join(', ')}, got "${String(method)}"`);
+  const cut = options.layer ? findLayer(model, options.layer) : defaultCamLayer(model);
+  const mapShape = cut.outputShape as (number | null)[];
+  if (mapShape.length !== 4) throw new Error(`layer ${cut.name} outputs ${kerasShape(mapShape)}, not a feature map (height, width, channels)`);
+  // Differentiate the class score before the softmax, as Grad-CAM prescribes.
+  const last = model.layers[model.layers.length - 1];
+  const scoresAreLogits = softmaxLayerAtEnd(model);
+  const tail = tailLayers(model, cut, scoresAreLogits ? model.layers[model.layers.length - 2] : last);
+  const classes = (last.outputShape as number[])[1];
+  if (options.classIndex !== undefined && !(Number.isInteger(options.classIndex) && options.classIndex >= 0 && options.classIndex < classes)) {
+    throw new RangeError(`class must be a whole number from 0 to ${classes - 1}, got ${options.classIndex}`);
+  }
+
+  // Front: inference only, on the current backend.
+  const input = await imageBatchFor(model, source, options.crop ?? null);
+  const front = frontModel(model, cut);
+  const mapTensor = front.predict(input) as tf.Tensor4D;
+  input.dispose();
+  const mapValues = await mapTensor.data();
+  const shape = mapTensor.shape;
+  mapTensor.dispose();
+
+  const differentiate = (): { cam: Float32Array; probabilities: Float32Array; target: number } => {
+    const result = tf.tidy(() => {
+      const map = tf.tensor4d(mapValues, shape);
+      const scores = runTail(tail, cut, map).reshape([-1]);
+      const target = options.classIndex ?? scores.argMax().dataSync()[0];
+      const probabilities = scoresAreLogits || !tailHasSoftmax(tail) ? tf.softmax(scores) : scores;
+      const gradient = tf.grad((a: tf.Tensor) => runTail(tail, cut, a).reshape([-1]).gather([target]).sum())(map);
+      const weights = method === 'gradcam' ? gradient.mean([1, 2], true) : gradCamPlusPlusWeights(map, gradient);
+      const cam = tf.relu(map.mul(weights).sum(-1)).reshape([-1]);
+      return { cam: cam.dataSync() as Float32Array, probabilities: probabilities.dataSync() as Float32Array, target };
+    });
+    return result;
+  };
+  const { cam, probabilities, target } = options.tailBackend === 'current' ? differentiate() : await withTfBackend('cpu', differentiate);
+  let max = 0;
+  for (const v of cam) max = Math.max(max, v);
+  if (max > 0) for (let i = 0; i < cam.length; i++) cam[i] /= max;
+
+  const score = (index: number): ClassScore => ({ index, ...(options.labels?.[index] ? { label: options.labels[index] } : {}), probability: probabilities[index] });
+  const order = [...probabilities.keys()].sort((a, b) => probabilities[b] - probabilities[a]).slice(0, 5);
+  return { target: score(target), top: order.map(score), layer: cut.name, method, cam, camHeight: shape[1], camWidth: shape[2] };
+}
+
+/**
+ * Grad-CAM++ channel weights: w_k = sum_ij a_kij relu(g_kij) with
+ * a = g^2 / (2 g^2 + sum_ab A_kab g^3), g = d score / d A (the exp-score closed form).
+ */
+function gradCamPlusPlusWeights(map: tf.Tensor, gradient: tf.Tensor): tf.Tensor {
+  const g2 = gradient.square();
+  const g3 = g2.mul(gradient);
+  const denominator = g2.mul(2).add(map.sum([1, 2], true).mul(g3));
+  const alpha = g2.div(tf.where(denominator.notEqual(0), denominator, tf.onesLike(denominator)));
+  return alpha.mul(tf.relu(gradient)).sum([1, 2], true);
+}
+
+function tailHasSoftmax(tail: tf.layers.Layer[]): boolean {
+  return tail.some((l) => configOf(l).activation === 'softmax');
+}
+
+/** Bilinear upsampling of a small map (half-pixel centres, as tf.image.resizeBilinear). */
+export function upsample(map: Float32Array, height: number, width: number, outHeight: number, outWidth: number): Float32Array {
+  const out = new Float32Array(outHeight * outWidth);
+  for (let y = 0; y < outHeight; y++) {
+    const sy = Math.min(height - 1, Math.max(0, ((y + 0.5) * height) / outHeight - 0.5));
+    const y0 = Math.floor(sy);
+    const y1 = Math.min(height - 1, y0 + 1);
+    const fy = sy - y0;
+    for (let x = 0; x < outWidth; x++) {
+      const sx = Math.min(width - 1, Math.max(0, ((x + 0.5) * width) / outWidth - 0.5));
+      const x0 = Math.floor(sx);
+      const x1 = Math.min(width - 1, x0 + 1);
+      const fx = sx - x0;
+      const top = map[y0 * width + x0] * (1 - fx) + map[y0 * width + x1] * fx;
+      const bottom = map[y1 * width + x0] * (1 - fx) + map[y1 * width + x1] * fx;
+      out[y * outWidth + x] = top * (1 - fy) + bottom * fy;
+    }
+  }
+  return out;
+}
+
+/** The heatmap over the picture: turbo colours, more opaque where the heat is. */
+export function overlayHeatmap(picture: RgbImage, heat: Float32Array): Uint8Array {
+  const table = colormapTable('turbo');
+  const out = new Uint8Array(picture.data.length);
+  for (let i = 0; i < heat.length; i++) {
+    const h = Math.min(1, Math.max(0, heat[i]));
+    const alpha = 0.2 + 0.5 * h;
+    const c = Math.round(h * 255) * 3;
+    for (let k = 0; k < 3; k++) out[i * 3 + k] = Math.round(picture.data[i * 3 + k] * (1 - alpha) + table[c + k] * alpha);
+  }
+  return out;
+}
+
+export interface ExplainOptions extends GradCamOptions {
+  /** Longer side of the picture written, in pixels. Default 640. */
+  maxSide?: number;
+}
+
+const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Grad-CAM of an image written as a PNG/JPEG/WebP (the picture with the heatmap over it and a caption). */
+export async function explainImage(model: tf.LayersModel, source: ImageSource, output: string, options: ExplainOptions = {}): Promise<GradCamResult> {
+  rasterFormatOf(output);
+  const result = await gradCam(model, source, options);
+  const shape = model.inputs[0].shape as number[];
+  const crop = options.crop ?? null;
+  const picture = await readPicture(source, options.maxSide ?? 640, crop, [shape[1], shape[2]]);
+  const heat = upsample(result.cam, result.camHeight, result.camWidth, picture.height, picture.width);
+  const pixels = overlayHeatmap(picture, heat);
+  const { default: sharp } = await import('sharp');
+  const t = result.target;
+  const caption = `${result.method === 'gradcam' ? 'Grad-CAM' : 'Grad-CAM++'} · ${t.label ? `${t.label} (${t.index})` : `class ${t.index}`} · p = ${(t.probability * 100).toFixed(1)}% · ${result.layer} ${result.camHeight}×${result.camWidth}`;
+  const band = 28;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${picture.width}" height="${band}"><rect width="100%" height="100%" fill="#212529"/>`
+    + `<text x="8" y="19" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="13" fill="#f8f9fa">${escapeXml(caption)}</text></svg>`;
+  await writeRaster(sharp(Buffer.from(pixels), { raw: { width: picture.width, height: picture.height, channels: 3 } })
+    .extend({ bottom: band, background: '#212529' })
+    .composite([{ input: Buffer.from(svg), top: picture.height, left: 0 }]), output);
+  return result;
+}
