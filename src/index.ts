@@ -25,3 +25,10 @@ export { fetchCached, weightsBaseUrl, weightsCacheDir, type DownloadOptions, typ
 export { inferModelOptions } from './weights/infer.js';
 export { evaluateImages, type EvaluateOptions, type EvaluationResult, type Predictor } from './evaluate/evaluate.js';
 export { listLabelledImages, readClassIndex, type ClassIndex, type LabelledImage } from './evaluate/labelled-folder.js';
+export { train, type TrainConfig, type TrainOptions, type TrainProgress, type TrainResult } from './train/train.js';
+export { DataError, scanDataset, splitDataset, type Dataset, type Sample, type Split } from './train/dataset.js';
+export { attachClassifier, readLabels } from './train/classifier.js';
+export { bottomModel, lastBnecks, topSegment, type TopSegment } from './train/split-model.js';
+export { registerWasmGradients } from './train/wasm-gradients.js';
+export { confusionMatrix, perClassMetrics, type ClassMetrics } from './train/metrics.js';
+export type { EpochRecord } from './train/loop.js';
