@@ -25,3 +25,4 @@ export { fetchCached, weightsBaseUrl, weightsCacheDir, type DownloadOptions, typ
 export { inferModelOptions } from './weights/infer.js';
 export { evaluateImages, type EvaluateOptions, type EvaluationResult, type Predictor } from './evaluate/evaluate.js';
 export { listLabelledImages, readClassIndex, type ClassIndex, type LabelledImage } from './evaluate/labelled-folder.js';
+export { loadTorchvisionStateDict, transpose, type NamedTensor, type TorchvisionLoadReport } from './weights/torchvision.js';
