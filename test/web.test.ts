@@ -4,7 +4,7 @@
  * that the page never requests anything outside its origin, and writes screenshots.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -81,6 +81,18 @@ describe('web page (serve + Chromium)', { skip: !hasChromium() && 'no chromium i
     assert.equal(await page.locator('#top5 li').count(), 5);
     assert.match(await page.textContent('#timing') ?? '', /ms per image/);
     await page.screenshot({ path: join(OUT, 'classify.png'), fullPage: true });
+  });
+
+  it('classifies an image dropped on the page', async () => {
+    await page.evaluate(() => { document.getElementById('top5')!.innerHTML = ''; });
+    const base64 = readFileSync(ELEPHANT).toString('base64');
+    await page.evaluate((data) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], 'dropped.jpg', { type: 'image/jpeg' }));
+      document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, base64);
+    assert.match(await topResult(page), /elephant|tusker/i);
   });
 
   it('runs the same model on ONNX Runtime Web (exported to ONNX in the page)', async () => {

@@ -70,6 +70,11 @@ function table(doc: Document, head: string[] | null, rows: string[][], className
 
 const configValue = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
+/** Clearer names for the block-map keys (layer configs keep TF.js's own names). */
+const CONFIG_LABELS: Record<string, string> = {
+  expand: 'expand channels', se: 'SE squeeze channels', out: 'out channels', residual: 'residual add',
+};
+
 /** The side panel's content for one node (usable on its own, e.g. in another page). */
 export function renderNodeDetails(node: GraphNode, doc: Document = document): HTMLElement {
   const root = el(doc, 'section', undefined, 'mnv3-details');
@@ -81,7 +86,7 @@ export function renderNodeDetails(node: GraphNode, doc: Document = document): HT
   const config = Object.entries(node.config).filter(([k]) => k !== 'table');
   if (config.length) {
     root.append(el(doc, 'h3', 'Config'));
-    root.append(table(doc, null, config.map(([k, v]) => [k, configValue(v)]), 'mnv3-config'));
+    root.append(table(doc, null, config.map(([k, v]) => [node.layers.length > 1 ? (CONFIG_LABELS[k] ?? k) : k, configValue(v)]), 'mnv3-config'));
   }
   root.append(el(doc, 'h3', `Weights (${node.weights.length})`));
   if (node.weights.length) {
