@@ -32,3 +32,12 @@ export { bottomModel, lastBnecks, topSegment, type TopSegment } from './train/sp
 export { registerWasmGradients } from './train/wasm-gradients.js';
 export { confusionMatrix, perClassMetrics, type ClassMetrics } from './train/metrics.js';
 export type { EpochRecord } from './train/loop.js';
+export { loadTorchvisionStateDict, transpose, type NamedTensor, type TorchvisionLoadReport } from './weights/torchvision.js';
+export { architectureTable, formatTableMarkdown, formatTableText, NoBlockMapError, type ArchitectureTableView, type TableRow } from './visualize/table.js';
+export { KIND_COLORS, networkGraph, nodeFacts, type Detail, type GraphEdge, type GraphNode, type NetworkGraph, type NodeKind } from './visualize/graph.js';
+export { svgNodeId, toDot, type DotOptions, type Rankdir } from './visualize/dot.js';
+export { dotToSvg, svgToPng } from './visualize/render.js';
+export { graphPage } from './visualize/html.js';
+export { plotModel, renderGraph, PlotFormatError, PLOT_FORMATS, type PlotFormat, type PlotOptions } from './visualize/plot.js';
+export { activationGrid, featureGrid, featureMaps, type ActivationOptions, type FeatureMaps } from './visualize/activations.js';
+export { CAM_METHODS, defaultCamLayer, explainImage, gradCam, type CamMethod, type ExplainOptions, type GradCamOptions, type GradCamResult } from './visualize/explain.js';

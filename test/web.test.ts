@@ -4,7 +4,7 @@
  * that the page never requests anything outside its origin, and writes screenshots.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -14,7 +14,30 @@ import { SHARED } from './shared.js';
 
 const WEIGHTS = join(SHARED, 'weights/mobilenet_v3_small_224_1.0_float.h5');
 const ELEPHANT = join(SHARED, 'data/elephant.jpg');
+const LARGE_MINIMALISTIC = join(SHARED, 'weights/mobilenet_v3_large_minimalistic_224_1.0_float.h5');
 const OUT = join(ROOT, 'test-output/web');
+const TFJS_DIR = join(OUT, 'tfjs-small');
+
+/** The Small model with the real weights as TF.js files, the way a user would bring them. */
+async function writeTfjsModel(): Promise<string[]> {
+  const [{ buildModel }, { loadKerasH5Weights }, { saveTfjsModel }, { useTfBackend }] = await Promise.all([
+    import('../src/architecture/builder.js'),
+    import('../src/weights/h5-file.js'),
+    import('../src/weights/tfjs-files.js'),
+    import('../src/runtime/tfjs.js'),
+  ]);
+  await useTfBackend('cpu');
+  const model = buildModel({ arch: 'small' });
+  await loadKerasH5Weights(model, WEIGHTS);
+  await saveTfjsModel(model, join(TFJS_DIR, 'model.json'));
+  model.dispose();
+  return readdirSync(TFJS_DIR).map((f) => join(TFJS_DIR, f));
+}
+
+async function topResult(page: Page): Promise<string> {
+  await page.waitForSelector('#top5 li.best', { timeout: 60_000 });
+  return (await page.textContent('#top5 li.best .name')) ?? '';
+}
 
 describe('web page (serve + Chromium)', { skip: !hasChromium() && 'no chromium installed' }, () => {
   let served: Served;
@@ -60,6 +83,27 @@ describe('web page (serve + Chromium)', { skip: !hasChromium() && 'no chromium i
     await page.screenshot({ path: join(OUT, 'classify.png'), fullPage: true });
   });
 
+  it('classifies an image dropped on the page', async () => {
+    await page.evaluate(() => { document.getElementById('top5')!.innerHTML = ''; });
+    const base64 = readFileSync(ELEPHANT).toString('base64');
+    await page.evaluate((data) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], 'dropped.jpg', { type: 'image/jpeg' }));
+      document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, base64);
+    assert.match(await topResult(page), /elephant|tusker/i);
+  });
+
+  it('runs the same model on ONNX Runtime Web (exported to ONNX in the page)', async () => {
+    await page.selectOption('#engine', 'ort-wasm');
+    await page.waitForFunction(() => /ONNX Runtime/.test(document.getElementById('engine-badge')!.textContent ?? ''), null, { timeout: 120_000 });
+    await page.waitForFunction(() => /ONNX Runtime/.test(document.getElementById('timing')!.textContent ?? ''), null, { timeout: 60_000 });
+    assert.match(await topResult(page), /elephant|tusker/i);
+    await page.selectOption('#engine', 'tfjs-wasm');
+    await page.waitForFunction(() => /TF\.js wasm/.test(document.getElementById('timing')!.textContent ?? ''), null, { timeout: 60_000 });
+  });
+
   it('shows the details of a clicked block', async () => {
     await page.click('#diagram g.node#node-expanded_conv_3');
     await page.waitForSelector('#details [data-node="expanded_conv_3"]');
@@ -74,6 +118,34 @@ describe('web page (serve + Chromium)', { skip: !hasChromium() && 'no chromium i
     await page.click('#arch-form input[name=arch][value=large] + span');
     await page.waitForFunction((old) => document.getElementById('stats')!.textContent !== old, before);
     assert.match(await page.textContent('#stats') ?? '', /5,507,432/);
+  });
+
+  it('loads weights the user picks: a TF.js model.json with its .bin', async () => {
+    const files = await writeTfjsModel();
+    await page.setInputFiles('#weights-file', files);
+    await page.waitForFunction(() => document.getElementById('weights-name')!.textContent === 'model.json', null, { timeout: 60_000 });
+    await page.waitForFunction(() => !/loading/.test(document.getElementById('weights-status')!.textContent ?? ''));
+    assert.match(await page.textContent('#weights-status') ?? '', /MobileNetV3Small .*2,554,968 params · your file/);
+    assert.match(await topResult(page), /elephant|tusker/i);
+  });
+
+  it('loads an official-layout .h5 of another architecture, finding which model it fits', async () => {
+    await page.setInputFiles('#weights-file', LARGE_MINIMALISTIC);
+    await page.waitForFunction(() => /large_minimalistic/.test(document.getElementById('weights-name')!.textContent ?? '')
+      && !/loading/.test(document.getElementById('weights-status')!.textContent ?? ''), null, { timeout: 120_000 });
+    assert.match(await page.textContent('#weights-status') ?? '', /MobileNetV3Large α1 minimalistic · 3,948,688 params/);
+    assert.match(await topResult(page), /elephant|tusker/i);
+    await page.screenshot({ path: join(OUT, 'user-weights.png'), fullPage: true });
+  });
+
+  it('says in one line when a chosen file is not weights', async () => {
+    await page.setInputFiles('#weights-file', { name: 'broken.h5', mimeType: 'application/octet-stream', buffer: Buffer.from('not an hdf5 file') });
+    await page.waitForSelector('#classify-error:not([hidden])', { timeout: 30_000 });
+    const message = await page.textContent('#classify-error') ?? '';
+    assert.match(message, /broken\.h5/);
+    assert.doesNotMatch(message, /\n|at .*\(/);
+    // The model that was loaded stays loaded.
+    assert.match(await page.textContent('#weights-name') ?? '', /large_minimalistic/);
   });
 
   it('makes no request outside its origin', () => {

@@ -115,11 +115,26 @@ async function ortEngine(model: tf.LayersModel): Promise<PageEngine> {
   };
 }
 
-/** An engine running `model`; the model's weights must already be loaded. */
+/**
+ * An engine running `model` (weights already loaded), warmed up with one blank image: the first
+ * run compiles kernels / shaders, so the time shown per image is the steady one.
+ */
 export async function createPageEngine(name: EngineName, model: tf.LayersModel): Promise<PageEngine> {
-  if (name === 'ort-wasm') return ortEngine(model);
-  await useTfBackend(name.slice('tfjs-'.length));
-  return tfjsEngine(name, model, await tfjsLabel(name));
+  let engine: PageEngine;
+  if (name === 'ort-wasm') {
+    engine = await ortEngine(model);
+  } else {
+    await useTfBackend(name.slice('tfjs-'.length));
+    engine = tfjsEngine(name, model, await tfjsLabel(name));
+  }
+  const shape = model.inputs[0].shape;
+  const blank = tf.zeros([1, shape[1] ?? 224, shape[2] ?? 224, 3]) as tf.Tensor4D;
+  try {
+    await engine.run(blank);
+  } finally {
+    blank.dispose();
+  }
+  return engine;
 }
 
 /** Get TF.js going before any model exists (the explorer builds models with it). */

@@ -85,5 +85,6 @@ export async function showArchitecture(choice: ExplorerChoice, elements: Explore
   elements.search.replaceWith(search);
   elements.search = search;
   const viewer = mountGraphViewer(graph, { canvas: elements.canvas, panel: elements.panel, search, searchStatus: elements.searchStatus });
+  viewer.fitWidth();
   return { graph, viewer };
 }

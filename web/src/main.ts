@@ -136,6 +136,7 @@ async function classify(image: CanvasImageSource & { width: number; height: numb
     timing.firstPrediction ??= performance.now();
     timing.lastPredictionMs = ms;
     renderTop5(topK(probabilities, 5, loaded.labels));
+    $<HTMLButtonElement>('compare').disabled = false;
     $('timing').innerHTML = `<b>${ms.toFixed(ms < 100 ? 1 : 0)} ms</b> per image · ${engine.label} · input ${w}×${h}`;
   } catch (error) {
     showError(errorText(error));
@@ -306,6 +307,38 @@ async function bench(name: EngineName, runs: number): Promise<{ engine: string; 
 
 (window as unknown as { mobilenetv3: unknown }).mobilenetv3 = { timing, bench };
 
+/** "Compare engines": each engine on the current image, then back to the one chosen. */
+function wireCompare(): void {
+  const button = $<HTMLButtonElement>('compare');
+  const table = $<HTMLTableElement>('compare-table');
+  button.addEventListener('click', async () => {
+    const chosen = engineName;
+    button.disabled = true;
+    table.hidden = false;
+    const body = table.tBodies[0];
+    body.innerHTML = '';
+    for (const { name, label } of ENGINES) {
+      const row = body.insertRow();
+      row.innerHTML = `<td>${label}</td><td class="muted">running…</td><td></td><td></td>`;
+      try {
+        const result = await bench(name, name === 'tfjs-cpu' ? 2 : 10);
+        const sorted = [...result.ms].sort((a, b) => a - b);
+        const median = sorted[Math.floor(sorted.length / 2)];
+        row.innerHTML = `<td>${label}</td><td>${result.engine}</td><td class="num">${median.toFixed(1)}</td><td class="num">${(1000 / median).toFixed(1)}</td>`;
+        row.dataset.ms = String(median);
+      } catch (error) {
+        row.innerHTML = `<td>${label}</td><td colspan="3" class="muted">${errorText(error)}</td>`;
+      }
+    }
+    const rows = [...body.rows].filter((r) => r.dataset.ms);
+    const best = rows.sort((a, b) => Number(a.dataset.ms) - Number(b.dataset.ms))[0];
+    best?.classList.add('best');
+    $<HTMLSelectElement>('engine').value = chosen;
+    await switchEngine(chosen);
+    button.disabled = false;
+  });
+}
+
 // ---------- start ----------
 
 async function start(): Promise<void> {
@@ -323,6 +356,7 @@ async function start(): Promise<void> {
   }
   setExplorerChoice(config?.model ?? { arch: 'large', flavor: 'keras', alpha: 1, minimalistic: false });
   wireExplorer();
+  wireCompare();
   $('versions').textContent = `TF.js ${tf.version.tfjs}`;
   await switchEngine(engineName);
   await refreshExplorer();

@@ -34,6 +34,8 @@ export interface GraphViewer {
   zoom(factor: number): void;
   /** Show the whole graph. */
   fit(): void;
+  /** Fill the viewport's width with the graph, top first (tall graphs stay readable; pan for the rest). */
+  fitWidth(): void;
   readonly selected: string | null;
 }
 
@@ -68,6 +70,11 @@ function table(doc: Document, head: string[] | null, rows: string[][], className
 
 const configValue = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
+/** Clearer names for the block-map keys (layer configs keep TF.js's own names). */
+const CONFIG_LABELS: Record<string, string> = {
+  expand: 'expand channels', se: 'SE squeeze channels', out: 'out channels', residual: 'residual add',
+};
+
 /** The side panel's content for one node (usable on its own, e.g. in another page). */
 export function renderNodeDetails(node: GraphNode, doc: Document = document): HTMLElement {
   const root = el(doc, 'section', undefined, 'mnv3-details');
@@ -79,7 +86,7 @@ export function renderNodeDetails(node: GraphNode, doc: Document = document): HT
   const config = Object.entries(node.config).filter(([k]) => k !== 'table');
   if (config.length) {
     root.append(el(doc, 'h3', 'Config'));
-    root.append(table(doc, null, config.map(([k, v]) => [k, configValue(v)]), 'mnv3-config'));
+    root.append(table(doc, null, config.map(([k, v]) => [node.layers.length > 1 ? (CONFIG_LABELS[k] ?? k) : k, configValue(v)]), 'mnv3-config'));
   }
   root.append(el(doc, 'h3', `Weights (${node.weights.length})`));
   if (node.weights.length) {
@@ -126,6 +133,11 @@ export function mountGraphViewer(graph: NetworkGraph, elements: ViewerElements):
     const u = unitsPerPixel();
     // Centre of the viewport maps to the centre of the viewBox.
     return [view.x + view.w / 2 + (clientX - r.left - r.width / 2) * u, view.y + view.h / 2 + (clientY - r.top - r.height / 2) * u];
+  }
+  function fitWidth(): void {
+    const aspect = Math.max(1, canvas.clientHeight) / Math.max(1, canvas.clientWidth);
+    view = { x: whole.x, y: whole.y, w: whole.w, h: whole.w * aspect };
+    apply();
   }
   function fit(): void {
     view = { ...whole };
@@ -222,6 +234,7 @@ export function mountGraphViewer(graph: NetworkGraph, elements: ViewerElements):
     search: runSearch,
     zoom: (factor) => zoomAt(factor, view.x + view.w / 2, view.y + view.h / 2),
     fit,
+    fitWidth,
     get selected() { return selected; },
   };
 }
