@@ -25,6 +25,7 @@ export { fetchCached, weightsBaseUrl, weightsCacheDir, type DownloadOptions, typ
 export { inferModelOptions } from './weights/infer.js';
 export { evaluateImages, type EvaluateOptions, type EvaluationResult, type Predictor } from './evaluate/evaluate.js';
 export { listLabelledImages, readClassIndex, type ClassIndex, type LabelledImage } from './evaluate/labelled-folder.js';
+export { loadTorchvisionStateDict, transpose, type NamedTensor, type TorchvisionLoadReport } from './weights/torchvision.js';
 export { architectureTable, formatTableMarkdown, formatTableText, NoBlockMapError, type ArchitectureTableView, type TableRow } from './visualize/table.js';
 export { KIND_COLORS, networkGraph, nodeFacts, type Detail, type GraphEdge, type GraphNode, type NetworkGraph, type NodeKind } from './visualize/graph.js';
 export { svgNodeId, toDot, type DotOptions, type Rankdir } from './visualize/dot.js';

@@ -85,6 +85,15 @@ describe('mobilenetv3 classify', () => {
     assert.equal(JSON.parse(r.stdout).predictions[0].label, 'African elephant');
   });
 
+  it('exports a TF.js model and classifies with --model <folder>', () => {
+    const dir = join(OUT, 'tfjs-small');
+    const e = cli('export', '--arch', 'small', '--weights', SMALL, '--format', 'tfjs', '-o', dir);
+    assert.equal(e.code, 0, e.stderr);
+    const r = cli('classify', ELEPHANT, '--model', dir, '--top', '1', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).predictions[0].label, 'African elephant');
+  });
+
   for (const [args, pattern] of [
     [['--arch', 'small'], /needs trained weights/],
     [['--top', '0', '--weights', SMALL], /--top must be a whole number/],

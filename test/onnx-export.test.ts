@@ -54,6 +54,8 @@ describe('ONNX export reproduces the TF.js model', () => {
   it('logits with symmetric padding (stride-2 pads folded into the convs)', async () => {
     await compareEngines({ arch: 'small', padding: 'symmetric', classifierActivation: null, classes: 7 });
     await compareEngines({ arch: 'small', flavor: 'blog', padding: 'symmetric', classifierActivation: null, classes: 7 });
+    // The rescaling's factor folds into a conv behind explicit zero padding (blog with preprocessing).
+    await compareEngines({ arch: 'small', flavor: 'blog', padding: 'symmetric', includePreprocessing: true, classes: 7 });
   });
   it('feature extractors: bare feature map (NHWC), avg and max pooling, minimalistic', async () => {
     const bare = await compareEngines({ arch: 'small', includeTop: false });
@@ -107,6 +109,22 @@ describe('the exported ONNX file', () => {
     assert.deepEqual(samePads(225, 3, 2), [1, 1]);
     assert.deepEqual(samePads(14, 5, 1), [2, 2]);
     assert.deepEqual(samePads(7, 5, 2), [2, 2]);
+  });
+
+  it('keeps Mul + Add for a rescaling no conv follows', async () => {
+    const input = tf.input({ shape: [6, 5, 3], name: 'in' });
+    const scaled = tf.layers.rescaling({ scale: 0.5, offset: 2, name: 'scale' }).apply(input) as tf.SymbolicTensor;
+    const out = tf.layers.globalMaxPooling2d({ name: 'pool' }).apply(scaled) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    const m = decodeModel(exportOnnx(model));
+    assert.deepEqual(m.graph.node.map((n: any) => n.op_type), ['Mul', 'Add', 'Transpose', 'GlobalMaxPool', 'Flatten']);
+    const { createOnnxEngine } = await import('../src/runtime/onnx-engine.js');
+    const engine = await createOnnxEngine(exportOnnx(model));
+    const data = Float32Array.from({ length: 2 * 6 * 5 * 3 }, (_, i) => (i * 37) % 11);
+    const got = await engine.predict({ data, shape: [2, 6, 5, 3] });
+    const want = (model.predict(tf.tensor(data, [2, 6, 5, 3])) as tf.Tensor).dataSync() as Float32Array;
+    assert.ok(maxAbsDiff(got.data, want) < 1e-6);
+    await engine.dispose();
   });
 
   it('names an unsupported layer in a one-line error', () => {

@@ -62,13 +62,15 @@ describe('plot', () => {
     // Shapes on the edges are the model's: the stem's output is 112x112x16.
     assert.ok(graph.edges.some((e) => e.from === 'stem' && compactShape(e.shape) === '112×112×16'));
     assert.match(svg, /MobileNetV3Small .*2\.55 M params · 56\.51 M MACs/);
+    for (const entry of graph.legend) assert.ok(svg.includes(`>${entry.label.replace(/-/g, '&#45;')}</text>`), `legend: ${entry.label}`);
   });
 
   it('layers SVG: every layer with its type and input/output shapes (Keras plot_model)', async () => {
     const model = buildModel({ arch: 'large' });
     const svg = await dotToSvg(toDot(networkGraph(model, { detail: 'layers' })));
     const nodes = svgGroups(svg, 'node');
-    assert.equal(nodes.size, model.layers.length + 1, 'every layer plus the legend');
+    assert.equal(nodes.size, model.layers.length, 'every layer');
+    assert.match(svg, />DepthwiseConv2D<\/text>[\s\S]*>identity shortcut<\/text>/, 'legend in the title');
     for (const layer of model.layers) {
       const node = nodes.get(`node-${layer.name}`);
       assert.ok(node, layer.name);

@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageSource } from '../images/index.js';
-import { withAtomicFile } from '../io/atomic.js';
+import { rasterFormatOf, writeRaster } from './raster.js';
 import { colormapTable, type Colormap } from './colormap.js';
 import { imageBatchFor } from './model-input.js';
 import { kerasShape } from './graph.js';
@@ -109,10 +109,11 @@ export interface ActivationGridResult extends Omit<FeatureMaps, 'data'> {
 
 const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Write a layer's feature maps for an image as a PNG grid with a caption. */
+/** Write a layer's feature maps for an image as a grid with a caption (.png, .jpg or .webp). */
 export async function activationGrid(
   model: tf.LayersModel, source: ImageSource, layerName: string, output: string, options: ActivationOptions & GridOptions = {},
 ): Promise<ActivationGridResult> {
+  rasterFormatOf(output);
   const maps = await featureMaps(model, source, layerName, options);
   const grid = featureGrid(maps, options);
   const { default: sharp } = await import('sharp');
@@ -123,11 +124,9 @@ export async function activationGrid(
   const width = Math.max(grid.width, caption.length * 7 + 16);
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${band}"><rect width="100%" height="100%" fill="#212529"/>`
     + `<text x="8" y="18" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12" fill="#f8f9fa">${escapeXml(caption)}</text></svg>`;
-  await withAtomicFile(output, (temp) => sharp(Buffer.from(grid.data), { raw: { width: grid.width, height: grid.height, channels: 3 } })
+  await writeRaster(sharp(Buffer.from(grid.data), { raw: { width: grid.width, height: grid.height, channels: 3 } })
     .extend({ top: band, right: width - grid.width, background: '#ffffff' })
-    .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
-    .png()
-    .toFile(temp));
+    .composite([{ input: Buffer.from(svg), top: 0, left: 0 }]), output);
   const { data: _data, ...rest } = maps;
   return { ...rest, shown: grid.shown, columns: grid.columns, rows: grid.rows, image: { width, height: grid.height + band } };
 }

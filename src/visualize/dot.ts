@@ -50,13 +50,23 @@ function layerLabel(node: GraphNode, shapes: boolean): string {
   return `<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">${rows.join('')}</TABLE>>`;
 }
 
-function legendLabel(graph: NetworkGraph): string {
-  const rows = graph.legend.map((e) =>
-    `<TR><TD BGCOLOR="${KIND_COLORS[e.kind]}" WIDTH="18" HEIGHT="14"${e.kind === 'add' || e.kind === 'merge' ? ' BORDER="1"' : ''}> </TD><TD ALIGN="LEFT">${html(e.label)}</TD></TR>`);
-  if (graph.detail === 'blocks' || graph.edges.some((e) => e.residual)) {
-    rows.push(`<TR><TD><FONT COLOR="${RESIDUAL_COLOR}">- -</FONT></TD><TD ALIGN="LEFT">identity shortcut</TD></TR>`);
+/**
+ * The graph's label: the title (with totals) and the legend beneath it as rows of swatches. Kept
+ * out of the layout, so the legend never pushes nodes apart.
+ */
+function titleLabel(graph: NetworkGraph): string {
+  const entries = graph.legend.map((e) => {
+    const border = e.kind === 'add' || e.kind === 'merge' ? ' BORDER="1" COLOR="#495057"' : '';
+    return `<TD BGCOLOR="${KIND_COLORS[e.kind]}" FIXEDSIZE="TRUE" WIDTH="16" HEIGHT="11"${border}> </TD><TD ALIGN="LEFT"><FONT POINT-SIZE="10">${html(e.label)}</FONT></TD>`;
+  });
+  if (graph.edges.some((e) => e.residual)) {
+    entries.push(`<TD><FONT COLOR="${RESIDUAL_COLOR}">- - -</FONT></TD><TD ALIGN="LEFT"><FONT POINT-SIZE="10">identity shortcut</FONT></TD>`);
   }
-  return `<<TABLE BORDER="1" COLOR="#adb5bd" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2"><TR><TD COLSPAN="2"><B>Legend</B></TD></TR>${rows.join('')}</TABLE>>`;
+  const perRow = 4;
+  const rows: string[] = [];
+  for (let i = 0; i < entries.length; i += perRow) rows.push(`<TR>${entries.slice(i, i + perRow).join('<TD WIDTH="10"> </TD>')}</TR>`);
+  const legend = `<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="1">${rows.join('')}</TABLE>`;
+  return `<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2"><TR><TD><FONT POINT-SIZE="16">${html(graph.title)}</FONT></TD></TR><TR><TD>${legend}</TD></TR></TABLE>>`;
 }
 
 function tooltip(node: GraphNode): string {
@@ -71,7 +81,7 @@ export function toDot(graph: NetworkGraph, options: DotOptions = {}): string {
   const out: string[] = [];
   out.push(`digraph ${quote(graph.name)} {`);
   out.push(`  graph [${attrs({
-    rankdir, label: graph.title, labelloc: 't', fontname: FONT, fontsize: 16, nodesep: blocks ? 0.35 : 0.25,
+    rankdir, label: titleLabel(graph), labelloc: 't', fontname: FONT, fontsize: 16, nodesep: blocks ? 0.35 : 0.25,
     ranksep: blocks ? 0.3 : 0.25, bgcolor: 'white', pad: 0.3,
   })}];`);
   out.push(`  node [${attrs({ fontname: FONT, fontsize: 11, penwidth: 1, color: '#495057' })}];`);
@@ -91,8 +101,6 @@ export function toDot(graph: NetworkGraph, options: DotOptions = {}): string {
     const style = edge.residual ? { style: 'dashed', color: RESIDUAL_COLOR, fontcolor: RESIDUAL_COLOR, penwidth: 1.3 } : {};
     out.push(`  ${quote(edge.from)} -> ${quote(edge.to)} [${attrs({ label: edge.residual ? undefined : label, ...style })}];`);
   }
-  out.push(`  legend [${attrs({ id: 'legend', shape: 'plain', label: legendLabel(graph) })}];`);
-  if (graph.nodes.length) out.push(`  { rank=same; ${quote(graph.nodes[0].id)}; legend; }`);
   out.push('}');
   return out.join('\n') + '\n';
 }

@@ -36,7 +36,7 @@ export function register(program: Command): void {
   addModelOptions(program.command('classify'), { omit: ['no-top', 'pooling'] })
     .description('classify images (files, folders walked recursively, glob patterns) and print the top classes')
     .argument('<images...>', 'image files, folders or glob patterns')
-    .option('--model <file|dir>', 'an .onnx model written by "mobilenetv3 export --format onnx", or a folder written by "mobilenetv3 train" (instead of --weights)')
+    .option('--model <file|dir>', 'instead of --weights: an .onnx from "export" (fastest start), a TF.js model.json, or a folder holding them (e.g. written by "train")')
     .option('--top <k>', 'how many classes to show per image', '5')
     .addOption(new Option('--engine <name>', 'onnx: ONNX Runtime (fast); tfjs: TF.js wasm').choices(['onnx', 'tfjs']).default('onnx'))
     .option('--batch <n>', 'images per inference batch', '16')
@@ -56,9 +56,30 @@ export function register(program: Command): void {
         if (!(crop > 0 && crop <= 1)) throw new CliError(`--crop must be a fraction in (0, 1], got "${flags.crop}"`, 2);
       }
       if (flags.weights && flags.model) throw new CliError('pass either --weights or --model, not both', 2);
+      // --model: an .onnx (ONNX Runtime directly), a TF.js model.json (goes the --weights way: it
+      // brings its own architecture), or a folder holding them: a "train" output folder has both
+      // (model.onnx for the onnx engine, model.json for tfjs, and labels.json).
+      let folderLabels: string[] | undefined;
+      if (flags.model && !/\.onnx$/i.test(flags.model)) {
+        const { join } = await import('node:path');
+        const { stat, readFile } = await import('node:fs/promises');
+        const isFile = async (p: string) => (await stat(p).catch(() => undefined))?.isFile() ?? false;
+        const isDir = (await stat(flags.model).catch(() => undefined))?.isDirectory() ?? false;
+        if (isDir && flags.engine === 'onnx' && (await isFile(join(flags.model, 'model.onnx')))) {
+          // The classifier opens the folder's model.onnx and labels.json itself.
+        } else {
+          const json = isDir ? join(flags.model, 'model.json') : flags.model;
+          if (!/\.json$/i.test(json)) throw new CliError(`--model must be an .onnx file, a TF.js model.json or a folder holding one, got ${flags.model}`, 2);
+          if (isDir && !(await isFile(json))) throw new CliError(`${flags.model} holds no model.json or model.onnx`, 2);
+          const labelsFile = isDir ? join(flags.model, 'labels.json') : undefined;
+          if (labelsFile && (await isFile(labelsFile))) folderLabels = JSON.parse(await readFile(labelsFile, 'utf8')) as string[];
+          flags.weights = json;
+          flags.model = undefined;
+        }
+      }
       // imagenet and model.json become .h5 bytes and the options they fit (the classifier takes .h5).
       const { options: modelOptions, weights } = await weightsFromFlags({ ...flags, top: true });
-      const labels = flags.labels ? await readLabelsFile(flags.labels) : undefined;
+      const labels = flags.labels ? await readLabelsFile(flags.labels) : folderLabels;
 
       const [{ collectImageFiles }, { createClassifier }, { progressBar }] = await Promise.all([
         import('../../classify/inputs.js'),

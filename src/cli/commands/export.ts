@@ -7,16 +7,16 @@ import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-opt
 export const order = 60;
 
 interface ExportFlags extends ModelFlags {
-  format: 'onnx' | 'h5';
+  format: 'onnx' | 'h5' | 'tfjs';
   output: string;
   labels?: string;
 }
 
 export function register(program: Command): void {
   addModelOptions(program.command('export'))
-    .description('write the model (with its weights) as ONNX (for ONNX Runtime, Netron) or Keras .h5 weights')
-    .addOption(new Option('--format <name>', 'onnx: opset 17, BN folded, NHWC input; h5: Keras legacy weights').choices(['onnx', 'h5']).default('onnx'))
-    .requiredOption('-o, --output <path>', 'output file (.onnx, .h5)')
+    .description('write the model (with its weights) as ONNX (ONNX Runtime, Netron), Keras .h5 weights or a TF.js model (model.json + weights, for the browser)')
+    .addOption(new Option('--format <name>', 'onnx: opset 17, BN folded, NHWC input; h5: Keras legacy weights; tfjs: model.json + weights').choices(['onnx', 'h5', 'tfjs']).default('onnx'))
+    .requiredOption('-o, --output <path>', 'output file (.onnx, .h5; for tfjs the model.json path, or a folder to put model.json in)')
     .option('--labels <file>', 'class names for the ONNX metadata: JSON array or one per line (default: ImageNet for 1000 classes)')
     .action(async (flags: ExportFlags) => {
       modelOptionsFrom(flags); // bad options fail before any work
@@ -41,9 +41,13 @@ export function register(program: Command): void {
           throw new CliError(`${labels.length} labels for a model with ${classes} classes`, 2);
         }
         await writeFileAtomic(flags.output, exportOnnx(model, { labels }));
-      } else {
+      } else if (flags.format === 'h5') {
         const { saveKerasH5Weights } = await import('../../weights/h5-file.js');
         await saveKerasH5Weights(model, flags.output);
+      } else {
+        const [{ saveTfjsModel }, { join }] = await Promise.all([import('../../weights/tfjs-files.js'), import('node:path')]);
+        if (!/\.json$/i.test(flags.output)) flags.output = join(flags.output, 'model.json');
+        await saveTfjsModel(model, flags.output);
       }
       process.stderr.write(`mobilenetv3: wrote ${flags.output}\n`);
     });

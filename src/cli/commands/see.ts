@@ -3,7 +3,6 @@
  * Grad-CAM heatmap of a class). Both run the model with TF.js wasm; Grad-CAM differentiates only
  * the classifier part, on the cpu backend (src/visualize/explain.ts).
  */
-import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { modelFromFlags } from '../build-model.js';
 import { CliError } from '../errors.js';
@@ -18,8 +17,13 @@ interface SeeFlags extends ModelFlags {
   json?: boolean;
 }
 
-function pngOutput(path: string): string {
-  if (extname(path).toLowerCase() !== '.png') throw new CliError(`-o must name a .png file, got "${path}"`, 2);
+async function pictureOutput(path: string): Promise<string> {
+  const { rasterFormatOf } = await import('../../visualize/raster.js');
+  try {
+    rasterFormatOf(path);
+  } catch (error) {
+    throw new CliError((error as Error).message, 2);
+  }
   return path;
 }
 
@@ -42,12 +46,12 @@ export function register(program: Command): void {
     .description("a layer's feature maps for one image, as a grid (each channel scaled to its own range)")
     .argument('<image>', 'image file (JPEG, PNG, WebP, ...)')
     .requiredOption('--layer <name>', 'layer whose output to show (names: `mobilenetv3 summary` or `plot --detail layers`)')
-    .requiredOption('-o, --output <file.png>', 'PNG to write')
+    .requiredOption('-o, --output <file>', 'picture to write: .png, .jpg or .webp')
     .option('--max-channels <n>', 'show only the first n channels')
     .option('--crop <fraction>', 'centre crop before resizing (default: the whole image)')
     .option('--json', 'print what was drawn as JSON')
     .action(async (image: string, flags: SeeFlags & { layer: string; maxChannels?: string }) => {
-      const output = pngOutput(flags.output);
+      const output = await pictureOutput(flags.output);
       const crop = cropFrom(flags.crop);
       const maxChannels = wholeNumber('max-channels', flags.maxChannels, 1);
       const [{ useTfBackend }, { activationGrid }] = await Promise.all([import('../../runtime/tfjs.js'), import('../../visualize/activations.js')]);
@@ -62,7 +66,7 @@ export function register(program: Command): void {
   addModelOptions(program.command('explain'))
     .description('Grad-CAM heatmap over the image: where the evidence for the top class (or --class) is')
     .argument('<image>', 'image file (JPEG, PNG, WebP, ...)')
-    .requiredOption('-o, --output <file.png>', 'PNG to write (the image with the heatmap over it)')
+    .requiredOption('-o, --output <file>', 'picture to write (.png, .jpg or .webp): the image with the heatmap over it')
     .option('--class <n>', 'class to explain (default: the top-1 prediction)')
     .addOption(new Option('--method <name>', 'gradcam++ covers whole objects better; gradcam is the original').choices(['gradcam++', 'gradcam']).default('gradcam++'))
     .option('--layer <name>', 'feature map to explain (default: the last one before global pooling)')
@@ -70,7 +74,7 @@ export function register(program: Command): void {
     .option('--labels <file>', 'class names: JSON array or one per line (default: ImageNet for 1000 classes)')
     .option('--json', 'print the prediction and the explained class as JSON')
     .action(async (image: string, flags: SeeFlags & { class?: string; method: 'gradcam++' | 'gradcam'; layer?: string; labels?: string }) => {
-      const output = pngOutput(flags.output);
+      const output = await pictureOutput(flags.output);
       const crop = cropFrom(flags.crop);
       const classIndex = wholeNumber('class', flags.class, 0);
       if (!flags.weights) throw new CliError('explain needs trained weights: pass --weights imagenet, a Keras .h5 file or a model.json', 2);

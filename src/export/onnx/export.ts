@@ -3,13 +3,13 @@
  * `model.layers` in order and maps each layer to ONNX nodes. No second description of the network.
  *
  * Input contract: one float32 input `[batch, height, width, 3]` (NHWC, RGB) exactly as the TF.js
- * model takes it; the graph transposes to NCHW once, right after the input, because ONNX Runtime's
- * convolutions are NCHW. Outputs are what the TF.js model returns: `[batch, classes]` with a top,
+ * model takes it; the graph transposes to NCHW once, before the first convolution, because ONNX
+ * Runtime's convolutions are NCHW. Outputs are what the TF.js model returns: `[batch, classes]` with a top,
  * `[batch, channels]` with pooling, `[batch, h, w, channels]` (NHWC again) for a bare feature map.
  *
  * Optimisations, each exact up to float rounding: BatchNormalization folded into the preceding
  * convolution / dense layer; ZeroPadding2D folded into the padding of the following "valid"
- * convolution; Dropout, linear activations and the input layer emit nothing; hard-swish and
+ * convolution; the Rescaling's factor folded into the first convolution (one Add remains); Dropout, linear activations and the input layer emit nothing; hard-swish and
  * hard-sigmoid become the ONNX HardSwish / HardSigmoid(alpha=1/6, beta=0.5) operators.
  */
 import type * as tf from '@tensorflow/tfjs';
@@ -34,7 +34,8 @@ export class OnnxExportError extends Error {
   override name = 'OnnxExportError';
 }
 
-type Layout = 'nchw' | 'flat';
+/** nhwc only for the raw input and elementwise work on it, before the one Transpose. */
+type Layout = 'nchw' | 'nhwc' | 'flat';
 
 /** An ONNX value standing for a layer's output. `shape` is the Keras shape without the batch. */
 interface Value {
@@ -43,6 +44,8 @@ interface Value {
   shape: number[];
   /** Zero padding [top, left, bottom, right] not yet applied: the next "valid" conv absorbs it. */
   pads?: [number, number, number, number];
+  /** A scalar factor not yet applied: the next conv multiplies its weights by it. */
+  scale?: number;
 }
 
 type Config = Record<string, any>;
@@ -83,6 +86,8 @@ class Exporter {
   readonly graph = new OnnxGraph();
   private readonly values = new Map<string, Value>();
   private readonly done = new Set<string>();
+  /** NCHW versions of NHWC values, so that several consumers share one Transpose. */
+  private readonly transposed = new Map<string, Value>();
 
   constructor(private readonly model: tf.LayersModel) {}
 
@@ -108,29 +113,53 @@ class Exporter {
     return v;
   }
 
-  /** A value with any pending zero padding applied as a Pad node (for consumers other than convs). */
-  private padded(v: Value, owner: string): Value {
-    if (!v.pads) return v;
-    const [t, l, b, r] = v.pads;
-    const pads = this.graph.int64Tensor(`${owner}_pads`, [0, 0, t, l, 0, 0, b, r]);
-    const [name] = this.graph.node('Pad', owner, [v.name, pads], [this.graph.unique(`${owner}_padded`)]);
-    return { name, layout: v.layout, shape: v.shape };
+  /** The NCHW form of an NHWC value (one Transpose, shared); pending pads and scale stay pending. */
+  private toNchw(v: Value): Value {
+    if (v.layout !== 'nhwc') return v;
+    let t = this.transposed.get(v.name);
+    if (!t) {
+      const [name] = this.graph.node('Transpose', `${v.name}_to_nchw`, [v.name], [this.graph.unique(`${v.name}_nchw`)], { perm: ints([0, 3, 1, 2]) },
+        'NHWC input (as the TF.js model takes it) to NCHW for the convolutions');
+      t = { name, layout: 'nchw', shape: v.shape };
+      this.transposed.set(v.name, t);
+    }
+    return { ...t, pads: v.pads, scale: v.scale };
+  }
+
+  /**
+   * A value with everything pending applied as ONNX nodes (NHWC -> NCHW unless `keepLayout`,
+   * zero padding as Pad, a pending scale as Mul), for consumers that cannot absorb them.
+   */
+  private ready(v: Value, owner: string, keepLayout = false): Value {
+    let x = keepLayout ? v : this.toNchw(v);
+    if (x.pads) {
+      const [t, l, b, r] = x.pads;
+      const all = x.layout === 'nhwc' ? [0, t, l, 0, 0, b, r, 0] : [0, 0, t, l, 0, 0, b, r];
+      const pads = this.graph.int64Tensor(`${owner}_pads`, all);
+      const [name] = this.graph.node('Pad', `${owner}_pad`, [x.name, pads], [this.graph.unique(`${owner}_padded`)]);
+      x = { name, layout: x.layout, shape: x.shape, scale: x.scale };
+    }
+    if (x.scale !== undefined) {
+      const factor = this.graph.floatTensor(`${owner}_factor`, new Float32Array([x.scale]), []);
+      const [name] = this.graph.node('Mul', `${owner}_scale`, [x.name, factor], [this.graph.unique(`${owner}_scaled`)]);
+      x = { name, layout: x.layout, shape: x.shape };
+    }
+    return x;
   }
 
   private input(layer: tf.layers.Layer): Record<string, unknown> {
     const shape = layerShape(layer);
     if (shape.length !== 3) throw new OnnxExportError(`input "${layer.name}" must be [height, width, channels], got [${shape}]`);
     const name = this.graph.reserve(layer.name);
-    const [nchw] = this.graph.node('Transpose', `${layer.name}_to_nchw`, [name], [this.graph.unique(`${layer.name}_nchw`)], { perm: ints([0, 3, 1, 2]) },
-      'NHWC input (as the TF.js model takes it) to NCHW for the convolutions');
-    this.values.set(layer.name, { name: nchw, layout: 'nchw', shape });
+    // Stays NHWC until a consumer needs NCHW (the first conv): the rescaling runs before the transpose.
+    this.values.set(layer.name, { name, layout: 'nhwc', shape });
     this.done.add(layer.name);
     return valueInfo(name, shape);
   }
 
   /** The graph output for an output layer: NHWC again for a feature map, named after the layer. */
   private output(layer: tf.layers.Layer): Record<string, unknown> {
-    const v = this.padded(this.value(layer), layer.name);
+    const v = this.ready(this.value(layer), layer.name);
     if (v.layout === 'nchw') {
       const name = this.graph.unique(`${layer.name}_nhwc`);
       this.graph.node('Transpose', `${layer.name}_to_nhwc`, [v.name], [name], { perm: ints([0, 2, 3, 1]) }, 'NCHW back to NHWC, as the TF.js model returns it');
@@ -155,7 +184,7 @@ class Exporter {
       return from[0];
     };
     const unary = (op: string, attributes = {}, doc?: string): Value => {
-      const x = this.padded(one(), layer.name);
+      const x = this.ready(one(), layer.name);
       const [name] = this.graph.node(op, layer.name, [x.name], [this.out(layer)], attributes, doc);
       return { name, layout: x.layout, shape };
     };
@@ -173,15 +202,29 @@ class Exporter {
         const absorbable = consumers(layer).every((c) => ['Conv2D', 'DepthwiseConv2D'].includes(c.getClassName()) && c.getConfig().padding === 'valid');
         const p = x.pads ?? [0, 0, 0, 0];
         const pads: [number, number, number, number] = [p[0] + t, p[1] + l, p[2] + b, p[3] + r];
-        if (absorbable) return { name: x.name, layout: x.layout, shape, pads };
-        return this.padded({ ...x, pads }, layer.name);
+        // Zero padding commutes with a pending scale, so both can stay pending.
+        if (absorbable) return { ...x, shape, pads };
+        return this.ready({ ...x, pads }, layer.name);
       }
       case 'Rescaling': {
-        const x = this.padded(one(), layer.name);
-        const scale = this.graph.floatTensor(`${layer.name}_scale`, new Float32Array([cfg.scale]), []);
-        const offset = this.graph.floatTensor(`${layer.name}_offset`, new Float32Array([cfg.offset]), []);
-        const [scaled] = this.graph.node('Mul', `${layer.name}_mul`, [x.name, scale], [this.graph.unique(`${layer.name}_scaled`)]);
-        const [name] = this.graph.node('Add', layer.name, [scaled, offset], [this.out(layer)], {}, `Rescaling: x * ${cfg.scale} + ${cfg.offset}`);
+        const x = this.ready(one(), layer.name, true);
+        const scale = cfg.scale as number;
+        const offset = cfg.offset as number;
+        // x * s + o = (x + o/s) * s, and the factor s folds exactly into the weights of the convs
+        // that follow (zero padding in between commutes with it): one Add instead of Mul + Add.
+        const isConv = (c: tf.layers.Layer) => ['Conv2D', 'DepthwiseConv2D'].includes(c.getClassName());
+        const foldable = scale !== 0 && consumers(layer).every((c) => isConv(c) || (c.getClassName() === 'ZeroPadding2D' && consumers(c).every(isConv)));
+        if (foldable) {
+          if (offset === 0) return { ...x, shape, scale };
+          const shift = this.graph.floatTensor(`${layer.name}_shift`, new Float32Array([offset / scale]), []);
+          const [name] = this.graph.node('Add', layer.name, [x.name, shift], [this.out(layer)], {},
+            `Rescaling x * ${scale} + ${offset} as x + ${offset / scale}; the factor ${scale} is folded into the next convolution`);
+          return { name, layout: x.layout, shape, scale };
+        }
+        const factor = this.graph.floatTensor(`${layer.name}_scale`, new Float32Array([scale]), []);
+        const shift = this.graph.floatTensor(`${layer.name}_offset`, new Float32Array([offset]), []);
+        const [scaled] = this.graph.node('Mul', `${layer.name}_mul`, [x.name, factor], [this.graph.unique(`${layer.name}_scaled`)]);
+        const [name] = this.graph.node('Add', layer.name, [scaled, shift], [this.out(layer)], {}, `Rescaling: x * ${scale} + ${offset}`);
         return { name, layout: x.layout, shape };
       }
       case 'ReLU': {
@@ -198,10 +241,10 @@ class Exporter {
       case 'SpatialDropout2D':
       case 'GaussianDropout':
       case 'GaussianNoise':
-        return this.padded(one(), layer.name); // inference: identity
+        return this.ready(one(), layer.name); // inference: identity
       case 'GlobalAveragePooling2D':
       case 'GlobalMaxPooling2D': {
-        const x = this.padded(one(), layer.name);
+        const x = this.ready(one(), layer.name);
         if (x.layout !== 'nchw') throw new OnnxExportError(`layer "${layer.name}" (${cls}) needs a 4-D input`);
         const op = cls === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool';
         if (cfg.keepdims) {
@@ -217,7 +260,7 @@ class Exporter {
         return this.reshape(layer, one(), shape);
       case 'Add':
       case 'Multiply': {
-        const xs = from.map((v) => this.padded(v, layer.name));
+        const xs = from.map((v) => this.ready(v, layer.name));
         if (xs.some((v) => v.layout !== xs[0].layout || v.shape.length !== xs[0].shape.length)) {
           throw new OnnxExportError(`layer "${layer.name}" (${cls}) mixes inputs of different ranks`);
         }
@@ -235,7 +278,7 @@ class Exporter {
   }
 
   private clip(layer: tf.layers.Layer, input: Value, min: number, max: number, shape: number[], nodeName = layer.name, output = this.out(layer)): Value {
-    const x = this.padded(input, layer.name);
+    const x = this.ready(input, layer.name);
     const lo = this.graph.floatTensor(`${layer.name}_min`, new Float32Array([min]), []);
     const hi = this.graph.floatTensor(`${layer.name}_max`, new Float32Array([max]), []);
     const [name] = this.graph.node('Clip', nodeName, [x.name, lo, hi], [output]);
@@ -244,7 +287,7 @@ class Exporter {
 
   /** A Keras activation by name, applied to `input` (standalone layer, or fused in a conv/dense). */
   private activation(layer: tf.layers.Layer, activation: string, input: Value, shape: number[], nodeName: string, standalone: boolean): Value {
-    const x = this.padded(input, layer.name);
+    const x = this.ready(input, layer.name);
     const output = standalone ? this.out(layer) : this.graph.unique(layer.name);
     const unary = (op: string, attributes = {}): Value => {
       const [name] = this.graph.node(op, nodeName, [x.name], [output], attributes);
@@ -293,7 +336,8 @@ class Exporter {
     return { scale, shift };
   }
 
-  private conv(layer: tf.layers.Layer, cfg: Config, input: Value): Value {
+  private conv(layer: tf.layers.Layer, cfg: Config, value: Value): Value {
+    let input = this.toNchw(value);
     if (input.layout !== 'nchw') throw new OnnxExportError(`layer "${layer.name}" needs a 4-D input`);
     if (cfg.dataFormat && cfg.dataFormat !== 'channelsLast') throw new OnnxExportError(`layer "${layer.name}": only channels-last convolutions are supported`);
     const depthwise = layer.getClassName() === 'DepthwiseConv2D';
@@ -307,7 +351,8 @@ class Exporter {
     const [h, wd] = input.shape;
     let pads = input.pads ?? [0, 0, 0, 0];
     if (cfg.padding === 'same') {
-      if (input.pads) input = this.padded(input, layer.name);
+      // Pending zero padding cannot merge with "same" padding: apply it; keep the scale pending.
+      if (input.pads) input = { ...this.ready({ ...input, scale: undefined }, layer.name), scale: input.scale };
       const [t, b] = samePads(h, kh, sh, dh);
       const [l, r] = samePads(wd, kw, sw, dw);
       pads = [t, l, b, r];
@@ -331,8 +376,13 @@ class Exporter {
       }
     }
     let b: Float32Array | undefined = bias ? Float32Array.from(bias) : undefined;
-    const bn = this.foldableBatchNorm(layer, cfg);
     let doc = `${layer.getClassName()} ${layer.name}`;
+    if (input.scale !== undefined) {
+      // conv_W(s * x) = conv_(s * W)(x): the pending input factor (the rescaling's) goes into the weights.
+      for (let i = 0; i < weights.length; i++) weights[i] *= input.scale;
+      doc += ` with the input factor ${input.scale} folded in`;
+    }
+    const bn = this.foldableBatchNorm(layer, cfg);
     if (bn) {
       const { scale, shift } = this.batchNormAffine(bn);
       const per = inPerGroup * kh * kw;
@@ -391,7 +441,7 @@ class Exporter {
 
   /** A BatchNormalization that could not be folded: the ONNX inference-mode operator. */
   private batchNorm(layer: tf.layers.Layer, cfg: Config, input: Value): Value {
-    const x = this.padded(input, layer.name);
+    const x = this.ready(input, layer.name);
     const axis = Array.isArray(cfg.axis) ? cfg.axis[0] : cfg.axis;
     const channelAxis = x.shape.length; // Keras index of the channel axis (with batch)
     if (axis !== -1 && axis !== channelAxis) throw new OnnxExportError(`layer "${layer.name}": only channel-axis batch normalization is supported`);
@@ -407,7 +457,7 @@ class Exporter {
 
   /** Flatten / Reshape: Keras reshapes in NHWC order, so go through NHWC unless spatial dims are 1. */
   private reshape(layer: tf.layers.Layer, input: Value, shape: number[]): Value {
-    let x = this.padded(input, layer.name);
+    let x = this.ready(input, layer.name);
     const spatialTrivial = (s: number[]) => s.length !== 3 || (s[0] === 1 && s[1] === 1);
     const trivial = spatialTrivial(x.shape) && spatialTrivial(shape);
     if (x.layout === 'nchw' && !trivial) {

@@ -15,4 +15,9 @@ const viewer = mountGraphViewer(graph, {
 $('mnv3-zoom-in').addEventListener('click', () => viewer.zoom(1.4));
 $('mnv3-zoom-out').addEventListener('click', () => viewer.zoom(1 / 1.4));
 $('mnv3-fit').addEventListener('click', () => viewer.fit());
+// A tall graph (every layer, top to bottom) would be unreadably small when fitted whole: open it
+// at the canvas's width, top first, and let the reader pan down.
+const [, , w, h] = (document.querySelector('#mnv3-canvas svg')?.getAttribute('viewBox') ?? '0 0 1 1').split(/[\s,]+/).map(Number);
+const canvas = $('mnv3-canvas');
+if (h / w > 1.5 * (canvas.clientHeight / Math.max(1, canvas.clientWidth))) viewer.fitWidth();
 (window as unknown as { mobilenetv3Viewer: typeof viewer }).mobilenetv3Viewer = viewer;
