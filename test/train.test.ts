@@ -84,6 +84,27 @@ describe('train (stage 1) on ImageNet photos grouped into dogs / birds / fish', 
   });
 });
 
+describe('augmented views', () => {
+  it('are reproducible crops inside the image, and --augment trains on them', async () => {
+    const { viewFlip, viewRegion } = await import('../src/train/views.js');
+    const a = viewRegion(500, 375, 42, 7, 1);
+    assert.deepEqual(viewRegion(500, 375, 42, 7, 1), a, 'same seed, sample and view: same crop (resume re-extracts it)');
+    assert.notDeepEqual(viewRegion(500, 375, 42, 7, 2), a);
+    for (let v = 1; v < 50; v++) {
+      const r = viewRegion(500, 375, 1, v, v);
+      assert.ok(r.left >= 0 && r.top >= 0 && r.left + r.width <= 500 && r.top + r.height <= 375 && r.width * r.height >= 0.3 * 500 * 375);
+    }
+    const flips = Array.from({ length: 40 }, (_, i) => viewFlip(1, i, 1)).filter(Boolean).length;
+    assert.ok(flips > 8 && flips < 32, `about half the views are mirrored (${flips}/40)`);
+
+    const data = await dataset('augment', 6);
+    const output = await fresh('augment-out');
+    const result = await train({ ...base(data, output), epochs: 2, augment: 2 });
+    assert.equal(result.completed, true);
+    assert.equal(JSON.parse(await readFile(join(output, 'metrics.json'), 'utf8')).config.augment, 2);
+  });
+});
+
 describe('interrupt and resume', () => {
   it('a stop after epoch 3 leaves that checkpoint; --resume finishes the run from it', async () => {
     const data = await dataset('resume', 8);
