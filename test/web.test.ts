@@ -150,6 +150,9 @@ describe('web page (serve + Chromium)', { skip: !hasChromium() && 'no chromium i
     await page.waitForFunction(() => /large_minimalistic/.test(document.getElementById('weights-name')!.textContent ?? '')
       && !/loading/.test(document.getElementById('weights-status')!.textContent ?? ''), null, { timeout: 120_000 });
     assert.match(await page.textContent('#weights-status') ?? '', /MobileNetV3Large α1 minimalistic · 3,948,688 params/);
+    // The explorer follows the loaded model.
+    await page.waitForFunction(() => /3,948,688/.test(document.getElementById('stats')!.textContent ?? ''), null, { timeout: 60_000 });
+    assert.equal(await page.isChecked('#arch-form input[name=minimalistic]'), true);
     assert.match(await topResult(page), /elephant|tusker/i);
     await page.screenshot({ path: join(OUT, 'user-weights.png'), fullPage: true });
   });

@@ -1,5 +1,6 @@
 /** The page: wires the explorer, the weights, the engines and classification together. */
 import * as tf from '@tensorflow/tfjs';
+import { readMetadata } from '../../src/architecture/blocks.js';
 import type { ModelOptions } from '../../src/architecture/options.js';
 import { imageToTensor } from '../../src/browser/pixels.js';
 import { topK } from '../../src/classify/top-k.js';
@@ -85,6 +86,13 @@ async function setModel(next: Promise<LoadedModel>, what: string): Promise<void>
     await switchEngine(engineName);
     old?.model.dispose();
     showWeights(model.name, model.description);
+    // The explorer follows the model that classifies (e.g. a Large-minimalistic file just loaded).
+    const options = readMetadata(model.model)?.options;
+    const shown = explorerChoice();
+    if (options && (options.arch !== shown.arch || options.flavor !== shown.flavor || options.alpha !== shown.alpha || options.minimalistic !== shown.minimalistic)) {
+      setExplorerChoice(options);
+      void refreshExplorer();
+    }
     if (lastImage) await classify(lastImage);
   } catch (error) {
     showWeights(loaded ? loaded.name : 'none', '');
