@@ -25,6 +25,14 @@ export { fetchCached, weightsBaseUrl, weightsCacheDir, type DownloadOptions, typ
 export { inferModelOptions } from './weights/infer.js';
 export { evaluateImages, type EvaluateOptions, type EvaluationResult, type Predictor } from './evaluate/evaluate.js';
 export { listLabelledImages, readClassIndex, type ClassIndex, type LabelledImage } from './evaluate/labelled-folder.js';
+export { train, type TrainConfig, type TrainOptions, type TrainProgress, type TrainResult } from './train/train.js';
+export { DataError, scanDataset, splitDataset, type Dataset, type Sample, type Split } from './train/dataset.js';
+export { attachClassifier, readLabels } from './train/classifier.js';
+export { bottomModel, lastBnecks, topSegment, type TopSegment } from './train/split-model.js';
+export { registerWasmGradients } from './train/wasm-gradients.js';
+export { confusionMatrix, perClassMetrics, type ClassMetrics } from './train/metrics.js';
+export type { EpochRecord } from './train/loop.js';
+export { loadTorchvisionStateDict, transpose, type NamedTensor, type TorchvisionLoadReport } from './weights/torchvision.js';
 export { architectureTable, formatTableMarkdown, formatTableText, NoBlockMapError, type ArchitectureTableView, type TableRow } from './visualize/table.js';
 export { KIND_COLORS, networkGraph, nodeFacts, type Detail, type GraphEdge, type GraphNode, type NetworkGraph, type NodeKind } from './visualize/graph.js';
 export { svgNodeId, toDot, type DotOptions, type Rankdir } from './visualize/dot.js';

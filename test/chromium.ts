@@ -12,14 +12,15 @@ export function hasChromium(): boolean {
   return existsSync(CHROMIUM);
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** `extraArgs`, e.g. a fake camera: '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'. */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!hasChromium()) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync',
+      '--disable-component-update', '--disable-sync', ...extraArgs,
     ],
   });
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -102,5 +103,23 @@ describe('metrics', () => {
     assert.deepEqual([b.precision, b.recall], [1 / 2, 1 / 2]);
     assert.equal(c.precision, null, 'never predicted: precision undefined, not 0');
     assert.equal(c.recall, 0);
+  });
+});
+
+describe('mobilenetv3 train (CLI) on bad data', () => {
+  it('prints one line and exits non-zero, writing nothing', async () => {
+    const dir = await tree('cli-single', images('cats', 3));
+    const out = join(ROOT, 'cli-single-out');
+    await rm(out, { recursive: true, force: true });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', dir, '-o', out, '--weights', 'none.h5'], { encoding: 'utf8' });
+    assert.equal(run.status, 1);
+    assert.equal(run.stderr.trim().split('\n').filter((l) => !/tfjs-node|={5}|Hi, looks/.test(l)).join('\n'),
+      `mobilenetv3: ${dir} has a single class folder (cats): a classifier needs at least two classes`);
+    assert.equal(run.stdout, '');
+    const { existsSync } = await import('node:fs');
+    assert.equal(existsSync(out), false);
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', dir, '-o', out, '--val-split', '1.5'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /mobilenetv3: --val-split must be a fraction in \[0, 1\), got "1.5"/);
   });
 });

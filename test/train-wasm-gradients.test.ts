@@ -61,3 +61,20 @@ test('wasm convolution gradients equal the cpu backend reference', async () => {
     if (ref.dx) assert.ok(maxDiff(got.dx!, ref.dx) < 1e-3, `${c.name}: input gradient differs by ${maxDiff(got.dx!, ref.dx)}`);
   });
 });
+
+test('the broadcast-only Tile replacement and the 1x1 Conv2DBackpropInput replacement agree with the stock results', async () => {
+  await tf.setBackend('cpu');
+  const x = tf.randomNormal([1, 1, 1, 5], 0, 1, 'float32', 4);
+  const general = tf.randomNormal([2, 3], 0, 1, 'float32', 5);
+  const dy = tf.randomNormal([2, 4, 4, 6], 0, 1, 'float32', 6) as tf.Tensor4D;
+  const w = tf.randomNormal([1, 1, 3, 6], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const compute = () => [tf.tile(x, [2, 3, 4, 1]), tf.tile(general, [2, 2]), tf.conv2dTranspose(dy, w, [2, 4, 4, 3], 1, 'same')].map((t) => Array.from(t.dataSync()));
+  const reference = compute();
+  await tf.setBackend('wasm');
+  registerWasmGradients();
+  const got = compute();
+  got.forEach((values, i) => {
+    assert.equal(values.length, reference[i].length);
+    values.forEach((v, j) => assert.ok(Math.abs(v - reference[i][j]) < 1e-4, `case ${i} value ${j}: ${v} vs ${reference[i][j]}`));
+  });
+});

@@ -84,6 +84,27 @@ describe('train (stage 1) on ImageNet photos grouped into dogs / birds / fish', 
   });
 });
 
+describe('augmented views', () => {
+  it('are reproducible crops inside the image, and --augment trains on them', async () => {
+    const { viewFlip, viewRegion } = await import('../src/train/views.js');
+    const a = viewRegion(500, 375, 42, 7, 1);
+    assert.deepEqual(viewRegion(500, 375, 42, 7, 1), a, 'same seed, sample and view: same crop (resume re-extracts it)');
+    assert.notDeepEqual(viewRegion(500, 375, 42, 7, 2), a);
+    for (let v = 1; v < 50; v++) {
+      const r = viewRegion(500, 375, 1, v, v);
+      assert.ok(r.left >= 0 && r.top >= 0 && r.left + r.width <= 500 && r.top + r.height <= 375 && r.width * r.height >= 0.3 * 500 * 375);
+    }
+    const flips = Array.from({ length: 40 }, (_, i) => viewFlip(1, i, 1)).filter(Boolean).length;
+    assert.ok(flips > 8 && flips < 32, `about half the views are mirrored (${flips}/40)`);
+
+    const data = await dataset('augment', 6);
+    const output = await fresh('augment-out');
+    const result = await train({ ...base(data, output), epochs: 2, augment: 2 });
+    assert.equal(result.completed, true);
+    assert.equal(JSON.parse(await readFile(join(output, 'metrics.json'), 'utf8')).config.augment, 2);
+  });
+});
+
 describe('interrupt and resume', () => {
   it('a stop after epoch 3 leaves that checkpoint; --resume finishes the run from it', async () => {
     const data = await dataset('resume', 8);
@@ -104,6 +125,11 @@ describe('interrupt and resume', () => {
     assert.deepEqual(resumed, [4, 5, 6], 'continues after the checkpoint, with the checkpoint\'s settings (6 epochs)');
     assert.deepEqual(second.history.slice(0, 3), first.history);
     assert.ok(existsSync(join(output, 'model.onnx')));
+
+    // The same run without the interruption: the same numbers (seeded split, order, dropout).
+    const straight = await train(base(data, await fresh('resume-straight')));
+    const numbers = (h: typeof straight.history) => h.map((r) => [r.epoch, r.loss, r.accuracy, r.valLoss, r.valAccuracy]);
+    assert.deepEqual(numbers(second.history), numbers(straight.history));
   });
 
   it('Ctrl-C in the CLI stops with exit code 130 and a one-line message; --resume completes', async () => {

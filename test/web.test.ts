@@ -49,7 +49,8 @@ describe('web page (serve + Chromium)', { skip: !hasChromium() && 'no chromium i
     mkdirSync(OUT, { recursive: true });
     buildWeb();
     served = await startServe(['--arch', 'small', '--weights', WEIGHTS, '--port', '0']);
-    browser = await launchChromium();
+    // A fake camera (Chromium's synthetic video), allowed without a prompt.
+    browser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     page.on('request', (request) => requests.push(request.url()));
     page.on('pageerror', (error) => console.error('page error:', error.message));
@@ -95,6 +96,21 @@ describe('web page (serve + Chromium)', { skip: !hasChromium() && 'no chromium i
     assert.match(await topResult(page), /elephant|tusker/i);
   });
 
+  it('classifies camera frames live', async () => {
+    await page.evaluate(() => { document.getElementById('timing')!.textContent = ''; });
+    await page.click('#camera');
+    await page.waitForSelector('#video:not([hidden])', { timeout: 30_000 });
+    await page.waitForFunction(() => /ms per image/.test(document.getElementById('timing')!.textContent ?? ''), null, { timeout: 60_000 });
+    assert.equal(await page.locator('#top5 li').count(), 5);
+    assert.match(await page.textContent('#camera') ?? '', /Stop/);
+    await page.click('#camera');
+    await page.waitForSelector('#video[hidden]', { state: 'attached' });
+    // Back to the elephant for what follows.
+    await page.evaluate(() => { document.getElementById('top5')!.innerHTML = ''; });
+    await page.setInputFiles('#image-file', ELEPHANT);
+    assert.match(await topResult(page), /elephant|tusker/i);
+  });
+
   it('runs the same model on ONNX Runtime Web (exported to ONNX in the page)', async () => {
     await page.selectOption('#engine', 'ort-wasm');
     await page.waitForFunction(() => /ONNX Runtime/.test(document.getElementById('engine-badge')!.textContent ?? ''), null, { timeout: 120_000 });
@@ -134,6 +150,9 @@ describe('web page (serve + Chromium)', { skip: !hasChromium() && 'no chromium i
     await page.waitForFunction(() => /large_minimalistic/.test(document.getElementById('weights-name')!.textContent ?? '')
       && !/loading/.test(document.getElementById('weights-status')!.textContent ?? ''), null, { timeout: 120_000 });
     assert.match(await page.textContent('#weights-status') ?? '', /MobileNetV3Large α1 minimalistic · 3,948,688 params/);
+    // The explorer follows the loaded model.
+    await page.waitForFunction(() => /3,948,688/.test(document.getElementById('stats')!.textContent ?? ''), null, { timeout: 60_000 });
+    assert.equal(await page.isChecked('#arch-form input[name=minimalistic]'), true);
     assert.match(await topResult(page), /elephant|tusker/i);
     await page.screenshot({ path: join(OUT, 'user-weights.png'), fullPage: true });
   });

@@ -10,7 +10,8 @@ export interface Progress {
   stop(): void;
 }
 
-export function progressBar(label: string, total: number, fields = ''): Progress {
+/** `fields`: extra payload tokens, e.g. 'loss {loss}'; `initial` gives their values before the first tick. */
+export function progressBar(label: string, total: number, fields = '', initial: Record<string, string | number> = {}): Progress {
   if (!process.stderr.isTTY || process.env.CI) return { tick() {}, stop() {} };
   const bar = new cliProgress.SingleBar({
     format: `${label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}${fields ? ' | ' + fields : ''}`,
@@ -18,7 +19,7 @@ export function progressBar(label: string, total: number, fields = ''): Progress
     hideCursor: true,
     clearOnComplete: false,
   }, cliProgress.Presets.shades_classic);
-  bar.start(total, 0);
+  bar.start(total, 0, initial);
   return {
     tick(n = 1, payload) { bar.increment(n, payload); },
     stop() { bar.stop(); },

@@ -1,7 +1,8 @@
 /**
- * Training pictures as SVG (written here, no plotting library) rendered to PNG by sharp:
+ * Training pictures as SVG (written here, no plotting library):
  * loss and accuracy per epoch (train solid, validation dashed, stage 2 shaded), and the
- * validation confusion matrix (row-normalised colour, counts printed).
+ * validation confusion matrix (row-normalised colour, counts printed). Rendered to PNG by
+ * `svgToPng` of src/visualize/render.ts.
  */
 import type { EpochRecord } from './loop.js';
 
@@ -125,10 +126,4 @@ export function confusionSvg(confusion: number[][], classes: string[], title: st
 <text x="${width / 2}" y="26" text-anchor="middle" font-size="17" ${FONT}>${escape(title)}</text>
 ${out.join('\n')}
 </svg>`;
-}
-
-/** Render an SVG to PNG bytes (sharp / librsvg). */
-export async function svgToPng(svg: string): Promise<Uint8Array> {
-  const { default: sharp } = await import('sharp');
-  return sharp(Buffer.from(svg), { density: 144 }).png().toBuffer();
 }

@@ -28,7 +28,8 @@ import { extractFeatures, Interrupted, selectRows, type FeatureTable, type ViewI
 import { evaluate, runEpochs, type EpochRecord, type Examples } from './loop.js';
 import { confusionMatrix, perClassMetrics, type ClassMetrics } from './metrics.js';
 import { checkOutputFolder, LABELS_FILE, METRICS_FILE } from './output-folder.js';
-import { confusionSvg, curvesSvg, svgToPng } from './plots.js';
+import { svgToPng } from '../visualize/render.js';
+import { confusionSvg, curvesSvg } from './plots.js';
 import { bottomModel, lastBnecks, topSegment, type TopSegment } from './split-model.js';
 import { registerWasmGradients } from './wasm-gradients.js';
 
@@ -285,7 +286,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const stageStart = performance.now();
       const done = await runEpochs({
         stage: which,
-        forward: (x, training) => segment.run(x, training),
+        forward: (x, training, seed) => segment.run(x, training, seed),
         variables: segment.variables,
         optimizer,
         train: tableExamples(table, trainRows, trainLabels),

@@ -1,5 +1,6 @@
 /** The page: wires the explorer, the weights, the engines and classification together. */
 import * as tf from '@tensorflow/tfjs';
+import { readMetadata } from '../../src/architecture/blocks.js';
 import type { ModelOptions } from '../../src/architecture/options.js';
 import { imageToTensor } from '../../src/browser/pixels.js';
 import { topK } from '../../src/classify/top-k.js';
@@ -85,6 +86,13 @@ async function setModel(next: Promise<LoadedModel>, what: string): Promise<void>
     await switchEngine(engineName);
     old?.model.dispose();
     showWeights(model.name, model.description);
+    // The explorer follows the model that classifies (e.g. a Large-minimalistic file just loaded).
+    const options = readMetadata(model.model)?.options;
+    const shown = explorerChoice();
+    if (options && (options.arch !== shown.arch || options.flavor !== shown.flavor || options.alpha !== shown.alpha || options.minimalistic !== shown.minimalistic)) {
+      setExplorerChoice(options);
+      void refreshExplorer();
+    }
     if (lastImage) await classify(lastImage);
   } catch (error) {
     showWeights(loaded ? loaded.name : 'none', '');
@@ -162,7 +170,11 @@ async function onImageFile(file: File | undefined): Promise<void> {
 
 function wireImageInputs(): void {
   const drop = $('drop');
-  $<HTMLInputElement>('image-file').addEventListener('change', (e) => onImageFile((e.target as HTMLInputElement).files?.[0]));
+  $<HTMLInputElement>('image-file').addEventListener('change', (e) => {
+    const input = e.target as HTMLInputElement;
+    void onImageFile(input.files?.[0]);
+    input.value = ''; // picking the same file again still fires "change"
+  });
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', (e) => {
@@ -183,6 +195,7 @@ function wireCamera(): void {
   const video = $<HTMLVideoElement>('video');
   let stream: MediaStream | undefined;
   let running = false;
+  let looping: Promise<void> = Promise.resolve();
   const loop = async () => {
     while (running) {
       if (video.readyState >= 2) {
@@ -198,6 +211,7 @@ function wireCamera(): void {
   button.addEventListener('click', async () => {
     if (running) {
       running = false;
+      await looping; // the frame being classified finishes first, so nothing lands after "stop"
       stream?.getTracks().forEach((t) => t.stop());
       video.hidden = true;
       button.textContent = 'Use the camera';
@@ -214,7 +228,7 @@ function wireCamera(): void {
     await video.play();
     running = true;
     button.textContent = 'Stop the camera';
-    void loop();
+    looping = loop();
   });
 }
 
@@ -345,7 +359,9 @@ async function start(): Promise<void> {
   fillEngines();
   wireImageInputs();
   $<HTMLInputElement>('weights-file').addEventListener('change', (e) => {
-    const files = [...((e.target as HTMLInputElement).files ?? [])];
+    const input = e.target as HTMLInputElement;
+    const files = [...(input.files ?? [])];
+    input.value = '';
     if (files.length) void setModel(loadUserWeights(files, modelChoice()), files[0].name);
   });
   try {

@@ -61,10 +61,21 @@ async function fromH5(bytes: Uint8Array, options: ModelOptions, name: string, so
     model.dispose();
     throw error;
   }
+  checkClassifier(model, name);
   return { model, name, description: describe(model, source), inputSize: inputSize(model), labels: labelsFor(model) };
 }
 
+/** The page shows class probabilities: a feature extractor (no top) has none to show. */
+function checkClassifier(model: tf.LayersModel, name: string): void {
+  const shape = model.outputs[0].shape;
+  if (shape.length !== 2 || readMetadata(model)?.options.includeTop === false) {
+    model.dispose();
+    throw new Error(`${name} is a model without its classifier (output ${JSON.stringify(shape)}): the page needs one with a top`);
+  }
+}
+
 function fromTfjs(model: tf.LayersModel, name: string, source: string): LoadedModel {
+  checkClassifier(model, name);
   return { model, name, description: describe(model, source), inputSize: inputSize(model), labels: labelsFor(model) };
 }
 

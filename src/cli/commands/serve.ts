@@ -59,9 +59,10 @@ export function register(program: Command): void {
       }
       const address = server.address();
       const bound = typeof address === 'object' && address ? address.port : port;
-      const shownHost = flags.host.includes(':') ? `[${flags.host}]` : flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host;
+      const everywhere = flags.host === '0.0.0.0' || flags.host === '::';
+      const shownHost = everywhere ? '127.0.0.1' : flags.host.includes(':') ? `[${flags.host}]` : flags.host;
       const what = weights ? `${options.name} with ${weights.name}` : `${options.name} (no weights: choose a file in the page)`;
-      process.stdout.write(`mobilenetv3 page: http://${shownHost}:${bound}/  (${what}; Ctrl-C to stop)\n`);
+      process.stdout.write(`mobilenetv3 page: http://${shownHost}:${bound}/  (${what}${everywhere ? '; listening on every network interface' : ''}; Ctrl-C to stop)\n`);
       const stop = () => server.close(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

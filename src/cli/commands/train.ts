@@ -109,7 +109,8 @@ export function register(program: Command): void {
               const key = `train${event.stage}`;
               if (barKey !== key) {
                 bar?.stop();
-                bar = progressBar(event.stage === 1 ? 'train' : 'fine-tune', event.total, 'epoch {epoch}/{epochs} | loss {loss} | acc {acc}');
+                bar = progressBar(event.stage === 1 ? 'train' : 'fine-tune', event.total, 'epoch {epoch}/{epochs} | loss {loss} | acc {acc} | val acc {val}',
+                  { epoch: event.epoch, epochs: event.epochs, loss: '-', acc: '-', val: '-' });
                 barKey = key;
                 barDone = 0;
               }
@@ -119,7 +120,9 @@ export function register(program: Command): void {
             if (event.phase === 'epoch') {
               const r = event.record;
               const line = `epoch ${r.epoch}${r.stage === 2 ? ' (fine-tune)' : ''}: loss ${r.loss.toFixed(4)} acc ${pct(r.accuracy)} | val loss ${r.valLoss?.toFixed(4) ?? '-'} val acc ${pct(r.valAccuracy)} | ${r.seconds.toFixed(1)} s`;
-              if (!bar || !process.stderr.isTTY) log(line);
+              // On a terminal the bar shows it; in logs, one line per epoch.
+              if (bar && process.stderr.isTTY && !process.env.CI) bar.tick(0, { val: pct(r.valAccuracy) });
+              else log(line);
             }
             if (event.phase === 'export') {
               bar?.stop();
