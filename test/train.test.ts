@@ -125,6 +125,11 @@ describe('interrupt and resume', () => {
     assert.deepEqual(resumed, [4, 5, 6], 'continues after the checkpoint, with the checkpoint\'s settings (6 epochs)');
     assert.deepEqual(second.history.slice(0, 3), first.history);
     assert.ok(existsSync(join(output, 'model.onnx')));
+
+    // The same run without the interruption: the same numbers (seeded split, order, dropout).
+    const straight = await train(base(data, await fresh('resume-straight')));
+    const numbers = (h: typeof straight.history) => h.map((r) => [r.epoch, r.loss, r.accuracy, r.valLoss, r.valAccuracy]);
+    assert.deepEqual(numbers(second.history), numbers(straight.history));
   });
 
   it('Ctrl-C in the CLI stops with exit code 130 and a one-line message; --resume completes', async () => {

@@ -32,7 +32,8 @@ export interface Examples {
 
 export interface LoopOptions {
   stage: 1 | 2;
-  forward(x: tf.Tensor, training: boolean): tf.Tensor;
+  /** `seed` (training only) gives seeds for dropout masks, drawn from the epoch's generator. */
+  forward(x: tf.Tensor, training: boolean, seed?: () => number): tf.Tensor;
   variables: tf.Variable[];
   optimizer: tf.Optimizer;
   train: Examples;
@@ -100,13 +101,14 @@ export async function runEpochs(o: LoopOptions): Promise<boolean> {
       if (o.stopRequested()) return false;
       const indices = order.slice(step * o.batchSize, (step + 1) * o.batchSize);
       const stepStart = performance.now();
+      const dropoutSeed = () => Math.floor(random.next() * 2 ** 31);
       const [loss, correct] = tf.tidy(() => {
         const x = o.train.batch(indices, random);
         const labels = tf.tensor1d(indices.map((i) => o.train.labels[i]), 'int32');
         const y = tf.oneHot(labels, o.classes);
         let right: tf.Tensor | undefined;
         const cost = o.optimizer.minimize(() => {
-          const logits = o.forward(x, true);
+          const logits = o.forward(x, true, dropoutSeed);
           // Kept: minimize disposes everything made in here but the loss.
           right = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32')));
           return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;

@@ -19,9 +19,10 @@ export interface TopSegment {
   /**
    * Run the top on a batch of cut activations up to `outputLayer`'s output. Backbone layers run in
    * inference mode (BN with its moving statistics) always; `training` only switches the
-   * classifier's dropout on.
+   * classifier's dropout on. With `seed`, each dropout draws its mask from a seed taken from it
+   * (TF.js's Dropout layer would use one fixed mask per layer), so a run is reproducible.
    */
-  run(x: tf.Tensor, training: boolean): tf.Tensor;
+  run(x: tf.Tensor, training: boolean, seed?: () => number): tf.Tensor;
 }
 
 function blockMap(model: tf.LayersModel): BlockInfo[] {
@@ -63,7 +64,7 @@ export function topSegment(model: tf.LayersModel, firstBlock: string, outputLaye
     cut,
     inputShape: cut.shape.slice(1) as number[],
     variables,
-    run(x, training) {
+    run(x, training, seed) {
       const values = new Map<number, tf.Tensor>([[cut.id, x]]);
       let out = x;
       layers.forEach((layer, i) => {
@@ -72,8 +73,10 @@ export function topSegment(model: tf.LayersModel, firstBlock: string, outputLaye
           if (!v) throw new Error(`layer ${layer.name} reads a tensor from below the cut (${t.name})`);
           return v;
         });
-        const kwargs = { training: training && classifierLayers.has(layer.name) };
-        out = layer.apply(inputs.length === 1 ? inputs[0] : inputs, kwargs) as tf.Tensor;
+        const active = training && classifierLayers.has(layer.name);
+        const rate = layer.getClassName() === 'Dropout' ? (layer.getConfig().rate as number) : 0;
+        if (active && rate > 0 && seed) out = tf.dropout(inputs[0], rate, undefined, seed());
+        else out = layer.apply(inputs.length === 1 ? inputs[0] : inputs, { training: active }) as tf.Tensor;
         values.set(nodes[i].outputTensors[0].id, out);
       });
       return out;

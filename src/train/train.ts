@@ -286,7 +286,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const stageStart = performance.now();
       const done = await runEpochs({
         stage: which,
-        forward: (x, training) => segment.run(x, training),
+        forward: (x, training, seed) => segment.run(x, training, seed),
         variables: segment.variables,
         optimizer,
         train: tableExamples(table, trainRows, trainLabels),
