@@ -41,3 +41,7 @@ export { graphPage } from './visualize/html.js';
 export { plotModel, renderGraph, PlotFormatError, PLOT_FORMATS, type PlotFormat, type PlotOptions } from './visualize/plot.js';
 export { activationGrid, featureGrid, featureMaps, type ActivationOptions, type FeatureMaps } from './visualize/activations.js';
 export { CAM_METHODS, defaultCamLayer, explainImage, gradCam, type CamMethod, type ExplainOptions, type GradCamOptions, type GradCamResult } from './visualize/explain.js';
+export { ClassifierError, createClassifier, type Classification, type ClassificationFailure, type Classifier, type ClassifierOptions } from './classify/classifier.js';
+export { IMAGENET_CLASSES } from './classify/imagenet-classes.js';
+export { topK, type Prediction } from './classify/top-k.js';
+export { readOnnxLabels, readOnnxMetadata } from './export/onnx/metadata.js';

@@ -120,6 +120,18 @@ describe('web page (serve + Chromium)', { skip: !hasChromium() && 'no chromium i
     await page.waitForFunction(() => /TF\.js wasm/.test(document.getElementById('timing')!.textContent ?? ''), null, { timeout: 60_000 });
   });
 
+  it('compares the engines on the current image and goes back to the chosen one', async () => {
+    await page.click('#compare');
+    await page.waitForSelector('#compare-table tr.best', { timeout: 180_000 });
+    await page.waitForSelector('#compare:not([disabled])', { timeout: 60_000 });
+    const rows = await page.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
+    assert.equal(rows.length, 4);
+    for (const row of rows.filter((r) => !/WebGL/.test(r[0]))) assert.ok(Number(row[2]) > 0, `ms for ${row[0]}: ${row.join(' | ')}`);
+    assert.ok(rows.some((r) => /ONNX Runtime Web/.test(r[1])) && rows.some((r) => /TF\.js wasm/.test(r[1])));
+    assert.match(await page.textContent('#engine-badge') ?? '', /TF\.js wasm/);
+    await page.screenshot({ path: join(OUT, 'compare.png'), fullPage: true });
+  });
+
   it('shows the details of a clicked block', async () => {
     await page.click('#diagram g.node#node-expanded_conv_3');
     await page.waitForSelector('#details [data-node="expanded_conv_3"]');

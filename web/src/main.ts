@@ -5,6 +5,8 @@ import type { ModelOptions } from '../../src/architecture/options.js';
 import { imageToTensor } from '../../src/browser/pixels.js';
 import { topK } from '../../src/classify/top-k.js';
 import { createPageEngine, DEFAULT_ENGINE, ENGINES, prepareTf, type EngineName, type PageEngine } from './engines.js';
+import { wireCamera } from './camera.js';
+import { wireCompare, type BenchResult } from './compare.js';
 import { showArchitecture, type ExplorerChoice, type ExplorerView } from './explorer.js';
 import { VIEWER_CSS } from '../../src/visualize/page/style.js';
 import { loadServerWeights, loadUserWeights, type LoadedModel, type ServerConfig } from './weights.js';
@@ -185,51 +187,7 @@ function wireImageInputs(): void {
     if (weightFiles.length) void setModel(loadUserWeights(weightFiles, modelChoice()), weightFiles[0].name);
     else void onImageFile(files[0]);
   });
-  wireCamera();
-}
-
-function wireCamera(): void {
-  const button = $<HTMLButtonElement>('camera');
-  if (!navigator.mediaDevices?.getUserMedia) return;
-  button.hidden = false;
-  const video = $<HTMLVideoElement>('video');
-  let stream: MediaStream | undefined;
-  let running = false;
-  let looping: Promise<void> = Promise.resolve();
-  const loop = async () => {
-    while (running) {
-      if (video.readyState >= 2) {
-        const frame = document.createElement('canvas');
-        frame.width = video.videoWidth;
-        frame.height = video.videoHeight;
-        frame.getContext('2d')!.drawImage(video, 0, 0);
-        await classify(frame);
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
-  button.addEventListener('click', async () => {
-    if (running) {
-      running = false;
-      await looping; // the frame being classified finishes first, so nothing lands after "stop"
-      stream?.getTracks().forEach((t) => t.stop());
-      video.hidden = true;
-      button.textContent = 'Use the camera';
-      return;
-    }
-    try {
-      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
-    } catch (error) {
-      showError(`camera unavailable: ${errorText(error)}`);
-      return;
-    }
-    video.srcObject = stream;
-    video.hidden = false;
-    await video.play();
-    running = true;
-    button.textContent = 'Stop the camera';
-    looping = loop();
-  });
+  wireCamera($<HTMLButtonElement>('camera'), $<HTMLVideoElement>('video'), classify, (message) => showError(message));
 }
 
 // ---------- explorer ----------
@@ -298,7 +256,7 @@ function wireExplorer(): void {
 // ---------- measurement hooks (scripts/web-timing.ts) ----------
 
 /** Time `runs` predictions of the current image with an engine (after one warm-up run). */
-async function bench(name: EngineName, runs: number): Promise<{ engine: string; warmupMs: number; ms: number[]; top: string }> {
+async function bench(name: EngineName, runs: number): Promise<BenchResult> {
   if (!lastImage || !loaded) throw new Error('bench needs weights and an image');
   $<HTMLSelectElement>('engine').value = name;
   await switchEngine(name);
@@ -321,38 +279,6 @@ async function bench(name: EngineName, runs: number): Promise<{ engine: string; 
 
 (window as unknown as { mobilenetv3: unknown }).mobilenetv3 = { timing, bench };
 
-/** "Compare engines": each engine on the current image, then back to the one chosen. */
-function wireCompare(): void {
-  const button = $<HTMLButtonElement>('compare');
-  const table = $<HTMLTableElement>('compare-table');
-  button.addEventListener('click', async () => {
-    const chosen = engineName;
-    button.disabled = true;
-    table.hidden = false;
-    const body = table.tBodies[0];
-    body.innerHTML = '';
-    for (const { name, label } of ENGINES) {
-      const row = body.insertRow();
-      row.innerHTML = `<td>${label}</td><td class="muted">running…</td><td></td><td></td>`;
-      try {
-        const result = await bench(name, name === 'tfjs-cpu' ? 2 : 10);
-        const sorted = [...result.ms].sort((a, b) => a - b);
-        const median = sorted[Math.floor(sorted.length / 2)];
-        row.innerHTML = `<td>${label}</td><td>${result.engine}</td><td class="num">${median.toFixed(1)}</td><td class="num">${(1000 / median).toFixed(1)}</td>`;
-        row.dataset.ms = String(median);
-      } catch (error) {
-        row.innerHTML = `<td>${label}</td><td colspan="3" class="muted">${errorText(error)}</td>`;
-      }
-    }
-    const rows = [...body.rows].filter((r) => r.dataset.ms);
-    const best = rows.sort((a, b) => Number(a.dataset.ms) - Number(b.dataset.ms))[0];
-    best?.classList.add('best');
-    $<HTMLSelectElement>('engine').value = chosen;
-    await switchEngine(chosen);
-    button.disabled = false;
-  });
-}
-
 // ---------- start ----------
 
 async function start(): Promise<void> {
@@ -372,7 +298,10 @@ async function start(): Promise<void> {
   }
   setExplorerChoice(config?.model ?? { arch: 'large', flavor: 'keras', alpha: 1, minimalistic: false });
   wireExplorer();
-  wireCompare();
+  wireCompare($<HTMLButtonElement>('compare'), $<HTMLTableElement>('compare-table'), bench, () => engineName, async (name) => {
+    $<HTMLSelectElement>('engine').value = name;
+    await switchEngine(name);
+  });
   $('versions').textContent = `TF.js ${tf.version.tfjs}`;
   await switchEngine(engineName);
   await refreshExplorer();

@@ -3,8 +3,9 @@
  * `model.layers` in order and maps each layer to ONNX nodes. No second description of the network.
  *
  * Input contract: one float32 input `[batch, height, width, 3]` (NHWC, RGB) exactly as the TF.js
- * model takes it; the graph transposes to NCHW once, before the first convolution, because ONNX
- * Runtime's convolutions are NCHW. Outputs are what the TF.js model returns: `[batch, classes]` with a top,
+ * model takes it. ONNX convolutions are NCHW; instead of a Transpose, the first convolution reads
+ * the NHWC input as a one-channel image [N, 1, H, W*3] (a Reshape, no data movement) with its
+ * kernel widened to kw*3 and its stride to sw*3, which is the same arithmetic. Outputs are what the TF.js model returns: `[batch, classes]` with a top,
  * `[batch, channels]` with pooling, `[batch, h, w, channels]` (NHWC again) for a bare feature map.
  *
  * Optimisations, each exact up to float rounding: BatchNormalization folded into the preceding
@@ -337,8 +338,6 @@ class Exporter {
   }
 
   private conv(layer: tf.layers.Layer, cfg: Config, value: Value): Value {
-    let input = this.toNchw(value);
-    if (input.layout !== 'nchw') throw new OnnxExportError(`layer "${layer.name}" needs a 4-D input`);
     if (cfg.dataFormat && cfg.dataFormat !== 'channelsLast') throw new OnnxExportError(`layer "${layer.name}": only channels-last convolutions are supported`);
     const depthwise = layer.getClassName() === 'DepthwiseConv2D';
     const w = weightsByName(layer);
@@ -348,6 +347,12 @@ class Exporter {
     const out = depthwise ? cin * cm : cm;
     const [sh, sw] = pair(cfg.strides);
     const [dh, dw] = pair(cfg.dilationRate ?? 1);
+    // The first conv reads the NHWC input without a Transpose: [N, H, W, C] is, value for value,
+    // the one-channel image [N, 1, H, W*C], and a kh x kw conv with stride (sh, sw) over C
+    // channels is a kh x (kw*C) conv with stride (sh, sw*C) over it (pads scaled alike).
+    const flat = value.layout === 'nhwc' && !depthwise && dh === 1 && dw === 1 && !(cfg.padding === 'same' && value.pads);
+    let input = flat ? value : this.toNchw(value);
+    if (input.layout === 'flat') throw new OnnxExportError(`layer "${layer.name}" needs a 4-D input`);
     const [h, wd] = input.shape;
     let pads = input.pads ?? [0, 0, 0, 0];
     if (cfg.padding === 'same') {
@@ -360,17 +365,17 @@ class Exporter {
       throw new OnnxExportError(`layer "${layer.name}": padding "${cfg.padding}" is not supported`);
     }
 
-    // TF layout -> ONNX [out, in/groups, kh, kw].
-    const inPerGroup = depthwise ? 1 : cin;
-    const weights = new Float32Array(out * inPerGroup * kh * kw);
+    // TF layout -> ONNX [out, in/groups, kh, kw] (flat: [out, 1, kh, kw*C], column x*C + c).
+    const inPerGroup = depthwise || flat ? 1 : cin;
+    const weights = new Float32Array(out * (depthwise ? 1 : cin) * kh * kw);
     for (let y = 0; y < kh; y++) {
       for (let x = 0; x < kw; x++) {
         for (let i = 0; i < cin; i++) {
           for (let m = 0; m < cm; m++) {
             const src = ((y * kw + x) * cin + i) * cm + m;
             const o = depthwise ? i * cm + m : m;
-            const ii = depthwise ? 0 : i;
-            weights[((o * inPerGroup + ii) * kh + y) * kw + x] = kernel.values[src];
+            const dst = flat ? (o * kh + y) * kw * cin + x * cin + i : ((o * inPerGroup + (depthwise ? 0 : i)) * kh + y) * kw + x;
+            weights[dst] = kernel.values[src];
           }
         }
       }
@@ -385,25 +390,33 @@ class Exporter {
     const bn = this.foldableBatchNorm(layer, cfg);
     if (bn) {
       const { scale, shift } = this.batchNormAffine(bn);
-      const per = inPerGroup * kh * kw;
+      const per = weights.length / out;
       for (let o = 0; o < out; o++) for (let k = 0; k < per; k++) weights[o * per + k] *= scale[o];
       b = new Float32Array(out);
       for (let o = 0; o < out; o++) b[o] = (bias ? bias[o] : 0) * scale[o] + shift[o];
       doc += ` with BatchNormalization ${bn.name} folded in`;
       this.done.add(bn.name);
     }
-    const inputs = [input.name, this.graph.floatTensor(`${layer.name}.weight`, weights, [out, inPerGroup, kh, kw])];
+    let attributes = { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), dilations: ints([dh, dw]), pads: ints(pads), group: int(depthwise ? cin : 1) };
+    let dims = [out, inPerGroup, kh, kw];
+    if (flat) {
+      // The raw input's size: a value's shape already counts the zero padding still pending on it.
+      const p = input.pads ?? [0, 0, 0, 0];
+      const [h2, w2] = [input.shape[0] - p[0] - p[2], input.shape[1] - p[1] - p[3]];
+      const shapeName = this.graph.int64Tensor(`${layer.name}_flat_shape`, [0, 1, h2, w2 * cin]);
+      const [name] = this.graph.node('Reshape', `${layer.name}_input_as_one_channel`, [input.name, shapeName], [this.graph.unique(`${layer.name}_flat_input`)], {},
+        'NHWC [N, H, W, C] viewed as [N, 1, H, W*C] (no data movement), so the conv needs no transpose');
+      input = { ...input, name, layout: 'nchw' };
+      attributes = { kernel_shape: ints([kh, kw * cin]), strides: ints([sh, sw * cin]), dilations: ints([1, 1]), pads: ints([pads[0], pads[1] * cin, pads[2], pads[3] * cin]), group: int(1) };
+      dims = [out, 1, kh, kw * cin];
+      doc += ' reading the NHWC input as a one-channel image';
+    }
+    const inputs = [input.name, this.graph.floatTensor(`${layer.name}.weight`, weights, dims)];
     if (b) inputs.push(this.graph.floatTensor(`${layer.name}.bias`, b, [out]));
     const shape = layerShape(bn ?? layer);
     const activation = cfg.activation ?? 'linear';
     const outName = activation === 'linear' ? this.out(bn ?? layer) : this.graph.unique(`${layer.name}_conv`);
-    const [name] = this.graph.node('Conv', layer.name, inputs, [outName], {
-      kernel_shape: ints([kh, kw]),
-      strides: ints([sh, sw]),
-      dilations: ints([dh, dw]),
-      pads: ints([pads[0], pads[1], pads[2], pads[3]]),
-      group: int(depthwise ? cin : 1),
-    }, doc);
+    const [name] = this.graph.node('Conv', layer.name, inputs, [outName], attributes, doc);
     const result: Value = { name, layout: 'nchw', shape };
     if (bn) this.values.set(bn.name, result);
     return activation === 'linear' ? result : this.activation(layer, activation, result, shape, `${layer.name}_${activation}`, true);
