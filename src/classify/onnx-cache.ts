@@ -11,7 +11,7 @@ import type { ResolvedOptions } from '../architecture/options.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
 /** Bump when the exporter's output changes, so old cache entries are not used. */
-export const ONNX_EXPORT_REVISION = 3;
+export const ONNX_EXPORT_REVISION = 4;
 
 export function cacheDir(): string {
   if (process.env.MOBILENETV3_CACHE) return process.env.MOBILENETV3_CACHE;

@@ -35,8 +35,12 @@ export class OnnxExportError extends Error {
   override name = 'OnnxExportError';
 }
 
-/** nhwc only for the raw input and elementwise work on it, before the one Transpose. */
-type Layout = 'nchw' | 'nhwc' | 'flat';
+/**
+ * nchw: a feature map; nhwc: the raw input (and elementwise work on it) before the first conv;
+ * flat: [N, C] for a Keras [C]; vec: [N, C] standing for a 1x1 feature map (Keras [1, 1, C]), so
+ * that 1x1 convs on pooled features run as one batched Gemm instead of per-image convolutions.
+ */
+type Layout = 'nchw' | 'nhwc' | 'flat' | 'vec';
 
 /** An ONNX value standing for a layer's output. `shape` is the Keras shape without the batch. */
 interface Value {
@@ -87,7 +91,7 @@ class Exporter {
   readonly graph = new OnnxGraph();
   private readonly values = new Map<string, Value>();
   private readonly done = new Set<string>();
-  /** NCHW versions of NHWC values, so that several consumers share one Transpose. */
+  /** NCHW versions of NHWC / vec values, so that several consumers share one Transpose / Reshape. */
   private readonly transposed = new Map<string, Value>();
 
   constructor(private readonly model: tf.LayersModel) {}
@@ -114,10 +118,16 @@ class Exporter {
     return v;
   }
 
-  /** The NCHW form of an NHWC value (one Transpose, shared); pending pads and scale stay pending. */
+  /** The NCHW form of an NHWC or vec value (shared); pending pads and scale stay pending. */
   private toNchw(v: Value): Value {
-    if (v.layout !== 'nhwc') return v;
+    if (v.layout !== 'nhwc' && v.layout !== 'vec') return v;
     let t = this.transposed.get(v.name);
+    if (!t && v.layout === 'vec') {
+      const shape = this.graph.int64Tensor(`${v.name}_4d_shape`, [0, v.shape[2], 1, 1]);
+      const [name] = this.graph.node('Reshape', `${v.name}_to_4d`, [v.name, shape], [this.graph.unique(`${v.name}_4d`)]);
+      t = { name, layout: 'nchw', shape: v.shape };
+      this.transposed.set(v.name, t);
+    }
     if (!t) {
       const [name] = this.graph.node('Transpose', `${v.name}_to_nchw`, [v.name], [this.graph.unique(`${v.name}_nchw`)], { perm: ints([0, 3, 1, 2]) },
         'NHWC input (as the TF.js model takes it) to NCHW for the convolutions');
@@ -148,6 +158,11 @@ class Exporter {
     return x;
   }
 
+  /** Input of an elementwise op: a vec stays a vec (elementwise ops do not care), else ready(). */
+  private elementwiseInput(v: Value, owner: string): Value {
+    return v.layout === 'vec' ? v : this.ready(v, owner);
+  }
+
   private input(layer: tf.layers.Layer): Record<string, unknown> {
     const shape = layerShape(layer);
     if (shape.length !== 3) throw new OnnxExportError(`input "${layer.name}" must be [height, width, channels], got [${shape}]`);
@@ -161,6 +176,7 @@ class Exporter {
   /** The graph output for an output layer: NHWC again for a feature map, named after the layer. */
   private output(layer: tf.layers.Layer): Record<string, unknown> {
     const v = this.ready(this.value(layer), layer.name);
+    // (ready() turned a vec into [N, C, 1, 1]; the NHWC transpose below makes it [N, 1, 1, C].)
     if (v.layout === 'nchw') {
       const name = this.graph.unique(`${layer.name}_nhwc`);
       this.graph.node('Transpose', `${layer.name}_to_nhwc`, [v.name], [name], { perm: ints([0, 2, 3, 1]) }, 'NCHW back to NHWC, as the TF.js model returns it');
@@ -185,7 +201,7 @@ class Exporter {
       return from[0];
     };
     const unary = (op: string, attributes = {}, doc?: string): Value => {
-      const x = this.ready(one(), layer.name);
+      const x = this.elementwiseInput(one(), layer.name);
       const [name] = this.graph.node(op, layer.name, [x.name], [this.out(layer)], attributes, doc);
       return { name, layout: x.layout, shape };
     };
@@ -242,7 +258,7 @@ class Exporter {
       case 'SpatialDropout2D':
       case 'GaussianDropout':
       case 'GaussianNoise':
-        return this.ready(one(), layer.name); // inference: identity
+        return this.elementwiseInput(one(), layer.name); // inference: identity
       case 'GlobalAveragePooling2D':
       case 'GlobalMaxPooling2D': {
         const x = this.ready(one(), layer.name);
@@ -261,7 +277,7 @@ class Exporter {
         return this.reshape(layer, one(), shape);
       case 'Add':
       case 'Multiply': {
-        const xs = from.map((v) => this.ready(v, layer.name));
+        const xs = from.every((v) => v.layout === 'vec') ? from : from.map((v) => this.ready(v, layer.name));
         if (xs.some((v) => v.layout !== xs[0].layout || v.shape.length !== xs[0].shape.length)) {
           throw new OnnxExportError(`layer "${layer.name}" (${cls}) mixes inputs of different ranks`);
         }
@@ -279,7 +295,7 @@ class Exporter {
   }
 
   private clip(layer: tf.layers.Layer, input: Value, min: number, max: number, shape: number[], nodeName = layer.name, output = this.out(layer)): Value {
-    const x = this.ready(input, layer.name);
+    const x = this.elementwiseInput(input, layer.name);
     const lo = this.graph.floatTensor(`${layer.name}_min`, new Float32Array([min]), []);
     const hi = this.graph.floatTensor(`${layer.name}_max`, new Float32Array([max]), []);
     const [name] = this.graph.node('Clip', nodeName, [x.name, lo, hi], [output]);
@@ -288,7 +304,7 @@ class Exporter {
 
   /** A Keras activation by name, applied to `input` (standalone layer, or fused in a conv/dense). */
   private activation(layer: tf.layers.Layer, activation: string, input: Value, shape: number[], nodeName: string, standalone: boolean): Value {
-    const x = this.ready(input, layer.name);
+    const x = this.elementwiseInput(input, layer.name);
     const output = standalone ? this.out(layer) : this.graph.unique(layer.name);
     const unary = (op: string, attributes = {}): Value => {
       const [name] = this.graph.node(op, nodeName, [x.name], [output], attributes);
@@ -350,6 +366,10 @@ class Exporter {
     // The first conv reads the NHWC input without a Transpose: [N, H, W, C] is, value for value,
     // the one-channel image [N, 1, H, W*C], and a kh x kw conv with stride (sh, sw) over C
     // channels is a kh x (kw*C) conv with stride (sh, sw*C) over it (pads scaled alike).
+    const pooled = value.layout === 'vec' || (value.layout === 'nchw' && value.shape[0] === 1 && value.shape[1] === 1);
+    if (pooled && !depthwise && kh === 1 && kw === 1 && sh === 1 && sw === 1 && !value.pads && value.scale === undefined) {
+      return this.gemm(layer, cfg, value, kernel.values, cin, cm, bias);
+    }
     const flat = value.layout === 'nhwc' && !depthwise && dh === 1 && dw === 1 && !(cfg.padding === 'same' && value.pads);
     let input = flat ? value : this.toNchw(value);
     if (input.layout === 'flat') throw new OnnxExportError(`layer "${layer.name}" needs a 4-D input`);
@@ -423,19 +443,34 @@ class Exporter {
   }
 
   private dense(layer: tf.layers.Layer, cfg: Config, input: Value): Value {
-    if (input.layout !== 'flat' || input.shape.length !== 1) throw new OnnxExportError(`layer "${layer.name}" (Dense) is only supported on 2-D inputs`);
+    if ((input.layout !== 'flat' && input.layout !== 'vec') || input.shape.length !== (input.layout === 'vec' ? 3 : 1)) {
+      throw new OnnxExportError(`layer "${layer.name}" (Dense) is only supported on 2-D inputs`);
+    }
     const w = weightsByName(layer);
     const kernel = w.get('kernel')!;
-    const bias = w.get('bias')?.values;
-    const [cin, out] = kernel.shape;
-    const weights = Float32Array.from(kernel.values);
+    return this.gemm(layer, cfg, input, kernel.values, kernel.shape[0], kernel.shape[1], w.get('bias')?.values);
+  }
+
+  /**
+   * A Dense layer, or a 1x1 conv on a 1x1 feature map (the SE module and the classifier head), as
+   * one batched Gemm over [N, in]: the weights are read once per batch, not once per image.
+   */
+  private gemm(layer: tf.layers.Layer, cfg: Config, value: Value, kernel: Float32Array, cin: number, out: number, bias?: Float32Array): Value {
+    let input = value;
+    if (input.layout === 'nchw') {
+      const [name] = this.graph.node('Flatten', `${layer.name}_flatten`, [input.name], [this.graph.unique(`${layer.name}_vec`)], { axis: int(1) }, '[N, C, 1, 1] as [N, C] (no data movement)');
+      input = { name, layout: 'vec', shape: input.shape };
+    }
+    const weights = Float32Array.from(kernel); // [in, out], as TF stores both Dense and 1x1 conv kernels
     let b: Float32Array | undefined = bias ? Float32Array.from(bias) : undefined;
     const bn = this.foldableBatchNorm(layer, cfg);
+    let doc = `${layer.getClassName()} ${layer.name} as a batched Gemm`;
     if (bn) {
       const { scale, shift } = this.batchNormAffine(bn);
       for (let i = 0; i < cin; i++) for (let o = 0; o < out; o++) weights[i * out + o] *= scale[o];
       b = new Float32Array(out);
       for (let o = 0; o < out; o++) b[o] = (bias ? bias[o] : 0) * scale[o] + shift[o];
+      doc += ` with BatchNormalization ${bn.name} folded in`;
       this.done.add(bn.name);
     }
     b ??= new Float32Array(out);
@@ -446,8 +481,8 @@ class Exporter {
       input.name,
       this.graph.floatTensor(`${layer.name}.weight`, weights, [cin, out]),
       this.graph.floatTensor(`${layer.name}.bias`, b, [out]),
-    ], [outName], {}, `Dense ${layer.name}${bn ? ` with BatchNormalization ${bn.name} folded in` : ''}`);
-    const result: Value = { name, layout: 'flat', shape };
+    ], [outName], {}, doc);
+    const result: Value = { name, layout: input.layout, shape };
     if (bn) this.values.set(bn.name, result);
     return activation === 'linear' ? result : this.activation(layer, activation, result, shape, `${layer.name}_${activation}`, true);
   }
@@ -470,6 +505,11 @@ class Exporter {
 
   /** Flatten / Reshape: Keras reshapes in NHWC order, so go through NHWC unless spatial dims are 1. */
   private reshape(layer: tf.layers.Layer, input: Value, shape: number[]): Value {
+    // [N, C] is both a Keras [C] (flat) and a Keras [1, 1, C] (vec): switching is free.
+    const channels = (s: number[]) => (s.length === 1 ? s[0] : s.length === 3 && s[0] === 1 && s[1] === 1 ? s[2] : undefined);
+    if ((input.layout === 'flat' || input.layout === 'vec') && channels(input.shape) !== undefined && channels(input.shape) === channels(shape)) {
+      return { name: input.name, layout: shape.length === 1 ? 'flat' : 'vec', shape };
+    }
     let x = this.ready(input, layer.name);
     const spatialTrivial = (s: number[]) => s.length !== 3 || (s[0] === 1 && s[1] === 1);
     const trivial = spatialTrivial(x.shape) && spatialTrivial(shape);
