@@ -186,4 +186,19 @@ describe('stage 2 (fine-tuning the last blocks)', () => {
     trained.dispose();
     pretrained.dispose();
   });
+
+  it('a stop during stage 2 resumes to the same result as an uninterrupted run', async () => {
+    const data = join(ROOT, 'finetune');
+    const options = { ...base(data, ''), epochs: 2, fineTune: 1, fineTuneEpochs: 3 };
+    const output = await fresh('finetune-resume');
+    const controller = new AbortController();
+    const stopped = await train({ ...options, output, signal: controller.signal, onProgress: (e) => { if (e.phase === 'epoch' && e.record.epoch === 4) controller.abort(); } });
+    assert.deepEqual(stopped.history.map((r) => [r.epoch, r.stage]), [[1, 1], [2, 1], [3, 2], [4, 2]]);
+    const { header } = await readCheckpoint<TrainConfig>(join(output, CHECKPOINT_FILE));
+    assert.deepEqual([header.stage, header.epochsDone], [2, 2]);
+    const resumed = await train({ ...options, output, resume: true });
+    const straight = await train({ ...options, output: await fresh('finetune-straight') });
+    const numbers = (h: typeof straight.history) => h.map((r) => [r.epoch, r.stage, r.loss, r.valLoss]);
+    assert.deepEqual(numbers(resumed.history), numbers(straight.history));
+  });
 });
