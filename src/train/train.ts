@@ -68,6 +68,7 @@ export interface TrainOptions {
 
 export type TrainProgress =
   | { phase: 'scan'; images: number; classes: number }
+  | { phase: 'resume'; epoch: number; stage: 1 | 2 }
   | { phase: 'features'; stage: 1 | 2; done: number; total: number }
   | { phase: 'step'; stage: 1 | 2; done: number; total: number; epoch: number; epochs: number; loss: number; accuracy: number }
   | { phase: 'epoch'; record: EpochRecord }
@@ -193,6 +194,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (options.resume && previous?.hasCheckpoint) {
     checkpoint = await readCheckpoint<TrainConfig>(join(options.output, CHECKPOINT_FILE));
     config = checkpoint.header.config;
+    emit({ phase: 'resume', epoch: checkpoint.header.history.at(-1)?.epoch ?? 0, stage: checkpoint.header.stage });
   } else if (previous?.hasCheckpoint) {
     await rm(join(options.output, CHECKPOINT_FILE), { force: true });
   }
