@@ -125,6 +125,12 @@ describe('createClassifier', () => {
     assert.equal(results[0].predictions[0].label, 'African elephant');
     assert.deepEqual(results[1], results[0]);
     assert.deepEqual(results[2], results[0]);
+    // A model without its Rescaling layer gets [-1, 1] pixels: same answer.
+    const bare = await createClassifier({ arch: 'small', weights: SMALL, top: 2, includePreprocessing: false });
+    const r = await bare.classify(bytes);
+    await bare.dispose();
+    assert.equal(r.predictions[0].label, 'African elephant');
+    assert.ok(Math.abs(r.predictions[0].probability - results[0].predictions[0].probability) < 1e-4);
   });
 });
 

@@ -91,7 +91,15 @@ async function openTrainedFolder(dir: string): Promise<{ model: string; labels?:
   return { model, labels };
 }
 
-async function openEngine(options: ClassifierOptions): Promise<{ engine: Engine; labels?: string[] }> {
+/** The engine, the labels an .onnx carries, and the pixel range the model takes. */
+interface OpenedEngine {
+  engine: Engine;
+  labels?: string[];
+  /** 0..255 for models with their Rescaling layer (the default), [-1, 1] without. */
+  range?: '0-255' | '-1-1';
+}
+
+async function openEngine(options: ClassifierOptions): Promise<OpenedEngine> {
   const engineName = options.engine ?? 'onnx';
   if (engineName !== 'onnx' && engineName !== 'tfjs') throw new ClassifierError(`unknown engine "${String(engineName)}": use onnx or tfjs`);
   if (typeof options.model === 'string' && (await stat(options.model).catch(() => undefined))?.isDirectory()) {
@@ -106,8 +114,18 @@ async function openEngine(options: ClassifierOptions): Promise<{ engine: Engine;
       ? await readCached(options.model).then((b) => b ?? Promise.reject(new ClassifierError(`cannot read model file ${what}`)))
       : options.model;
     const engine = await openOnnx(bytes, options, what);
-    const { readOnnxLabels } = await import('../export/onnx/metadata.js');
-    return { engine, labels: readOnnxLabels(bytes) };
+    const { readOnnxMetadata } = await import('../export/onnx/metadata.js');
+    const meta = readOnnxMetadata(bytes);
+    let labels: string[] | undefined;
+    let includePreprocessing = true;
+    try {
+      const parsed = meta.labels ? (JSON.parse(meta.labels) as unknown) : undefined;
+      if (Array.isArray(parsed) && parsed.every((l) => typeof l === 'string')) labels = parsed;
+      if (meta.options) includePreprocessing = (JSON.parse(meta.options) as { includePreprocessing?: boolean }).includePreprocessing !== false;
+    } catch {
+      // Metadata not written by this package: ImageNet labels or numbers, 0..255 input.
+    }
+    return { engine, labels, range: includePreprocessing ? '0-255' : '-1-1' };
   }
   if (options.weights === undefined) throw new ClassifierError('classification needs trained weights: pass weights (a Keras .h5 file) or model (an exported .onnx file)');
   const label = typeof options.weights === 'string' ? basename(options.weights) : 'weights';
@@ -144,7 +162,9 @@ export async function createClassifier(options: ClassifierOptions = {}): Promise
   if (!(Number.isInteger(top) && top >= 1)) throw new ClassifierError(`top must be a whole number of at least 1, got ${top}`);
   const crop = options.crop === undefined ? 0.875 : options.crop;
   if (crop !== null && !(crop > 0 && crop <= 1)) throw new ClassifierError(`crop must be a fraction in (0, 1], got ${crop}`);
-  const { engine, labels: fileLabels } = await openEngine(options);
+  const { engine, labels: fileLabels, range: modelRange } = await openEngine(options);
+  // Built here: the options say whether the model rescales itself; an .onnx says so in its metadata.
+  const range = options.model !== undefined ? modelRange ?? '0-255' : resolveOptions(options).includePreprocessing ? '0-255' : '-1-1';
   if (engine.outputShape.length !== 1) {
     await engine.dispose();
     throw new ClassifierError(`the model has no classifier (output [${engine.outputShape.join(', ')}]); build it with its top`);
@@ -153,7 +173,7 @@ export async function createClassifier(options: ClassifierOptions = {}): Promise
   const labels = options.labels ?? fileLabels ?? (classes === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : Array.from({ length: classes }, (_, i) => `class ${i}`));
   if (labels.length !== classes) throw new ClassifierError(`${labels.length} labels for a model with ${classes} classes`);
   const [height, width] = engine.inputShape;
-  const imageOptions = { size: [height, width] as [number, number], ...(crop === null ? {} : { crop }) };
+  const imageOptions = { size: [height, width] as [number, number], range, ...(crop === null ? {} : { crop }) };
 
   async function run(images: ImageTensor[]): Promise<Prediction[][]> {
     const batch = stackImages(images);
