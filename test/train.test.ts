@@ -120,9 +120,9 @@ describe('interrupt and resume', () => {
     assert.ok(checkpoint.layers.has('logits') && checkpoint.optimizer.length > 0, 'classifier weights and Adam state saved');
 
     const resumed: number[] = [];
-    const second = await train({ ...base(data, output), epochs: 99, resume: true, onProgress: (e) => { if (e.phase === 'epoch') resumed.push(e.record.epoch); } });
+    const second = await train({ ...base(data, output), arch: undefined, epochs: 99, resume: true, onProgress: (e) => { if (e.phase === 'epoch') resumed.push(e.record.epoch); } });
     assert.equal(second.completed, true);
-    assert.deepEqual(resumed, [4, 5, 6], 'continues after the checkpoint, with the checkpoint\'s settings (6 epochs)');
+    assert.deepEqual(resumed, [4, 5, 6], 'continues after the checkpoint, with the checkpoint\'s settings (small, 6 epochs)');
     assert.deepEqual(second.history.slice(0, 3), first.history);
     assert.ok(existsSync(join(output, 'model.onnx')));
 

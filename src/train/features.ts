@@ -24,6 +24,8 @@ export interface FeatureTable {
 
 export interface ExtractOptions {
   size: [number, number];
+  /** Pixel values the model expects: 0..255 (it has its Rescaling layer) or [-1, 1]. */
+  range?: '0-255' | '-1-1';
   seed: number;
   batchSize?: number;
   signal?: AbortSignal;
@@ -37,9 +39,10 @@ export interface Extraction {
 }
 
 function readView(item: ViewItem, o: ExtractOptions): Promise<ImageTensor> {
-  if (item.view === 0) return readImage(item.path, { size: o.size, crop: EVAL_CROP });
+  if (item.view === 0) return readImage(item.path, { size: o.size, crop: EVAL_CROP, range: o.range });
   return readImage(item.path, {
     size: o.size,
+    range: o.range,
     region: ({ width, height }) => viewRegion(width, height, o.seed, item.sample, item.view),
     flip: viewFlip(o.seed, item.sample, item.view),
   });

@@ -54,7 +54,8 @@ export async function checkOutputFolder(dir: string, classes: string[], arch: st
   if (!previous) {
     throw new DataError(`output folder ${dir} is not empty and holds no training run of mobilenetv3: choose a new or empty folder`);
   }
-  const same = previous.arch === arch && previous.classes.length === classes.length && previous.classes.every((c, i) => c === classes[i]);
+  // --resume takes the architecture (and every other setting) from the checkpoint.
+  const same = (resume || previous.arch === arch) && previous.classes.length === classes.length && previous.classes.every((c, i) => c === classes[i]);
   if (!same) {
     const shown = previous.classes.length > 6 ? `${previous.classes.slice(0, 6).join(', ')}, ...` : previous.classes.join(', ');
     throw new DataError(`${dir} already holds a different model (${previous.arch}, classes ${shown}): choose another output folder or delete it`);

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { readMetadata } from '../architecture/blocks.js';
 import { buildModel } from '../architecture/builder.js';
 import type { Flavor, Padding } from '../architecture/options.js';
 import type { ArchName } from '../architecture/tables.js';
@@ -68,6 +69,7 @@ export interface TrainOptions {
 
 export type TrainProgress =
   | { phase: 'scan'; images: number; classes: number }
+  | { phase: 'resume'; epoch: number; stage: 1 | 2 }
   | { phase: 'features'; stage: 1 | 2; done: number; total: number }
   | { phase: 'step'; stage: 1 | 2; done: number; total: number; epoch: number; epochs: number; loss: number; accuracy: number }
   | { phase: 'epoch'; record: EpochRecord }
@@ -193,6 +195,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (options.resume && previous?.hasCheckpoint) {
     checkpoint = await readCheckpoint<TrainConfig>(join(options.output, CHECKPOINT_FILE));
     config = checkpoint.header.config;
+    emit({ phase: 'resume', epoch: checkpoint.header.history.at(-1)?.epoch ?? 0, stage: checkpoint.header.stage });
   } else if (previous?.hasCheckpoint) {
     await rm(join(options.output, CHECKPOINT_FILE), { force: true });
   }
@@ -211,13 +214,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const engines: Engine[] = [];
   const engineOptions = { engine: options.engine ?? 'onnx' } as const;
   const size = config.inputSize;
+  const range = readMetadata(backbone)?.options.includePreprocessing === false ? '-1-1' as const : '0-255' as const;
   try {
     // --- the evaluation view of every image: pooled features (+ cut activations) -------------
     engines.push(await createEngine(backbone, engineOptions));
     if (fineTop) engines.push(await createEngine(bottomModel(model, fineTop), engineOptions));
     const t0 = performance.now();
     const centre = await extractFeatures(scanned.samples.map((s, i) => ({ sample: i, path: s.path, view: 0 })), engines, {
-      size, seed: config.seed, signal, batchSize: 32,
+      size, range, seed: config.seed, signal, batchSize: 32,
       onProgress: (done, total) => emit({ phase: 'features', stage: 1, done, total }),
     });
     const skipped = [...centre.unreadable].map(([path, reason]) => ({ path: relative(options.data, path), reason }));
@@ -234,7 +238,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     for (const s of split.train) for (let v = 1; v <= config.augment; v++) extraItems.push({ sample: index.get(s.path)!, path: s.path, view: v });
     const extra = extraItems.length
       ? await extractFeatures(extraItems, engines, {
-        size, seed: config.seed, signal, batchSize: 32,
+        size, range, seed: config.seed, signal, batchSize: 32,
         onProgress: (done, total) => emit({ phase: 'features', stage: 1, done, total }),
       })
       : undefined;

@@ -94,6 +94,7 @@ export function register(program: Command): void {
           signal: controller.signal,
           onProgress(event) {
             if (event.phase === 'scan') log(`${event.images} images in ${event.classes} classes`);
+            if (event.phase === 'resume') log(`resuming after epoch ${event.epoch} (stage ${event.stage}) with the checkpoint's settings`);
             if (event.phase === 'features') {
               const key = `features${event.stage}-${event.total}`;
               if (barKey !== key) {
