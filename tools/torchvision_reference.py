@@ -9,7 +9,10 @@ deterministic inputs and writes test/fixtures/torchvision-reference.json:
   - logits of the same models emulating TF "same" padding (an explicit asymmetric zero pad in
     front of every stride-2 conv), which our default `padding: 'same'` must reproduce.
 
-Run offline with Debian's torch (CI only reads the fixture):
+It also writes test/fixtures/torch-tensors.safetensors (+ .json with the values torch reads) for
+the safetensors reader.
+
+Run offline with Debian's torch (CI only reads the fixtures):
     /usr/bin/python3 tools/torchvision_reference.py
 """
 import json
@@ -20,7 +23,8 @@ import torch
 import torch.nn.functional as F
 import torchvision
 
-OUT = Path(__file__).resolve().parent.parent / 'test' / 'fixtures' / 'torchvision-reference.json'
+FIXTURES = Path(__file__).resolve().parent.parent / 'test' / 'fixtures'
+OUT = FIXTURES / 'torchvision-reference.json'
 MASK = 0xFFFFFFFF
 
 
@@ -131,7 +135,35 @@ BATCH = 2
 INPUT_SEED = 20190506
 
 
+def write_safetensors_fixture():
+    """A small .safetensors file as `safetensors.torch.save_file` lays it out (8-byte little-endian
+    header length, JSON header padded with spaces to 8 bytes, raw little-endian data), with every
+    float dtype, an int64 counter, metadata and unaligned data, plus the float32 values torch
+    converts each tensor to. Written by hand from the format's spec: Debian has no safetensors."""
+    tensors = {
+        'h.f16': torch.tensor([0.0, -2.5, 65504.0, 6e-8, 1 / 3], dtype=torch.float16),  # 10 bytes: what follows is unaligned
+        'features.0.1.num_batches_tracked': torch.tensor(7, dtype=torch.int64),
+        'w.f32': torch.tensor([[1.5, -0.1, 3e-39], [1e30, -7.25, 0.2]], dtype=torch.float32),
+        'b.bf16': torch.tensor([[1.0, -0.3], [123.456, 1e-20]], dtype=torch.bfloat16),
+        'd.f64': torch.tensor([0.1, -1e-5, 2.0 ** 40], dtype=torch.float64),
+    }
+    names = {torch.float16: 'F16', torch.float32: 'F32', torch.bfloat16: 'BF16', torch.float64: 'F64', torch.int64: 'I64'}
+    header, blobs, offset = {'__metadata__': {'format': 'pt'}}, [], 0
+    for name, t in tensors.items():
+        raw = t.contiguous().reshape(-1).view(torch.int16 if t.dtype == torch.bfloat16 else t.dtype).numpy().tobytes()
+        header[name] = {'dtype': names[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, separators=(',', ':')).encode()
+    text += b' ' * (-len(text) % 8)
+    (FIXTURES / 'torch-tensors.safetensors').write_bytes(len(text).to_bytes(8, 'little') + text + b''.join(blobs))
+    expected = {name: {'shape': list(t.shape), 'float32': t.to(torch.float32).reshape(-1).tolist()}
+                for name, t in tensors.items() if t.dtype.is_floating_point}
+    (FIXTURES / 'torch-tensors.json').write_text(json.dumps(expected) + '\n')
+
+
 def main():
+    write_safetensors_fixture()
     torch.set_grad_enabled(False)
     fixture = {'recipe': 'mulberry32(0x9E3779B9 ^ (index + 1)) per state-dict tensor; see tools/torchvision_reference.py',
                'gain': GAIN, 'inputSeed': INPUT_SEED, 'batch': BATCH, 'stateDicts': {}, 'cases': []}
