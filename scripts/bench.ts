@@ -5,7 +5,8 @@
  *   peer ONNX   - torchvision's own torch.onnx.export of the same architecture, same ORT settings
  *   PyTorch     - torchvision eager, torch.inference_mode() (Debian python3-torch, a subprocess)
  * and the wall time of `mobilenetv3 classify` on one image from a cold process. Ours and the
- * peer on ORT are timed interleaved (run, run, run, ...) so load drift hits both alike.
+ * peer on ORT are timed interleaved (run, run, run, ...) so load drift hits both alike, and once
+ * more on one thread by CPU time, which other processes on the machine hardly disturb.
  *
  * Peer files: `/usr/bin/python3 tools/torch_peer.py export .cache/bench` (done here when torch is
  * installed; "peer missing" otherwise). Options: --seconds S (per measurement, default 3),
@@ -79,8 +80,8 @@ async function interleaved(runners: (() => Promise<unknown>)[], warmup = 3, minR
   return times.map(stats);
 }
 
-function ortSession(model: Uint8Array | string): Promise<ort.InferenceSession> {
-  const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', executionMode: 'sequential', intraOpNumThreads: THREADS, interOpNumThreads: 1 };
+function ortSession(model: Uint8Array | string, threads = THREADS): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', executionMode: 'sequential', intraOpNumThreads: threads, interOpNumThreads: 1 };
   return typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
 }
 
@@ -93,9 +94,28 @@ function havePython(): boolean {
   return spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { encoding: 'utf8' }).status === 0;
 }
 
+/**
+ * CPU time per batch on one intra-op thread, ours and peer interleaved: the work each graph costs,
+ * much less disturbed than wall time when other processes share the cores.
+ */
+async function cpuTimes(runners: (() => Promise<unknown>)[], runs = 12): Promise<Stats[]> {
+  for (const r of runners) await r();
+  const times = runners.map(() => [] as number[]);
+  for (let i = 0; i < runs; i++) {
+    for (let k = 0; k < runners.length; k++) {
+      const start = process.cpuUsage();
+      await runners[k]();
+      const used = process.cpuUsage(start);
+      times[k].push((used.user + used.system) / 1000);
+    }
+  }
+  return times.map(stats);
+}
+
 // ---- the table -----------------------------------------------------------------------------
 interface Row { arch: string; batch: number; engine: string; stats?: Stats; note?: string; macs: number }
 const rows: Row[] = [];
+const cpuRows: { arch: string; batch: number; ours: Stats; peer: Stats }[] = [];
 
 async function main() {
   await useTfBackend('wasm');
@@ -108,7 +128,8 @@ async function main() {
   for (const arch of ['large', 'small'] as const) {
     const model = buildModel({ arch });
     const macs = summarize(model).macs;
-    const ours = await ortSession(exportOnnx(model));
+    const oursBytes = exportOnnx(model);
+    const ours = await ortSession(oursBytes);
     const peerFile = join(CACHE, `torchvision_mobilenet_v3_${arch}.onnx`);
     const peer = existsSync(peerFile) ? await ortSession(peerFile) : undefined;
     for (const batch of [1, 16]) {
@@ -116,6 +137,13 @@ async function main() {
       const runners = [ortRunner(ours, [batch, 224, 224, 3])];
       if (peer) runners.push(ortRunner(peer, [batch, 3, 224, 224]));
       const [o, p] = await interleaved(runners);
+      if (peer) {
+        const [ours1, peer1] = [await ortSession(oursBytes, 1), await ortSession(peerFile, 1)];
+        const [co, cp] = await cpuTimes([ortRunner(ours1, [batch, 224, 224, 3]), ortRunner(peer1, [batch, 3, 224, 224])]);
+        cpuRows.push({ arch, batch, ours: co, peer: cp });
+        await ours1.release();
+        await peer1.release();
+      }
       rows.push({ arch, batch, engine: 'ours ONNX (ORT)', stats: o, macs });
       rows.push(p ? { arch, batch, engine: 'torchvision ONNX (ORT)', stats: p, macs } : { arch, batch, engine: 'torchvision ONNX (ORT)', note: 'peer missing', macs });
       if (!flag('no-tfjs')) {
@@ -153,6 +181,13 @@ async function main() {
     lines.push(`| ${r.arch} | ${r.batch} | ${r.engine} | ${r.stats.median.toFixed(1)} | ${r.stats.min.toFixed(1)} | ${ips.toFixed(1)} | ${pct.toFixed(1)}% | ${r === ourRow ? '1.00' : ratio.toFixed(2)} |`);
   }
   const out = [`CPU peak estimate: ${peak.text}.`, `ORT ${ort.env.versions.common}, ${THREADS} intra-op threads, graph optimisation "all"; ${SECONDS} s per measurement.`, '', ...lines];
+  if (cpuRows.length) {
+    out.push('', 'ONNX Runtime, 1 intra-op thread, CPU time per batch (process.cpuUsage; robust to other load on the machine):', '',
+      '| model | batch | ours CPU ms median (min) | torchvision CPU ms median (min) | ours / torchvision throughput |', '|---|---:|---:|---:|---:|');
+    for (const r of cpuRows) {
+      out.push(`| ${r.arch} | ${r.batch} | ${r.ours.median.toFixed(1)} (${r.ours.min.toFixed(1)}) | ${r.peer.median.toFixed(1)} (${r.peer.min.toFixed(1)}) | ${(r.peer.median / r.ours.median).toFixed(2)} |`);
+    }
+  }
   if (!flag('no-cold')) out.push('', ...(await coldClassify()));
   console.log(out.join('\n'));
   await mkdir(CACHE, { recursive: true });
