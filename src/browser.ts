@@ -1,6 +1,7 @@
 /**
  * mobilenetv3 for the browser (`import ... from 'mobilenetv3/browser'`): everything that runs
  * without Node — the builder, the block map, summaries and MACs, Keras .h5 weights from bytes,
+ * torchvision state dicts (safetensors bytes),
  * ONNX export, image preprocessing from canvases/images/video frames, ImageNet class names. Nothing here (or below) may import a Node module;
  * test/browser-entry.test.ts walks the import graph to keep it so.
  */
@@ -19,5 +20,7 @@ export { IMAGENET_CLASSES } from './classify/imagenet-classes.js';
 export { WeightsError } from './weights/errors.js';
 export { readKerasH5, writeKerasH5, type KerasWeights, type LayerWeights, type WeightArray } from './weights/keras-h5.js';
 export { applyKerasWeights, canonicalLayerName, describeLoadReport, kerasWeightsFromModel, weightRole, type LoadOptions, type LoadReport } from './weights/apply.js';
+export { readSafetensors, type SafetensorsContents } from './weights/safetensors.js';
+export { loadTorchvisionStateDict, torchvisionModuleNames, transpose, type NamedTensor, type TorchStateDict, type TorchTensor, type TorchvisionLoadOptions, type TorchvisionLoadReport } from './weights/torchvision.js';
 export { centreCropRegion, type Region } from './images/geometry.js';
 export { exportOnnx, inputContract, OnnxExportError, ONNX_OPSET, type OnnxExportOptions } from './export/onnx/export.js';

@@ -32,7 +32,8 @@ export { bottomModel, lastBnecks, topSegment, type TopSegment } from './train/sp
 export { registerWasmGradients } from './train/wasm-gradients.js';
 export { confusionMatrix, perClassMetrics, type ClassMetrics } from './train/metrics.js';
 export type { EpochRecord } from './train/loop.js';
-export { loadTorchvisionStateDict, transpose, type NamedTensor, type TorchvisionLoadReport } from './weights/torchvision.js';
+export { readSafetensors, type SafetensorsContents } from './weights/safetensors.js';
+export { loadTorchvisionStateDict, torchvisionModuleNames, transpose, type NamedTensor, type TorchStateDict, type TorchTensor, type TorchvisionLoadOptions, type TorchvisionLoadReport } from './weights/torchvision.js';
 export { architectureTable, formatTableMarkdown, formatTableText, NoBlockMapError, type ArchitectureTableView, type TableRow } from './visualize/table.js';
 export { KIND_COLORS, networkGraph, nodeFacts, type Detail, type GraphEdge, type GraphNode, type NetworkGraph, type NodeKind } from './visualize/graph.js';
 export { svgNodeId, toDot, type DotOptions, type Rankdir } from './visualize/dot.js';

@@ -17,8 +17,8 @@ export function mulberry32(seed: number): () => number {
 
 const BN_RANGES: Record<string, [number, number]> = { weight: [0.8, 0.8], bias: [-0.05, 0.1], running_mean: [-0.05, 0.1], running_var: [0.5, 1.0] };
 
-/** The state dict the Python tool loaded into torchvision (names and shapes from the fixture). */
-export function recipeStateDict(entries: { name: string; shape: number[] }[]): NamedTensor[] {
+/** The state dict the Python tool loaded into torchvision (names, shapes and gain from the fixture). */
+export function recipeStateDict(entries: { name: string; shape: number[] }[], gain: number): NamedTensor[] {
   const bnModules = new Set(entries.filter((e) => e.name.endsWith('running_mean')).map((e) => e.name.slice(0, e.name.lastIndexOf('.'))));
   return entries.map(({ name, shape }, index) => {
     const next = mulberry32((0x9e3779b9 ^ (index + 1)) >>> 0);
@@ -31,7 +31,7 @@ export function recipeStateDict(entries: { name: string; shape: number[] }[]): N
     } else if (kind === 'bias') {
       for (let i = 0; i < n; i++) data[i] = (next() * 2.0 - 1.0) * 0.02;
     } else {
-      const bound = Math.sqrt(3.6 / Math.floor(n / shape[0]));
+      const bound = Math.sqrt((3.0 * gain) / Math.floor(n / shape[0]));
       for (let i = 0; i < n; i++) data[i] = (next() * 2.0 - 1.0) * bound;
     }
     return { name, shape, data };

@@ -374,7 +374,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 }
 
 function curvesTitle(config: TrainConfig, classes: number): string {
-  const ft = config.fineTune ? `, then the last ${config.fineTune} blocks fine-tuned` : '';
+  const ft = config.fineTune ? `, then the last ${config.fineTune === 1 ? 'block' : `${config.fineTune} blocks`} fine-tuned` : '';
   return `MobileNetV3-${config.arch === 'small' ? 'Small' : 'Large'} transfer learning, ${classes} classes (head only${ft})`;
 }
 
