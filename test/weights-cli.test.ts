@@ -114,6 +114,8 @@ describe('weights and evaluate: bad input gives one line and a non-zero exit', (
     ['evaluate with a bad crop', () => ['evaluate', SAMPLE, '--weights', SMALL_H5, '--crop', '1.5'], /--crop must be a fraction in \(0, 1\], got "1\.5"/],
     ['evaluate with a bad limit', () => ['evaluate', SAMPLE, '--weights', SMALL_H5, '--limit', '0'], /--limit must be a whole number/],
     ['evaluate a missing folder', () => ['evaluate', `${OUT}/no-dir`, '--arch', 'small', '--weights', SMALL_H5, '--class-index', CLASS_INDEX], /image folder not found/],
+    // Without --class-index the folder is still checked first, before any class index download.
+    ['evaluate a missing folder, default class index', () => ['evaluate', `${OUT}/no-dir`, '--arch', 'small', '--weights', SMALL_H5], /image folder not found/],
     ['evaluate with a missing class index', () => ['evaluate', SAMPLE, '--weights', SMALL_H5, '--class-index', `${OUT}/none.json`], /class index not found/],
   ];
   for (const [name, args, pattern] of cases) {

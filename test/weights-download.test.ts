@@ -108,6 +108,30 @@ describe('downloading weights into the cache', () => {
     await rm(cacheDir, { recursive: true });
   });
 
+  it('a file published elsewhere comes from its own URL; a mirror still serves it by name', async () => {
+    const cacheDir = await freshCache();
+    const saved = process.env.MOBILENETV3_WEIGHTS_URL;
+    delete process.env.MOBILENETV3_WEIGHTS_URL;
+    try {
+      const own = { ...SMALL, url: `${base}/ok/${SMALL.fileName}` };
+      const path = await fetchCached(own, { cacheDir, progress: false });
+      assert.equal(await md5OfFile(path), SMALL.md5);
+      await rm(path);
+      // With a mirror the record's own URL is not used: /missing/ on the mirror is a 404.
+      await assert.rejects(fetchCached(own, { baseUrl: `${base}/missing/`, cacheDir, progress: false }), oneLine(/\/missing\/mobilenet_v3_small.*HTTP 404/));
+    } finally {
+      if (saved !== undefined) process.env.MOBILENETV3_WEIGHTS_URL = saved;
+    }
+    await rm(cacheDir, { recursive: true });
+  });
+
+  it('the offline hint names the option that takes a local copy of that file', async () => {
+    const cacheDir = await freshCache();
+    const index = { ...SMALL, localCopy: '--class-index path/to/index.json' };
+    await assert.rejects(fetchCached(index, { baseUrl: `${base}/missing/`, cacheDir, progress: false }), oneLine(/HTTP 404 Not Found; download mobilenet_v3_small_224_1\.0_float\.h5 elsewhere and pass it as --class-index path\/to\/index\.json, or set MOBILENETV3_WEIGHTS_URL/));
+    await rm(cacheDir, { recursive: true });
+  });
+
   it('the CLI: --weights imagenet from a mirror (MOBILENETV3_WEIGHTS_URL) checks Keras\'s MD5', async () => {
     const cacheDir = await freshCache();
     const run = promisify(execFile);

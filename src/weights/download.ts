@@ -19,6 +19,10 @@ import { KERAS_WEIGHTS_URL } from './imagenet.js';
 export interface RemoteFile {
   readonly fileName: string;
   readonly md5: string;
+  /** Where it is published when that is not under Keras's weights folder (a mirror still wins). */
+  readonly url?: string;
+  /** How to hand over a local copy instead, for the error message (default: `--weights`). */
+  readonly localCopy?: string;
 }
 
 export interface DownloadOptions {
@@ -32,6 +36,14 @@ export interface DownloadOptions {
 
 export function weightsBaseUrl(): string {
   return process.env.MOBILENETV3_WEIGHTS_URL || KERAS_WEIGHTS_URL;
+}
+
+/** A mirror (option, then env) serves every file by name; without one each file comes from where it is published. */
+function remoteUrl(file: RemoteFile, baseUrl: string | undefined): string {
+  const mirror = baseUrl ?? process.env.MOBILENETV3_WEIGHTS_URL;
+  if (!mirror && file.url) return file.url;
+  const base = mirror || KERAS_WEIGHTS_URL;
+  return new URL(file.fileName, base.endsWith('/') ? base : `${base}/`).href;
 }
 
 export function weightsCacheDir(): string {
@@ -59,7 +71,8 @@ function networkReason(error: unknown): string {
 }
 
 function offlineHint(file: RemoteFile): string {
-  return `download ${file.fileName} elsewhere and pass it as --weights path/to/${file.fileName} (or weights: '<path>' in the API), or set MOBILENETV3_WEIGHTS_URL to a mirror`;
+  const local = file.localCopy ?? `--weights path/to/${file.fileName} (or weights: '<path>' in the API)`;
+  return `download ${file.fileName} elsewhere and pass it as ${local}, or set MOBILENETV3_WEIGHTS_URL to a mirror`;
 }
 
 /**
@@ -71,8 +84,7 @@ export async function fetchCached(file: RemoteFile, options: DownloadOptions = {
   const target = join(cacheDir, file.fileName);
   if (await exists(target) && (await md5OfFile(target)) === file.md5) return target;
 
-  const base = options.baseUrl ?? weightsBaseUrl();
-  const url = new URL(file.fileName, base.endsWith('/') ? base : `${base}/`).href;
+  const url = remoteUrl(file, options.baseUrl);
   let response: Response;
   try {
     response = await fetch(url);

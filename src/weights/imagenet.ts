@@ -13,6 +13,7 @@ export const IMAGENET_CLASS_INDEX = {
   fileName: 'imagenet_class_index.json',
   url: 'https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json',
   md5: 'c2c37ea517e94d9795004a39431a14cb',
+  localCopy: '--class-index path/to/imagenet_class_index.json',
 } as const;
 
 export interface PretrainedWeights {

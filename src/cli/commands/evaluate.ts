@@ -48,10 +48,7 @@ export function register(program: Command): void {
         import('../../weights/download.js'),
         import('../../weights/imagenet.js'),
       ]);
-      const index = await folder.readClassIndex(flags.classIndex ?? await fetchCached(IMAGENET_CLASS_INDEX).catch((error: Error) => {
-        throw new CliError(`${error.message.split(';')[0]}; pass a local class index with --class-index <json>`);
-      }));
-      const images = await folder.listLabelledImages(dir, index, limit);
+      const images = await folder.listLabelledImages(dir, async () => folder.readClassIndex(flags.classIndex ?? await fetchCached(IMAGENET_CLASS_INDEX)), limit);
       await useTfBackend('wasm');
       const { model, options } = await modelFromFlags(flags);
       // The TF.js model itself, or its ONNX export on ONNX Runtime (same numbers within 1e-4).
