@@ -85,13 +85,30 @@ describe('mobilenetv3 classify', () => {
     assert.equal(JSON.parse(r.stdout).predictions[0].label, 'African elephant');
   });
 
-  it('exports a TF.js model and classifies with --model <folder>', () => {
+  it('exports a TF.js model (format from the folder name) and classifies with --model <folder>', () => {
     const dir = join(OUT, 'tfjs-small');
-    const e = cli('export', '--arch', 'small', '--weights', SMALL, '--format', 'tfjs', '-o', dir);
+    const e = cli('export', '--arch', 'small', '--weights', SMALL, '-o', dir);
     assert.equal(e.code, 0, e.stderr);
     const r = cli('classify', ELEPHANT, '--model', dir, '--top', '1', '--json');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).predictions[0].label, 'African elephant');
+  });
+
+  it('export takes the format from .h5 and refuses names it cannot place, writing nothing', async () => {
+    const h5 = join(OUT, 'small-weights.h5');
+    const e = cli('export', '--arch', 'small', '--weights', SMALL, '-o', h5);
+    assert.equal(e.code, 0, e.stderr);
+    assert.deepEqual([...(await readFile(h5)).subarray(0, 8)], [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]); // HDF5 signature
+    for (const [args, pattern] of [
+      [['-o', join(OUT, 'model.foo')], /cannot tell the export format from ".*model\.foo": end it in \.onnx, \.h5 or \.json/],
+      [['--format', 'onnx', '-o', join(OUT, 'model.h5')], /--format onnx does not match the output name ".*model\.h5" \(that is h5\)/],
+    ] as [string[], RegExp][]) {
+      const r = cli('export', '--arch', 'small', ...args);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      await assert.rejects(readFile(args[args.length - 1]), /ENOENT/);
+    }
   });
 
   for (const [args, pattern] of [

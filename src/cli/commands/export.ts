@@ -1,3 +1,4 @@
+import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
 import { readLabelsFile } from '../labels.js';
@@ -6,20 +7,42 @@ import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-opt
 
 export const order = 60;
 
+type ExportFormat = 'onnx' | 'h5' | 'tfjs';
+
 interface ExportFlags extends ModelFlags {
-  format: 'onnx' | 'h5' | 'tfjs';
+  format?: ExportFormat;
   output: string;
   labels?: string;
+}
+
+/** The format the output name asks for: .onnx, .h5, a model.json (or any .json) or a folder (no extension). */
+function formatOfName(output: string): ExportFormat | undefined {
+  const ext = extname(output).toLowerCase();
+  return ext === '.onnx' ? 'onnx' : ext === '.h5' ? 'h5' : ext === '.json' || ext === '' ? 'tfjs' : undefined;
+}
+
+/** --format when given, else the output's extension; a name that says another format is refused (no ONNX bytes in a .h5). */
+function exportFormat(flags: ExportFlags): ExportFormat {
+  const named = formatOfName(flags.output);
+  if (!flags.format) {
+    if (!named) throw new CliError(`cannot tell the export format from "${flags.output}": end it in .onnx, .h5 or .json (TF.js model.json), name a folder, or pass --format`, 2);
+    return named;
+  }
+  if (named && named !== flags.format && extname(flags.output) !== '') {
+    throw new CliError(`--format ${flags.format} does not match the output name "${flags.output}" (that is ${named}); change one of them`, 2);
+  }
+  return flags.format;
 }
 
 export function register(program: Command): void {
   addModelOptions(program.command('export'))
     .description('write the model (with its weights) as ONNX (ONNX Runtime, Netron), Keras .h5 weights or a TF.js model (model.json + weights, for the browser)')
-    .addOption(new Option('--format <name>', 'onnx: opset 17, BN folded, NHWC input; h5: Keras legacy weights; tfjs: model.json + weights').choices(['onnx', 'h5', 'tfjs']).default('onnx'))
-    .requiredOption('-o, --output <path>', 'output file (.onnx, .h5; for tfjs the model.json path, or a folder to put model.json in)')
+    .addOption(new Option('--format <name>', 'onnx: opset 17, BN folded, NHWC input; h5: Keras legacy weights; tfjs: model.json + weights').choices(['onnx', 'h5', 'tfjs']))
+    .requiredOption('-o, --output <path>', 'output file: .onnx, .h5, or for tfjs the model.json path or a folder to put model.json in (the format follows from the name unless --format is given)')
     .option('--labels <file>', 'class names for the ONNX metadata: JSON array or one per line (default: ImageNet for 1000 classes)')
     .action(async (flags: ExportFlags) => {
       modelOptionsFrom(flags); // bad options fail before any work
+      const format = exportFormat(flags);
       const labelsFromFile = flags.labels ? await readLabelsFile(flags.labels) : undefined;
       const [{ useTfBackend }, { writeFileAtomic }] = await Promise.all([
         import('../../runtime/tfjs.js'),
@@ -30,7 +53,7 @@ export function register(program: Command): void {
       if (!flags.weights) {
         process.stderr.write('mobilenetv3: note: no --weights given, exporting randomly initialised weights\n');
       }
-      if (flags.format === 'onnx') {
+      if (format === 'onnx') {
         const [{ exportOnnx }, { IMAGENET_CLASSES }] = await Promise.all([
           import('../../export/onnx/export.js'),
           import('../../classify/imagenet-classes.js'),
@@ -41,7 +64,7 @@ export function register(program: Command): void {
           throw new CliError(`${labels.length} labels for a model with ${classes} classes`, 2);
         }
         await writeFileAtomic(flags.output, exportOnnx(model, { labels }));
-      } else if (flags.format === 'h5') {
+      } else if (format === 'h5') {
         const { saveKerasH5Weights } = await import('../../weights/h5-file.js');
         await saveKerasH5Weights(model, flags.output);
       } else {
