@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../src/architecture/builder.js';
 import { useTfBackend } from '../src/runtime/tfjs.js';
 import { architectureTable, formatTableMarkdown, formatTableText, rowCells, NoBlockMapError } from '../src/visualize/table.js';
+import { networkGraph } from '../src/visualize/graph.js';
 import { runCli as cli } from './visualize-helpers.js';
 
 /**
@@ -92,10 +93,11 @@ describe('architecture table', () => {
     assert.equal(bare[bare.length - 1].operator, 'conv2d, 1x1');
   });
 
-  it('refuses a model without a block map', () => {
+  it('refuses a model without a block map (the table and the graph drawn from it alike)', () => {
     const input = tf.input({ shape: [8] });
     const plain = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2 }).apply(input) as tf.SymbolicTensor });
     assert.throws(() => architectureTable(plain), NoBlockMapError);
+    assert.throws(() => networkGraph(plain), NoBlockMapError);
   });
 
   it('formats as text and Markdown', () => {

@@ -15,7 +15,7 @@ import { readMetadata, type BlockInfo } from '../architecture/blocks.js';
 import { readableCount, thousands } from '../inspect/format.js';
 import { summarize } from '../inspect/summary.js';
 import { configOf, inputShapesOf, outputShapeOf, type Shape } from './layer-info.js';
-import { architectureTable, formatInput, rowCells, TABLE_HEADER, type TableRow } from './table.js';
+import { architectureTable, formatInput, NoBlockMapError, rowCells, TABLE_HEADER, type TableRow } from './table.js';
 
 export type Detail = 'blocks' | 'layers';
 
@@ -195,7 +195,7 @@ export interface GraphOptions {
 export function networkGraph(model: tf.LayersModel, options: GraphOptions = {}): NetworkGraph {
   const detail = options.detail ?? 'blocks';
   const metadata = readMetadata(model);
-  if (!metadata) throw new Error('this model has no MobileNetV3 block map: build it with buildModel() or load a model saved from one');
+  if (!metadata) throw new NoBlockMapError();
   const summary = summarize(model);
   const table = architectureTable(model).rows;
   const byLayer = new Map(summary.layers.map((l) => [l.name, l]));
