@@ -7,7 +7,8 @@ import { buildModel } from '../src/architecture/builder.js';
 import { readMetadata } from '../src/architecture/blocks.js';
 import { useTfBackend } from '../src/runtime/tfjs.js';
 import { toDot } from '../src/visualize/dot.js';
-import { compactShape, kerasShape, networkGraph } from '../src/visualize/graph.js';
+import { formatShape } from '../src/inspect/format.js';
+import { compactShape, networkGraph } from '../src/visualize/graph.js';
 import { outputShapeOf } from '../src/visualize/layer-info.js';
 import { plotModel } from '../src/visualize/plot.js';
 import { dotToSvg, layoutDot } from '../src/visualize/render.js';
@@ -75,7 +76,7 @@ describe('plot', () => {
       const node = nodes.get(`node-${layer.name}`);
       assert.ok(node, layer.name);
       assert.ok(node.texts.includes(layer.name) && node.texts.includes(` (${layer.getClassName()})`), `${layer.name}: ${node.texts.join('|')}`);
-      assert.ok(node.texts.includes(kerasShape(outputShapeOf(layer))), `${layer.name} output shape`);
+      assert.ok(node.texts.includes(formatShape(outputShapeOf(layer))), `${layer.name} output shape`);
     }
     assert.ok(nodes.get('node-expanded_conv_1_depthwise')!.texts.includes('(None, 113, 113, 64)'), 'input shape of a padded depthwise');
   });

@@ -7,8 +7,8 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ImageSource } from '../images/index.js';
 import { rasterFormatOf, writeRaster } from './raster.js';
 import { colormapTable, type Colormap } from './colormap.js';
+import { requireFeatureMap } from './layer-info.js';
 import { imageBatchFor } from './model-input.js';
-import { kerasShape } from './graph.js';
 import { findLayer, frontModel } from './split.js';
 
 export interface ActivationOptions {
@@ -27,11 +27,7 @@ export interface FeatureMaps {
 
 /** One layer's feature maps for one image (inference on the current TF.js backend). */
 export async function featureMaps(model: tf.LayersModel, source: ImageSource, layerName: string, options: ActivationOptions = {}): Promise<FeatureMaps> {
-  const layer = findLayer(model, layerName);
-  const shape = layer.outputShape as (number | null)[];
-  if (shape.length !== 4) {
-    throw new Error(`layer ${layer.name} outputs ${kerasShape(shape)}, not a feature map (height, width, channels): pick a convolutional layer`);
-  }
+  const layer = requireFeatureMap(findLayer(model, layerName));
   const input = await imageBatchFor(model, source, options.crop ?? null);
   const front = frontModel(model, layer);
   const output = front.predict(input) as tf.Tensor4D;

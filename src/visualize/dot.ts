@@ -3,7 +3,8 @@
  * paper's wording in blocks mode), colours by kind with a legend, residual shortcuts dashed,
  * tensor shapes on edges. Pure string work, browser-safe.
  */
-import { compactShape, KIND_COLORS, kerasShape, nodeFacts, type GraphNode, type NetworkGraph } from './graph.js';
+import { formatShape } from '../inspect/format.js';
+import { compactShape, KIND_COLORS, nodeFacts, type GraphNode, type NetworkGraph } from './graph.js';
 
 export type Rankdir = 'TB' | 'LR';
 
@@ -41,11 +42,11 @@ function layerLabel(node: GraphNode, shapes: boolean): string {
   const color = KIND_COLORS[node.kind];
   const head = `<TR><TD COLSPAN="2" BGCOLOR="${color}"><B>${html(node.title)}</B> (${html(node.lines[0] ?? '')})</TD></TR>`;
   if (!shapes) return `<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">${head}</TABLE>>`;
-  const input = node.inputShapes.map(kerasShape).join('<BR/>');
+  const input = node.inputShapes.map(formatShape).join('<BR/>');
   const rows = [
     head,
     '<TR><TD><FONT POINT-SIZE="10">Input shape</FONT></TD><TD><FONT POINT-SIZE="10">Output shape</FONT></TD></TR>',
-    `<TR><TD>${html(input).replace(/&lt;BR\/&gt;/g, '<BR/>')}</TD><TD>${html(kerasShape(node.outputShape))}</TD></TR>`,
+    `<TR><TD>${html(input).replace(/&lt;BR\/&gt;/g, '<BR/>')}</TD><TD>${html(formatShape(node.outputShape))}</TD></TR>`,
   ];
   return `<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">${rows.join('')}</TABLE>>`;
 }

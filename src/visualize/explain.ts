@@ -17,9 +17,8 @@ import { readMetadata } from '../architecture/blocks.js';
 import type { ImageSource } from '../images/index.js';
 import { rasterFormatOf, writeRaster } from './raster.js';
 import { colormapTable } from './colormap.js';
-import { configOf, isGlobalPooling } from './layer-info.js';
+import { configOf, isGlobalPooling, requireFeatureMap } from './layer-info.js';
 import { imageBatchFor, readPicture, type RgbImage } from './model-input.js';
-import { kerasShape } from './graph.js';
 import { findLayer, frontModel, runTail, tailLayers, withTfBackend } from './split.js';
 
 export type CamMethod = 'gradcam' | 'gradcam++';
@@ -80,9 +79,7 @@ function softmaxLayerAtEnd(model: tf.LayersModel): boolean {
 export async function gradCam(model: tf.LayersModel, source: ImageSource, options: GradCamOptions = {}): Promise<GradCamResult> {
   const method = options.method ?? 'gradcam++';
   if (!CAM_METHODS.includes(method)) throw new RangeError(`method must be one of ${CAM_METHODS.join(', ')}, got "${String(method)}"`);
-  const cut = options.layer ? findLayer(model, options.layer) : defaultCamLayer(model);
-  const mapShape = cut.outputShape as (number | null)[];
-  if (mapShape.length !== 4) throw new Error(`layer ${cut.name} outputs ${kerasShape(mapShape)}, not a feature map (height, width, channels)`);
+  const cut = requireFeatureMap(options.layer ? findLayer(model, options.layer) : defaultCamLayer(model));
   // Differentiate the class score before the softmax, as Grad-CAM prescribes.
   const last = model.layers[model.layers.length - 1];
   const scoresAreLogits = softmaxLayerAtEnd(model);

@@ -12,7 +12,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { readMetadata, type BlockInfo } from '../architecture/blocks.js';
-import { readableCount, thousands } from '../inspect/format.js';
+import { formatShape, readableCount, thousands } from '../inspect/format.js';
 import { summarize } from '../inspect/summary.js';
 import { configOf, inputShapesOf, outputShapeOf, type Shape } from './layer-info.js';
 import { architectureTable, formatInput, NoBlockMapError, rowCells, TABLE_HEADER, type TableRow } from './table.js';
@@ -138,10 +138,6 @@ const LEGENDS: Record<Detail, LegendEntry[]> = {
     { kind: 'reshape', label: 'other' },
   ],
 };
-
-/** "(None, 56, 56, 24)" as Keras prints shapes. */
-export const kerasShape = (shape: Shape): string =>
-  `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')}${shape.length === 1 ? ',' : ''})`;
 
 /** "56×56×24" (no batch) for compact edge labels. */
 export const compactShape = (shape: Shape): string => shape.slice(1).join('×');
@@ -288,8 +284,8 @@ export function networkGraph(model: tf.LayersModel, options: GraphOptions = {}):
 /** Rows of the side panel / tooltip for one node: [label, value]. */
 export function nodeFacts(node: GraphNode): [string, string][] {
   const facts: [string, string][] = [
-    ['input', node.inputShapes.map(kerasShape).join(', ')],
-    ['output', kerasShape(node.outputShape)],
+    ['input', node.inputShapes.map(formatShape).join(', ')],
+    ['output', formatShape(node.outputShape)],
     ['params', thousands(node.params)],
     ['MACs', `${thousands(node.macs)}${node.macs >= 1000 ? ` (${readableCount(node.macs)})` : ''}`],
   ];

@@ -4,6 +4,7 @@
  * the module is safe to bundle for the browser.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { formatShape } from '../inspect/format.js';
 
 export type Shape = (number | null)[];
 /** The paper's NL column: RE = ReLU (or ReLU6), HS = hard-swish. */
@@ -57,3 +58,12 @@ export function nonlinearityOf(layer: tf.layers.Layer): PaperNonlinearity | null
 export const isConvLike = (layer: tf.layers.Layer): boolean => ['Conv2D', 'Dense'].includes(layer.getClassName());
 export const isGlobalPooling = (layer: tf.layers.Layer): boolean =>
   ['GlobalAveragePooling2D', 'GlobalMaxPooling2D'].includes(layer.getClassName());
+
+/** `layer` itself if it outputs a feature map (height, width, channels); otherwise a one-line error. */
+export function requireFeatureMap(layer: tf.layers.Layer): tf.layers.Layer {
+  const shape = outputShapeOf(layer);
+  if (shape.length !== 4) {
+    throw new Error(`layer ${layer.name} outputs ${formatShape(shape)}, not a feature map (height, width, channels): pick a convolutional layer`);
+  }
+  return layer;
+}

@@ -11,8 +11,8 @@
  *
  * `canvas` must contain the SVG made from `toDot(graph)` (node ids from `svgNodeId`).
  */
-import { kerasShape, nodeFacts, type GraphNode, type NetworkGraph } from '../graph.js';
-import { readableCount, thousands } from '../../inspect/format.js';
+import { nodeFacts, type GraphNode, type NetworkGraph } from '../graph.js';
+import { formatShape, readableCount, thousands } from '../../inspect/format.js';
 
 export interface ViewerElements {
   /** Element holding the Graphviz <svg> (it becomes the pan/zoom viewport). */
@@ -97,7 +97,7 @@ export function renderNodeDetails(node: GraphNode, doc: Document = document): HT
   if (node.layers.length > 1) {
     root.append(el(doc, 'h3', `Layers (${node.layers.length})`));
     root.append(table(doc, ['layer', 'type', 'output', 'params', 'MACs'],
-      node.layers.map((l) => [l.name, l.type, kerasShape(l.outputShape), thousands(l.params), readableCount(l.macs)]), 'mnv3-layers'));
+      node.layers.map((l) => [l.name, l.type, formatShape(l.outputShape), thousands(l.params), readableCount(l.macs)]), 'mnv3-layers'));
   }
   return root;
 }
