@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageSource } from '../images/index.js';
-import { rasterFormatOf, writeRaster } from './raster.js';
+import { captionSvg, rasterFormatOf, writeRaster } from './raster.js';
 import { colormapTable, type Colormap } from './colormap.js';
 import { requireFeatureMap } from './layer-info.js';
 import { imageBatchFor } from './model-input.js';
@@ -103,8 +103,6 @@ export interface ActivationGridResult extends Omit<FeatureMaps, 'data'> {
   image: { width: number; height: number };
 }
 
-const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 /** Write a layer's feature maps for an image as a grid with a caption (.png, .jpg or .webp). */
 export async function activationGrid(
   model: tf.LayersModel, source: ImageSource, layerName: string, output: string, options: ActivationOptions & GridOptions = {},
@@ -118,8 +116,7 @@ export async function activationGrid(
   const caption = `${maps.layer} · ${maps.height}×${maps.width}×${maps.channels}${grid.shown < maps.channels ? ` (first ${grid.shown} channels)` : ''} · ${label} · each channel scaled to its own min..max`;
   // DejaVu Sans at 12 px averages about 7 px a character.
   const width = Math.max(grid.width, caption.length * 7 + 16);
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${band}"><rect width="100%" height="100%" fill="#212529"/>`
-    + `<text x="8" y="18" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12" fill="#f8f9fa">${escapeXml(caption)}</text></svg>`;
+  const svg = captionSvg(caption, width, { height: band, fontSize: 12, baseline: 18 });
   await writeRaster(sharp(Buffer.from(grid.data), { raw: { width: grid.width, height: grid.height, channels: 3 } })
     .extend({ top: band, right: width - grid.width, background: '#ffffff' })
     .composite([{ input: Buffer.from(svg), top: 0, left: 0 }]), output);

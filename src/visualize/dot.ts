@@ -5,6 +5,7 @@
  */
 import { formatShape } from '../inspect/format.js';
 import { compactShape, KIND_COLORS, nodeFacts, type GraphNode, type NetworkGraph } from './graph.js';
+import { escapeMarkup } from './markup.js';
 
 export type Rankdir = 'TB' | 'LR';
 
@@ -18,8 +19,7 @@ const FONT = 'DejaVu Sans';
 const RESIDUAL_COLOR = '#e8590c';
 
 /** Escape text for an HTML-like label. */
-const html = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const html = escapeMarkup;
 /** Quote a DOT string (ids, attributes). */
 const quote = (text: string): string => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 

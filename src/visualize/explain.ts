@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readMetadata } from '../architecture/blocks.js';
 import type { ImageSource } from '../images/index.js';
-import { rasterFormatOf, writeRaster } from './raster.js';
+import { captionSvg, rasterFormatOf, writeRaster } from './raster.js';
 import { colormapTable } from './colormap.js';
 import { configOf, isGlobalPooling, requireFeatureMap } from './layer-info.js';
 import { imageBatchFor, readPicture, type RgbImage } from './model-input.js';
@@ -176,8 +176,6 @@ export interface ExplainOptions extends GradCamOptions {
   maxSide?: number;
 }
 
-const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 /** Grad-CAM of an image written as a PNG/JPEG/WebP (the picture with the heatmap over it and a caption). */
 export async function explainImage(model: tf.LayersModel, source: ImageSource, output: string, options: ExplainOptions = {}): Promise<GradCamResult> {
   rasterFormatOf(output);
@@ -191,8 +189,7 @@ export async function explainImage(model: tf.LayersModel, source: ImageSource, o
   const t = result.target;
   const caption = `${result.method === 'gradcam' ? 'Grad-CAM' : 'Grad-CAM++'} · ${t.label ? `${t.label} (${t.index})` : `class ${t.index}`} · p = ${(t.probability * 100).toFixed(1)}% · ${result.layer} ${result.camHeight}×${result.camWidth}`;
   const band = 28;
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${picture.width}" height="${band}"><rect width="100%" height="100%" fill="#212529"/>`
-    + `<text x="8" y="19" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="13" fill="#f8f9fa">${escapeXml(caption)}</text></svg>`;
+  const svg = captionSvg(caption, picture.width, { height: band, fontSize: 13, baseline: 19 });
   await writeRaster(sharp(Buffer.from(pixels), { raw: { width: picture.width, height: picture.height, channels: 3 } })
     .extend({ bottom: band, background: '#212529' })
     .composite([{ input: Buffer.from(svg), top: picture.height, left: 0 }]), output);

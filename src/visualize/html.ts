@@ -5,10 +5,8 @@
 import { readableCount, thousands } from '../inspect/format.js';
 import type { NetworkGraph } from './graph.js';
 import { VIEWER_CSS } from './page/style.js';
-import { rowCells, TABLE_HEADER } from './table.js';
-
-const escapeHtml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+import { escapeMarkup as escapeHtml } from './markup.js';
+import { formatTableHtml } from './table.js';
 
 let bundled: Promise<string> | undefined;
 
@@ -28,7 +26,6 @@ export function viewerScript(): Promise<string> {
 }
 
 function overview(graph: NetworkGraph): string {
-  const rows = graph.table.map((r) => `<tr>${rowCells(r).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('');
   return `<section class="mnv3-details">
 <h2>${escapeHtml(graph.name)}</h2>
 <p class="mnv3-subtitle">Click a node for its config, weight shapes, params and MACs. Drag to pan, wheel to zoom, search by layer name (Enter jumps to the next match).</p>
@@ -37,7 +34,7 @@ function overview(graph: NetworkGraph): string {
 <tr><td>MACs</td><td>${thousands(graph.totals.macs)} (${readableCount(graph.totals.macs)})</td></tr>
 <tr><td>layers</td><td>${graph.totals.layers}</td></tr></table>
 <h3>Architecture</h3>
-<table class="mnv3-layers"><thead><tr>${TABLE_HEADER.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>
+${formatTableHtml({ name: graph.name, rows: graph.table })}
 </section>`;
 }
 

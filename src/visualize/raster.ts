@@ -4,6 +4,7 @@
 import { extname } from 'node:path';
 import type { Sharp } from 'sharp';
 import { withAtomicFile } from '../io/atomic.js';
+import { escapeMarkup } from './markup.js';
 
 export const RASTER_FORMATS = ['png', 'jpg', 'jpeg', 'webp'] as const;
 
@@ -24,4 +25,10 @@ export async function writeRaster(image: Sharp, output: string): Promise<void> {
   const format = rasterFormatOf(output);
   const encoded = format === 'png' ? image.png({ compressionLevel: 9 }) : format === 'jpeg' ? image.jpeg({ quality: 90 }) : image.webp({ quality: 90 });
   await withAtomicFile(output, (temp) => encoded.toFile(temp));
+}
+
+/** A caption band (light text on a dark strip) as SVG, for compositing onto a picture. */
+export function captionSvg(text: string, width: number, band: { height: number; fontSize: number; baseline: number }): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${band.height}"><rect width="100%" height="100%" fill="#212529"/>`
+    + `<text x="8" y="${band.baseline}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="${band.fontSize}" fill="#f8f9fa">${escapeMarkup(text)}</text></svg>`;
 }

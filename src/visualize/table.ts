@@ -10,6 +10,7 @@ import {
   channelsOf, configOf, inputShapeOf, isConvLike, isGlobalPooling, nonlinearityOf, outputShapeOf, pairOf,
   type PaperNonlinearity, type Shape,
 } from './layer-info.js';
+import { escapeMarkup } from './markup.js';
 
 export interface TableRow {
   /** Block id in the model's block map (stem, expanded_conv_3, head, classifier, ...). */
@@ -152,6 +153,12 @@ export function formatTableText(view: ArchitectureTableView): string {
   const line = (cells: string[]): string =>
     cells.map((t, i) => (i < 2 ? t.padEnd(widths[i]) : t.padStart(widths[i]))).join('  ').trimEnd();
   return [`Model: "${view.name}"`, line(all[0]), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+/** An HTML <table> (class `mnv3-layers`, styled by the viewer's CSS) for pages. */
+export function formatTableHtml(view: ArchitectureTableView): string {
+  const rows = view.rows.map((r) => `<tr>${rowCells(r).map((c) => `<td>${escapeMarkup(c)}</td>`).join('')}</tr>`).join('');
+  return `<table class="mnv3-layers"><thead><tr>${TABLE_HEADER.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** GitHub-flavoured Markdown table. */

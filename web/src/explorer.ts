@@ -10,7 +10,8 @@ import { readableCount, thousands } from '../../src/inspect/format.js';
 import { toDot } from '../../src/visualize/dot.js';
 import { networkGraph, type Detail, type NetworkGraph } from '../../src/visualize/graph.js';
 import { mountGraphViewer, type GraphViewer } from '../../src/visualize/page/viewer.js';
-import { rowCells, TABLE_HEADER } from '../../src/visualize/table.js';
+import { escapeMarkup as escapeHtml } from '../../src/visualize/markup.js';
+import { formatTableHtml } from '../../src/visualize/table.js';
 
 export interface ExplorerChoice {
   arch: 'large' | 'small';
@@ -30,16 +31,12 @@ export interface ExplorerElements {
 
 let graphviz: Promise<Graphviz> | undefined;
 
-const escapeHtml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 /** The panel before anything is clicked: the paper-style table of the model on screen. */
 function overview(graph: NetworkGraph): string {
-  const rows = graph.table.map((r) => `<tr>${rowCells(r).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('');
   return `<section class="mnv3-details overview">
 <p class="hint">Click a block in the diagram to see its layers, config, weight shapes, params and MACs. Drag to pan, wheel to zoom.</p>
 <h3>${escapeHtml(graph.name)} as in the paper's table</h3>
-<table class="mnv3-layers"><thead><tr>${TABLE_HEADER.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>
+${formatTableHtml({ name: graph.name, rows: graph.table })}
 </section>`;
 }
 
