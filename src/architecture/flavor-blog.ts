@@ -55,8 +55,9 @@ export const blogFlavor: Flavor = {
   },
 
   stem(ctx, x, arch) {
-    ctx.begin({ id: 'stem', kind: 'stem', kernel: 3, stride: 2, out: arch.stem.outChannels, activation: arch.stem.activation });
-    return convBlock(ctx, x, arch.stem.outChannels, 3, 2, arch.stem.activation);
+    const { kernel, stride, outChannels, activation } = arch.stem;
+    ctx.begin({ id: 'stem', kind: 'stem', kernel, stride, out: outChannels, activation });
+    return convBlock(ctx, x, outChannels, kernel, stride, activation);
   },
 
   bneck(ctx, x, b) {

@@ -42,13 +42,15 @@ export const kerasFlavor: Flavor = {
   },
 
   stem(ctx, x, arch) {
-    ctx.begin({ id: 'stem', kind: 'stem', kernel: 3, stride: 2, out: arch.stem.outChannels, activation: arch.stem.activation });
+    const { kernel, stride, outChannels } = arch.stem;
+    ctx.begin({ id: 'stem', kind: 'stem', kernel, stride, out: outChannels, activation: arch.stem.activation });
+    // Keras pads its stem "same" (only the depthwise convs get correct_pad); symmetric pads every stride 2.
     let padding: 'same' | 'valid' = 'same';
-    if (ctx.options.padding === 'symmetric') {
-      x = ctx.add(tf.layers.zeroPadding2d({ padding: stride2Pad(ctx.options, x, 3), name: 'conv_pad' }), x);
+    if (stride === 2 && ctx.options.padding === 'symmetric') {
+      x = ctx.add(tf.layers.zeroPadding2d({ padding: stride2Pad(ctx.options, x, kernel), name: 'conv_pad' }), x);
       padding = 'valid';
     }
-    x = ctx.add(tf.layers.conv2d({ filters: arch.stem.outChannels, kernelSize: 3, strides: 2, padding, useBias: false, name: 'conv' }), x);
+    x = ctx.add(tf.layers.conv2d({ filters: outChannels, kernelSize: kernel, strides: stride, padding, useBias: false, name: 'conv' }), x);
     x = batchNorm(ctx, x, 'conv_bn');
     return activate(ctx, x, arch.stem.activation);
   },

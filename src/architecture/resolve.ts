@@ -26,7 +26,7 @@ export interface ResolvedBlock {
 
 export interface ResolvedArchitecture {
   readonly table: ArchitectureTable;
-  readonly stem: { readonly outChannels: number; readonly activation: Activation };
+  readonly stem: { readonly outChannels: number; readonly kernel: number; readonly stride: 1 | 2; readonly activation: Activation };
   readonly blocks: readonly ResolvedBlock[];
   /** The 1x1 conv + BN after the last block (960 / 576 at alpha 1). */
   readonly headConv: { readonly channels: number; readonly activation: Activation };
@@ -45,7 +45,7 @@ export function resolveArchitecture(o: ResolvedOptions): ResolvedArchitecture {
   const keras = o.flavor === 'keras';
   const act = (nl: Nonlinearity): Activation => (o.minimalistic || nl === 'RE' ? (keras ? 'relu' : 'relu6') : 'hswish');
 
-  const stem = { outChannels: table.stem.out, activation: act(table.stem.nl) };
+  const stem = { outChannels: table.stem.out, kernel: table.stem.kernel, stride: table.stem.stride, activation: act(table.stem.nl) };
   const blocks: ResolvedBlock[] = [];
   let inChannels = stem.outChannels;
   let tableIn = table.stem.out;

@@ -21,8 +21,8 @@ export interface BneckRow {
 
 export interface ArchitectureTable {
   readonly name: 'large' | 'small';
-  /** Stem: conv2d 3x3, stride 2. */
-  readonly stem: { readonly out: number; readonly nl: Nonlinearity };
+  /** Stem: the paper's first row, a plain conv2d (3x3, stride 2, 16 channels, hard-swish). */
+  readonly stem: { readonly kernel: 3 | 5; readonly out: number; readonly nl: Nonlinearity; readonly stride: 1 | 2 };
   readonly blocks: readonly BneckRow[];
   /** Head conv2d 1x1 width = `headExpansion` x last block's output (960 Large, 576 Small). */
   readonly headExpansion: number;
@@ -38,7 +38,7 @@ function bneck(kernel: 3 | 5, exp: number, out: number, se: 'SE' | '-', nl: Nonl
 /** Howard et al. 2019, Table 1. */
 export const LARGE: ArchitectureTable = {
   name: 'large',
-  stem: { out: 16, nl: 'HS' },
+  stem: { kernel: 3, out: 16, nl: 'HS', stride: 2 },
   blocks: [
     bneck(3, 16, 16, '-', 'RE', 1),
     bneck(3, 64, 24, '-', 'RE', 2),
@@ -63,7 +63,7 @@ export const LARGE: ArchitectureTable = {
 /** Howard et al. 2019, Table 2 (head without the SE the paper draws on its conv 1x1, as Keras builds it). */
 export const SMALL: ArchitectureTable = {
   name: 'small',
-  stem: { out: 16, nl: 'HS' },
+  stem: { kernel: 3, out: 16, nl: 'HS', stride: 2 },
   blocks: [
     bneck(3, 16, 16, 'SE', 'RE', 2),
     bneck(3, 72, 24, '-', 'RE', 2),
