@@ -1,22 +1,11 @@
 /** mobilenetv3: MobileNetV3 for Node.js and the browser. */
-export { buildModel, correctPad } from './architecture/builder.js';
-export { readMetadata, type BlockInfo, type BlockKind, type ModelMetadata } from './architecture/blocks.js';
-export { makeDivisible } from './architecture/depth.js';
-export { GlobalAveragePooling2D, HardSigmoid, HardSwish, hardSigmoid, hardSwish, registerCustomLayers } from './architecture/layers.js';
-export { OptionError, resolveOptions, type Flavor, type ModelOptions, type Padding, type Pooling, type ResolvedOptions } from './architecture/options.js';
-export { resolveArchitecture, type Activation, type ResolvedArchitecture, type ResolvedBlock } from './architecture/resolve.js';
-export { ARCHITECTURES, LARGE, SMALL, type ArchName, type ArchitectureTable, type BneckRow, type Nonlinearity } from './architecture/tables.js';
-export { formatSummary, readableBytes, readableCount } from './inspect/format.js';
-export { layerMacs, summarize, type LayerSummary, type ModelSummary } from './inspect/summary.js';
-export { WeightsError } from './weights/errors.js';
-export { readKerasH5, writeKerasH5, type KerasWeights, type LayerWeights, type WeightArray } from './weights/keras-h5.js';
-export { applyKerasWeights, canonicalLayerName, describeLoadReport, kerasWeightsFromModel, weightRole, type LoadOptions, type LoadReport } from './weights/apply.js';
+// Everything the browser entry offers (its list is the one kept), plus what needs Node.
+export * from './browser.js';
 export { centreCropRegion, IMAGE_EXTENSIONS, ImageError, isImageFileName, readImage, readImageBatch, stackImages, type ImageBatch, type ImageOptions, type ImageSource, type ImageTensor } from './images/index.js';
 export { ENGINE_NAMES, type Engine, type EngineName, type EngineOptions, type FloatTensor } from './runtime/engine.js';
 export { createEngine } from './runtime/create-engine.js';
 export { createTfjsEngine, type TfjsEngineOptions } from './runtime/tfjs-engine.js';
 export { createOnnxEngine, type OnnxEngineOptions } from './runtime/onnx-engine.js';
-export { exportOnnx, inputContract, OnnxExportError, ONNX_OPSET, type OnnxExportOptions } from './export/onnx/export.js';
 export { loadKerasH5Weights, readKerasH5File, saveKerasH5Weights } from './weights/h5-file.js';
 export { loadTfjsModel, saveTfjsModel, fileLoadHandler, fileSaveHandler } from './weights/tfjs-files.js';
 export { buildModelWithWeights, loadWeights, readWeightsSource, type ModelWithWeights, type WeightsOptions, type WeightsSource } from './weights/load.js';
@@ -32,8 +21,6 @@ export { bottomModel, lastBnecks, topSegment, type TopSegment } from './train/sp
 export { registerWasmGradients } from './train/wasm-gradients.js';
 export { confusionMatrix, perClassMetrics, type ClassMetrics } from './train/metrics.js';
 export type { EpochRecord } from './train/loop.js';
-export { readSafetensors, type SafetensorsContents } from './weights/safetensors.js';
-export { loadTorchvisionStateDict, torchvisionModuleNames, transpose, type NamedTensor, type TorchStateDict, type TorchTensor, type TorchvisionLoadOptions, type TorchvisionLoadReport } from './weights/torchvision.js';
 export { architectureTable, formatTableMarkdown, formatTableText, NoBlockMapError, type ArchitectureTableView, type TableRow } from './visualize/table.js';
 export { KIND_COLORS, networkGraph, nodeFacts, type Detail, type GraphEdge, type GraphNode, type NetworkGraph, type NodeKind } from './visualize/graph.js';
 export { svgNodeId, toDot, type DotOptions, type Rankdir } from './visualize/dot.js';
@@ -43,6 +30,4 @@ export { plotModel, renderGraph, PlotFormatError, PLOT_FORMATS, type PlotFormat,
 export { activationGrid, featureGrid, featureMaps, type ActivationOptions, type FeatureMaps } from './visualize/activations.js';
 export { CAM_METHODS, defaultCamLayer, explainImage, gradCam, type CamMethod, type ExplainOptions, type GradCamOptions, type GradCamResult } from './visualize/explain.js';
 export { ClassifierError, createClassifier, type Classification, type ClassificationFailure, type Classifier, type ClassifierOptions } from './classify/classifier.js';
-export { IMAGENET_CLASSES } from './classify/imagenet-classes.js';
-export { topK, type Prediction } from './classify/top-k.js';
 export { readOnnxLabels, readOnnxMetadata } from './export/onnx/metadata.js';
