@@ -6,8 +6,6 @@ import type { Sharp } from 'sharp';
 import { withAtomicFile } from '../io/atomic.js';
 import { escapeMarkup } from './markup.js';
 
-export const RASTER_FORMATS = ['png', 'jpg', 'jpeg', 'webp'] as const;
-
 export class RasterFormatError extends Error {
   override name = 'RasterFormatError';
 }
