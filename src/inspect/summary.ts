@@ -25,9 +25,10 @@ export interface ModelSummary {
   macs: number;
 }
 
-type Shape = (number | null)[];
+export type Shape = (number | null)[];
 
-function single(shape: tf.Shape | tf.Shape[]): Shape {
+/** The shape of a single-tensor layer (TF.js gives a list for several inputs/outputs: the first). */
+export function single(shape: tf.Shape | tf.Shape[]): Shape {
   return (Array.isArray(shape[0]) ? shape[0] : shape) as Shape;
 }
 

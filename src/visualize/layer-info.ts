@@ -5,14 +5,11 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { formatShape } from '../inspect/format.js';
+import { single, type Shape } from '../inspect/summary.js';
 
-export type Shape = (number | null)[];
+export type { Shape };
 /** The paper's NL column: RE = ReLU (or ReLU6), HS = hard-swish. */
 export type PaperNonlinearity = 'RE' | 'HS';
-
-function single(shape: tf.Shape | tf.Shape[]): Shape {
-  return (Array.isArray(shape[0]) ? shape[0] : shape) as Shape;
-}
 
 /** Input shapes of a layer's first call (several for Add/Multiply), batch dimension as null. */
 export function inputShapesOf(layer: tf.layers.Layer): Shape[] {
