@@ -11,6 +11,7 @@ import { activationGrid, featureGrid, featureMaps } from '../src/visualize/activ
 import { defaultCamLayer, explainImage, gradCam, upsample } from '../src/visualize/explain.js';
 import { imageBatchFor } from '../src/visualize/model-input.js';
 import { findLayer, frontModel, NotACutError, runTail, tailLayers } from '../src/visualize/split.js';
+import { randomizeWeights } from './helpers.js';
 import { sharedPath } from './shared.js';
 import { ROOT, runCli } from './visualize-helpers.js';
 
@@ -68,6 +69,27 @@ describe('what the network sees', () => {
     assert.ok(tf.max(tf.abs(whole.sub(split))).dataSync()[0] < 1e-6);
     assert.throws(() => tailLayers(model, findLayer(model, 'expanded_conv_4_expand')), NotACutError);
     assert.throws(() => findLayer(model, 'expanded_conv_3_projct'), /did you mean expanded_conv_3_project/);
+  });
+
+  it('Grad-CAM differentiates the score before the softmax also where the softmax is inside a conv (blog flavour)', { skip: existsSync(ELEPHANT) ? false : 'no ../shared/data/elephant.jpg' }, async () => {
+    // The blog's classifier conv applies the softmax itself; its Grad-CAM must equal that of the
+    // same weights built to output logits.
+    const probabilities = buildModel({ arch: 'small', flavor: 'blog' });
+    randomizeWeights(probabilities, 7);
+    // A confident classifier (random weights give near-uniform probabilities, where the softmax
+    // barely changes the heatmap's shape): scale the classifier conv's kernel up.
+    const classifier = probabilities.layers.find((l) => l.getConfig().activation === 'softmax')!;
+    classifier.setWeights(classifier.getWeights().map((w, i) => (i === 0 ? w.mul(40) : w)));
+    const logits = buildModel({ arch: 'small', flavor: 'blog', classifierActivation: null });
+    logits.setWeights(probabilities.getWeights());
+    for (const method of ['gradcam', 'gradcam++'] as const) {
+      const a = await gradCam(probabilities, ELEPHANT, { method });
+      const b = await gradCam(logits, ELEPHANT, { method });
+      assert.ok(Math.max(...b.cam) > 0, 'a heatmap with some heat');
+      const diff = Math.max(...a.cam.map((v, i) => Math.abs(v - b.cam[i])));
+      assert.ok(diff < 1e-4, `${method}: heatmaps differ by ${diff}`);
+      assert.ok(Math.abs(a.target.probability - b.target.probability) < 1e-6);
+    }
   });
 
   describe('with the Small ImageNet weights', { skip: hasWeights ? false : 'no ../shared weights' }, () => {

@@ -19,7 +19,7 @@ import { captionSvg, rasterFormatOf, writeRaster } from './raster.js';
 import { colormapTable } from './colormap.js';
 import { configOf, isGlobalPooling, requireFeatureMap } from './layer-info.js';
 import { imageBatchFor, readPicture, type RgbImage } from './model-input.js';
-import { findLayer, frontModel, runTail, tailLayers, withTfBackend } from './split.js';
+import { findLayer, frontModel, runTail, tailLayers, withoutSoftmax, withTfBackend } from './split.js';
 
 export type CamMethod = 'gradcam' | 'gradcam++';
 export const CAM_METHODS: readonly CamMethod[] = ['gradcam++', 'gradcam'];
@@ -70,20 +70,13 @@ export function defaultCamLayer(model: tf.LayersModel): tf.layers.Layer {
   return source;
 }
 
-function softmaxLayerAtEnd(model: tf.LayersModel): boolean {
-  const last = model.layers[model.layers.length - 1];
-  return last.getClassName() === 'Activation' && configOf(last).activation === 'softmax';
-}
-
 /** Compute Grad-CAM of one image. */
 export async function gradCam(model: tf.LayersModel, source: ImageSource, options: GradCamOptions = {}): Promise<GradCamResult> {
   const method = options.method ?? 'gradcam++';
   if (!CAM_METHODS.includes(method)) throw new RangeError(`method must be one of ${CAM_METHODS.join(', ')}, got "${String(method)}"`);
   const cut = requireFeatureMap(options.layer ? findLayer(model, options.layer) : defaultCamLayer(model));
-  // Differentiate the class score before the softmax, as Grad-CAM prescribes.
+  const tail = tailLayers(model, cut);
   const last = model.layers[model.layers.length - 1];
-  const scoresAreLogits = softmaxLayerAtEnd(model);
-  const tail = tailLayers(model, cut, scoresAreLogits ? model.layers[model.layers.length - 2] : last);
   const classes = (last.outputShape as number[])[1];
   if (options.classIndex !== undefined && !(Number.isInteger(options.classIndex) && options.classIndex >= 0 && options.classIndex < classes)) {
     throw new RangeError(`class must be a whole number from 0 to ${classes - 1}, got ${options.classIndex}`);
@@ -99,17 +92,25 @@ export async function gradCam(model: tf.LayersModel, source: ImageSource, option
   mapTensor.dispose();
 
   const differentiate = (): { cam: Float32Array; probabilities: Float32Array; target: number } => {
-    const result = tf.tidy(() => {
-      const map = tf.tensor4d(mapValues, shape);
-      const scores = runTail(tail, cut, map).reshape([-1]);
-      const target = options.classIndex ?? scores.argMax().dataSync()[0];
-      const probabilities = scoresAreLogits || !tailHasSoftmax(tail) ? tf.softmax(scores) : scores;
-      const gradient = tf.grad((a: tf.Tensor) => runTail(tail, cut, a).reshape([-1]).gather([target]).sum())(map);
-      const weights = method === 'gradcam' ? gradient.mean([1, 2], true) : gradCamPlusPlusWeights(map, gradient);
-      const cam = tf.relu(map.mul(weights).sum(-1)).reshape([-1]);
-      return { cam: cam.dataSync() as Float32Array, probabilities: probabilities.dataSync() as Float32Array, target };
-    });
-    return result;
+    // Differentiate the class score before the softmax, as Grad-CAM prescribes, wherever the
+    // softmax is: its own Activation layer (keras flavour) or the classifier conv's (blog flavour).
+    const logits = new Map(tail.filter((l) => configOf(l).activation === 'softmax').map((l) => [l.name, withoutSoftmax(l)]));
+    const scoresOf = (a: tf.Tensor): tf.Tensor => runTail(tail, cut, a, logits).reshape([-1]);
+    try {
+      return tf.tidy(() => {
+        const map = tf.tensor4d(mapValues, shape);
+        const scores = scoresOf(map);
+        const target = options.classIndex ?? scores.argMax().dataSync()[0];
+        const probabilities = tf.softmax(scores);
+        const gradient = tf.grad((a: tf.Tensor) => scoresOf(a).gather([target]).sum())(map);
+        const weights = method === 'gradcam' ? gradient.mean([1, 2], true) : gradCamPlusPlusWeights(map, gradient);
+        const cam = tf.relu(map.mul(weights).sum(-1)).reshape([-1]);
+        return { cam: cam.dataSync() as Float32Array, probabilities: probabilities.dataSync() as Float32Array, target };
+      });
+    } finally {
+      // The copies were never called symbolically, so Layer.dispose() refuses them: free their weights.
+      for (const copy of logits.values()) for (const w of copy.weights) w.dispose();
+    }
   };
   const { cam, probabilities, target } = options.tailBackend === 'current' ? differentiate() : await withTfBackend('cpu', differentiate);
   let max = 0;
@@ -131,10 +132,6 @@ function gradCamPlusPlusWeights(map: tf.Tensor, gradient: tf.Tensor): tf.Tensor 
   const denominator = g2.mul(2).add(map.sum([1, 2], true).mul(g3));
   const alpha = g2.div(tf.where(denominator.notEqual(0), denominator, tf.onesLike(denominator)));
   return alpha.mul(tf.relu(gradient)).sum([1, 2], true);
-}
-
-function tailHasSoftmax(tail: tf.layers.Layer[]): boolean {
-  return tail.some((l) => configOf(l).activation === 'softmax');
 }
 
 /** Bilinear upsampling of a small map (half-pixel centres, as tf.image.resizeBilinear). */

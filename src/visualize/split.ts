@@ -60,16 +60,34 @@ export function tailLayers(model: tf.LayersModel, cut: tf.layers.Layer, stopAt?:
   return tail;
 }
 
-/** Apply the tail layers to the cut's output value (inference mode). */
-export function runTail(tail: tf.layers.Layer[], cut: tf.layers.Layer, value: tf.Tensor): tf.Tensor {
+/**
+ * Apply the tail layers to the cut's output value (inference mode). `substitutes` (by layer name)
+ * run in place of a tail layer, fed and read as it is (e.g. `withoutSoftmax` copies).
+ */
+export function runTail(
+  tail: tf.layers.Layer[], cut: tf.layers.Layer, value: tf.Tensor, substitutes: ReadonlyMap<string, tf.layers.Layer> = new Map(),
+): tf.Tensor {
   const values = new Map<string, tf.Tensor>([[cut.name, value]]);
   let last = value;
   for (const layer of tail) {
     const inputs = layer.inboundNodes[0].inboundLayers.map((l) => values.get(l.name) as tf.Tensor);
-    last = layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tf.Tensor;
+    last = (substitutes.get(layer.name) ?? layer).apply(inputs.length === 1 ? inputs[0] : inputs) as tf.Tensor;
     values.set(layer.name, last);
   }
   return last;
+}
+
+/**
+ * A copy of a layer whose activation is softmax, with the same weights and a linear activation:
+ * its output is the scores before the softmax. Built from the layer's own config (TF.js's
+ * serialization), so any layer class with an `activation` works (Conv2D, Dense, Activation).
+ */
+export function withoutSoftmax(layer: tf.layers.Layer): tf.layers.Layer {
+  const cls = layer.constructor as tf.serialization.SerializableConstructor<tf.layers.Layer>;
+  const copy = cls.fromConfig(cls, { ...layer.getConfig(), activation: 'linear', name: `${layer.name}_logits` });
+  copy.build(layer.inboundNodes[0].inputShapes);
+  copy.setWeights(layer.getWeights());
+  return copy;
 }
 
 /** Run `fn` with another TF.js backend selected, then switch back (tensors move between backends on use). */
