@@ -114,18 +114,15 @@ async function openEngine(options: ClassifierOptions): Promise<OpenedEngine> {
       ? await readCached(options.model).then((b) => b ?? Promise.reject(new ClassifierError(`cannot read model file ${what}`)))
       : options.model;
     const engine = await openOnnx(bytes, options, what);
-    const { readOnnxMetadata } = await import('../export/onnx/metadata.js');
+    const { labelsOf, readOnnxMetadata } = await import('../export/onnx/metadata.js');
     const meta = readOnnxMetadata(bytes);
-    let labels: string[] | undefined;
     let includePreprocessing = true;
     try {
-      const parsed = meta.labels ? (JSON.parse(meta.labels) as unknown) : undefined;
-      if (Array.isArray(parsed) && parsed.every((l) => typeof l === 'string')) labels = parsed;
       if (meta.options) includePreprocessing = (JSON.parse(meta.options) as { includePreprocessing?: boolean }).includePreprocessing !== false;
     } catch {
-      // Metadata not written by this package: ImageNet labels or numbers, 0..255 input.
+      // Metadata not written by this package: 0..255 input (and ImageNet labels or numbers).
     }
-    return { engine, labels, range: includePreprocessing ? '0-255' : '-1-1' };
+    return { engine, labels: labelsOf(meta), range: includePreprocessing ? '0-255' : '-1-1' };
   }
   if (options.weights === undefined) throw new ClassifierError('classification needs trained weights: pass weights (a Keras .h5 file) or model (an exported .onnx file)');
   const label = typeof options.weights === 'string' ? basename(options.weights) : 'weights';
