@@ -3,7 +3,7 @@
  * await c.classify('cat.jpg')`. Builds the model (or opens an exported .onnx), runs it on the
  * chosen engine (ONNX Runtime by default in Node) and returns the top classes with probabilities.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { resolveOptions, type ModelOptions } from '../architecture/options.js';
 import { describeSource, readImage, stackImages, type ImageSource, type ImageTensor } from '../images/read.js';
@@ -11,6 +11,7 @@ import type { Engine, EngineName } from '../runtime/engine.js';
 import { WeightsError } from '../weights/errors.js';
 import { onnxCachePath, readCached, writeCached } from './onnx-cache.js';
 import { IMAGENET_CLASSES } from './imagenet-classes.js';
+import { readLabelsFile } from './labels.js';
 import { topK, type Prediction } from './top-k.js';
 
 export interface ClassifierOptions extends ModelOptions {
@@ -84,11 +85,9 @@ async function openTrainedFolder(dir: string): Promise<{ model: string; labels?:
   if (!(await stat(model).catch(() => undefined))?.isFile()) {
     throw new ClassifierError(`${dir} holds no model.onnx: give a folder written by "mobilenetv3 train" or an .onnx file`);
   }
-  const text = await readFile(join(dir, 'labels.json'), 'utf8').catch(() => undefined);
-  if (text === undefined) return { model };
-  const labels = JSON.parse(text) as unknown;
-  if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) throw new ClassifierError(`${join(dir, 'labels.json')} is not a JSON array of class names`);
-  return { model, labels };
+  const labels = join(dir, 'labels.json');
+  if (!(await stat(labels).catch(() => undefined))?.isFile()) return { model };
+  return { model, labels: await readLabelsFile(labels) };
 }
 
 /** The engine, the labels an .onnx carries, and the pixel range the model takes. */
