@@ -111,6 +111,21 @@ describe('mobilenetv3 classify', () => {
     }
   });
 
+  it('a train folder with a corrupt labels.json: one line naming the file, on either engine', async () => {
+    const dir = join(OUT, 'corrupt-labels');
+    await mkdir(dir, { recursive: true });
+    // Empty model files: the labels are read before either model is opened.
+    await writeFile(join(dir, 'model.onnx'), '');
+    await writeFile(join(dir, 'model.json'), '');
+    await writeFile(join(dir, 'labels.json'), '["cat", "do');
+    for (const engine of ['onnx', 'tfjs']) {
+      const r = cli('classify', ELEPHANT, '--model', dir, '--engine', engine);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /labels file .*corrupt-labels\/labels\.json is not valid JSON/);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+  });
+
   for (const [args, pattern] of [
     [['--arch', 'small'], /needs trained weights/],
     [['--top', '0', '--weights', SMALL], /--top must be a whole number/],

@@ -41,6 +41,19 @@ describe('evaluation bookkeeping', () => {
     assert.equal(r.top1, 1 / 6);
   });
 
+  it('a model without its top is refused, not scored as if its features were classes', async () => {
+    const index = await readClassIndex(sharedPath('data/imagenet_class_index.json'));
+    const images = await listLabelledImages(sharedPath('data/imagenet-sample'), index, 2);
+    const features: Predictor = {
+      inputShape: [32, 32, 3],
+      async predict(batch) {
+        const n = batch.shape[0];
+        return { data: new Float32Array(n * 7 * 7 * 576), shape: [n, 7, 7, 576] };
+      },
+    };
+    await assert.rejects(evaluateImages(features, images), /outputs \[7, 7, 576\] per image, not class scores/);
+  });
+
   it('bad folders and class indexes: one-line errors', async () => {
     await writeFile(`${OUT}/bad-index.json`, '["n01440764"]');
     await assert.rejects(readClassIndex(`${OUT}/bad-index.json`), /not in Keras format/);

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { buildModel, summarize } from '../src/index.js';
 import { useTfBackend } from '../src/runtime/tfjs.js';
 import { fetchCached, md5OfFile } from '../src/weights/download.js';
+import { loadWeights } from '../src/weights/load.js';
 import { findImagenetWeights, IMAGENET_WEIGHTS } from '../src/weights/imagenet.js';
 import { sharedPath } from './shared.js';
 
@@ -106,6 +107,22 @@ describe('downloading weights into the cache', () => {
     const cacheDir = await freshCache();
     await assert.rejects(fetchCached(SMALL, { baseUrl: `http://127.0.0.1:${port}/`, cacheDir, progress: false }), oneLine(/ECONNREFUSED.*no network\?.*--weights path\/to\//));
     await rm(cacheDir, { recursive: true });
+  });
+
+  it('imagenet by name for a new head fetches the 1000-class file instead of refusing the class count', async () => {
+    const cacheDir = await freshCache();
+    const head = buildModel({ arch: 'small', classes: 5, inputShape: [32, 32, 3] });
+    try {
+      // The mirror 404s: what matters is that the published top file was asked for.
+      await assert.rejects(
+        loadWeights(head, 'imagenet', { byName: true, baseUrl: `${base}/missing/`, cacheDir, progress: false }),
+        oneLine(/\/missing\/weights_mobilenet_v3_small_224_1\.0_float\.h5: HTTP 404/),
+      );
+      await assert.rejects(loadWeights(head, 'imagenet', { baseUrl: `${base}/missing/`, cacheDir, progress: false }), oneLine(/1000 classes.*by name/));
+    } finally {
+      head.dispose();
+      await rm(cacheDir, { recursive: true });
+    }
   });
 
   it('a file published elsewhere comes from its own URL; a mirror still serves it by name', async () => {

@@ -3,7 +3,7 @@
  * await c.classify('cat.jpg')`. Builds the model (or opens an exported .onnx), runs it on the
  * chosen engine (ONNX Runtime by default in Node) and returns the top classes with probabilities.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { resolveOptions, type ModelOptions } from '../architecture/options.js';
 import { describeSource, readImage, stackImages, type ImageSource, type ImageTensor } from '../images/read.js';
@@ -11,6 +11,7 @@ import type { Engine, EngineName } from '../runtime/engine.js';
 import { WeightsError } from '../weights/errors.js';
 import { onnxCachePath, readCached, writeCached } from './onnx-cache.js';
 import { IMAGENET_CLASSES } from './imagenet-classes.js';
+import { readLabelsFile } from './labels.js';
 import { topK, type Prediction } from './top-k.js';
 
 export interface ClassifierOptions extends ModelOptions {
@@ -84,11 +85,9 @@ async function openTrainedFolder(dir: string): Promise<{ model: string; labels?:
   if (!(await stat(model).catch(() => undefined))?.isFile()) {
     throw new ClassifierError(`${dir} holds no model.onnx: give a folder written by "mobilenetv3 train" or an .onnx file`);
   }
-  const text = await readFile(join(dir, 'labels.json'), 'utf8').catch(() => undefined);
-  if (text === undefined) return { model };
-  const labels = JSON.parse(text) as unknown;
-  if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) throw new ClassifierError(`${join(dir, 'labels.json')} is not a JSON array of class names`);
-  return { model, labels };
+  const labels = join(dir, 'labels.json');
+  if (!(await stat(labels).catch(() => undefined))?.isFile()) return { model };
+  return { model, labels: await readLabelsFile(labels) };
 }
 
 /** The engine, the labels an .onnx carries, and the pixel range the model takes. */
@@ -114,18 +113,15 @@ async function openEngine(options: ClassifierOptions): Promise<OpenedEngine> {
       ? await readCached(options.model).then((b) => b ?? Promise.reject(new ClassifierError(`cannot read model file ${what}`)))
       : options.model;
     const engine = await openOnnx(bytes, options, what);
-    const { readOnnxMetadata } = await import('../export/onnx/metadata.js');
+    const { labelsOf, readOnnxMetadata } = await import('../export/onnx/metadata.js');
     const meta = readOnnxMetadata(bytes);
-    let labels: string[] | undefined;
     let includePreprocessing = true;
     try {
-      const parsed = meta.labels ? (JSON.parse(meta.labels) as unknown) : undefined;
-      if (Array.isArray(parsed) && parsed.every((l) => typeof l === 'string')) labels = parsed;
       if (meta.options) includePreprocessing = (JSON.parse(meta.options) as { includePreprocessing?: boolean }).includePreprocessing !== false;
     } catch {
-      // Metadata not written by this package: ImageNet labels or numbers, 0..255 input.
+      // Metadata not written by this package: 0..255 input (and ImageNet labels or numbers).
     }
-    return { engine, labels, range: includePreprocessing ? '0-255' : '-1-1' };
+    return { engine, labels: labelsOf(meta), range: includePreprocessing ? '0-255' : '-1-1' };
   }
   if (options.weights === undefined) throw new ClassifierError('classification needs trained weights: pass weights (a Keras .h5 file) or model (an exported .onnx file)');
   const label = typeof options.weights === 'string' ? basename(options.weights) : 'weights';

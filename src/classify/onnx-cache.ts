@@ -5,18 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ResolvedOptions } from '../architecture/options.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { cacheDir } from '../io/cache-dir.js';
 
 /** Bump when the exporter's output changes, so old cache entries are not used. */
 export const ONNX_EXPORT_REVISION = 4;
-
-export function cacheDir(): string {
-  if (process.env.MOBILENETV3_CACHE) return process.env.MOBILENETV3_CACHE;
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'mobilenetv3');
-}
 
 export function onnxCachePath(weights: Uint8Array, options: ResolvedOptions): string {
   const hash = createHash('sha256');

@@ -53,7 +53,10 @@ export async function evaluateImages(predictor: Predictor, images: readonly Labe
     const batch = await next!;
     next = load(start + batchSize);
     next?.catch(() => {}); // its error surfaces when awaited
-    const scores = (await predictor.predict(batch)).data;
+    const output = await predictor.predict(batch);
+    // Features (a model without its top) would otherwise be ranked as if they were class scores.
+    if (output.shape.length !== 2) throw new RangeError(`the model outputs [${output.shape.slice(1).join(', ')}] per image, not class scores: evaluate a model with its top`);
+    const scores = output.data;
     const n = batch.shape[0];
     const classes = scores.length / n;
     for (let i = 0; i < n; i++) {

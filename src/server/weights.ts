@@ -3,7 +3,7 @@
  * the weight shards its manifest names. Checked up front so a typo is a one-line error at start,
  * not a failed fetch in the browser.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 
 export interface ServedWeights {
@@ -29,13 +29,24 @@ async function size(file: string, what: string): Promise<number> {
   }
 }
 
+/** Whether the file begins with `signature`, reading only that many bytes (weights files are large). */
+async function startsWith(file: string, signature: Buffer): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(signature.length);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return bytesRead === head.length && head.equals(signature);
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function weightsToServe(path: string): Promise<ServedWeights> {
   const file = resolve(path);
   const ext = extname(file).toLowerCase();
   if (ext === '.h5' || ext === '.hdf5' || ext === '.keras') {
     const bytes = await size(file, 'weights file');
-    const head = (await readFile(file)).subarray(0, 8);
-    if (!head.equals(HDF5_SIGNATURE)) throw new Error(`${file} is not an HDF5 file (no HDF5 signature)`);
+    if (!(await startsWith(file, HDF5_SIGNATURE))) throw new Error(`${file} is not an HDF5 file (no HDF5 signature)`);
     const url = `/weights/${encodeURIComponent(basename(file))}`;
     return { format: 'h5', name: basename(file), url, bytes, files: new Map([[decodeURIComponent(url), file]]) };
   }

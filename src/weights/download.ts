@@ -8,10 +8,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { progressBar } from '../cli/progress.js';
 import { withAtomicFile } from '../io/atomic.js';
+import { cacheDir } from '../io/cache-dir.js';
 import { WeightsError } from './errors.js';
 import { KERAS_WEIGHTS_URL } from './imagenet.js';
 
@@ -28,7 +28,7 @@ export interface RemoteFile {
 export interface DownloadOptions {
   /** Base URL (a folder, ending in '/'); default env MOBILENETV3_WEIGHTS_URL, else Keras's bucket. */
   baseUrl?: string;
-  /** Cache folder; default env MOBILENETV3_CACHE, else ~/.cache/mobilenetv3. */
+  /** Cache folder; default env MOBILENETV3_CACHE, else $XDG_CACHE_HOME/mobilenetv3 (~/.cache/mobilenetv3). */
   cacheDir?: string;
   /** Draw a progress bar on a terminal (default true; silent when stderr is not a TTY). */
   progress?: boolean;
@@ -46,9 +46,8 @@ function remoteUrl(file: RemoteFile, baseUrl: string | undefined): string {
   return new URL(file.fileName, base.endsWith('/') ? base : `${base}/`).href;
 }
 
-export function weightsCacheDir(): string {
-  return process.env.MOBILENETV3_CACHE || join(homedir(), '.cache', 'mobilenetv3');
-}
+/** Where downloads go: the package's one cache folder (src/io/cache-dir.ts). */
+export const weightsCacheDir = cacheDir;
 
 export async function md5OfFile(path: string): Promise<string> {
   const hash = createHash('md5');
@@ -80,8 +79,8 @@ function offlineHint(file: RemoteFile): string {
  * Throws WeightsError (one line) on HTTP errors, network failure, a cut-off transfer or a wrong MD5.
  */
 export async function fetchCached(file: RemoteFile, options: DownloadOptions = {}): Promise<string> {
-  const cacheDir = options.cacheDir ?? weightsCacheDir();
-  const target = join(cacheDir, file.fileName);
+  const folder = options.cacheDir ?? cacheDir();
+  const target = join(folder, file.fileName);
   if (await exists(target) && (await md5OfFile(target)) === file.md5) return target;
 
   const url = remoteUrl(file, options.baseUrl);

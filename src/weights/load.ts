@@ -48,12 +48,11 @@ export async function readWeightsSource(source: WeightsSource, modelOptions: Mod
 
 /** Load weights into a built model (in place). */
 export async function loadWeights(model: tf.LayersModel, source: WeightsSource, options: WeightsOptions = {}): Promise<LoadReport> {
-  const modelOptions = readMetadata(model)?.options ?? {};
-  if (source === 'imagenet' && !options.byName) {
-    const found = findImagenetWeights(modelOptions);
-    if (typeof found === 'string') throw new WeightsError(found);
-  }
-  const weights = await readWeightsSource(source, modelOptions, options);
+  const modelOptions: ModelOptions = readMetadata(model)?.options ?? {};
+  // By name, a new head takes nothing from the file, so the published 1000-class file serves a
+  // model of any number of classes (its logits are skipped as a shape mismatch).
+  const { classes: _classes, ...anyClasses } = modelOptions;
+  const weights = await readWeightsSource(source, options.byName ? anyClasses : modelOptions, options);
   try {
     return applyKerasWeights(model, weights, { label: source === 'imagenet' ? 'the ImageNet weights' : source, ...options });
   } catch (error) {

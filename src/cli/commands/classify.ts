@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
-import { readLabelsFile } from '../labels.js';
+import { readLabelsFile } from '../../classify/labels.js';
 import { weightsFromFlags } from '../build-model.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 
@@ -62,7 +62,7 @@ export function register(program: Command): void {
       let folderLabels: string[] | undefined;
       if (flags.model && !/\.onnx$/i.test(flags.model)) {
         const { join } = await import('node:path');
-        const { stat, readFile } = await import('node:fs/promises');
+        const { stat } = await import('node:fs/promises');
         const isFile = async (p: string) => (await stat(p).catch(() => undefined))?.isFile() ?? false;
         const isDir = (await stat(flags.model).catch(() => undefined))?.isDirectory() ?? false;
         if (isDir && flags.engine === 'onnx' && (await isFile(join(flags.model, 'model.onnx')))) {
@@ -72,7 +72,7 @@ export function register(program: Command): void {
           if (!/\.json$/i.test(json)) throw new CliError(`--model must be an .onnx file, a TF.js model.json or a folder holding one, got ${flags.model}`, 2);
           if (isDir && !(await isFile(json))) throw new CliError(`${flags.model} holds no model.json or model.onnx`, 2);
           const labelsFile = isDir ? join(flags.model, 'labels.json') : undefined;
-          if (labelsFile && (await isFile(labelsFile))) folderLabels = JSON.parse(await readFile(labelsFile, 'utf8')) as string[];
+          if (labelsFile && (await isFile(labelsFile))) folderLabels = await readLabelsFile(labelsFile);
           flags.weights = json;
           flags.model = undefined;
         }

@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
-import { readLabelsFile } from '../labels.js';
+import { readLabelsFile } from '../../classify/labels.js';
 import { modelFromFlags } from '../build-model.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 

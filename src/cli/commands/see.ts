@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import { modelFromFlags } from '../build-model.js';
 import { CliError } from '../errors.js';
-import { readLabelsFile } from '../labels.js';
+import { readLabelsFile } from '../../classify/labels.js';
 import { addModelOptions, type ModelFlags } from '../model-options.js';
 
 export const order = 13;

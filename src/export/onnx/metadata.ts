@@ -7,8 +7,17 @@ export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
 
 /** The class names written by `exportOnnx(model, { labels })`, if any. */
 export function readOnnxLabels(bytes: Uint8Array): string[] | undefined {
-  const text = readOnnxMetadata(bytes).labels;
-  if (!text) return undefined;
-  const labels = JSON.parse(text) as unknown;
+  return labelsOf(readOnnxMetadata(bytes));
+}
+
+/** The class names in already read metadata; undefined when absent or not a JSON array of strings. */
+export function labelsOf(metadata: Record<string, string>): string[] | undefined {
+  if (!metadata.labels) return undefined;
+  let labels: unknown;
+  try {
+    labels = JSON.parse(metadata.labels);
+  } catch {
+    return undefined;
+  }
   return Array.isArray(labels) && labels.every((l) => typeof l === 'string') ? labels : undefined;
 }
