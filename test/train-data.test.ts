@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { classCounts, DataError, scanDataset, splitDataset, withoutUnreadable } from '../src/train/dataset.js';
 import { accuracyOf, confusionMatrix, perClassMetrics } from '../src/train/metrics.js';
 import { checkOutputFolder } from '../src/train/output-folder.js';
+import { sharedPath } from './shared.js';
 
 const ROOT = 'test-output/train-data';
 
@@ -121,5 +122,19 @@ describe('mobilenetv3 train (CLI) on bad data', () => {
     const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', dir, '-o', out, '--val-split', '1.5'], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /mobilenetv3: --val-split must be a fraction in \[0, 1\), got "1.5"/);
+  });
+
+  it('weights of another architecture are refused before any work, not partly loaded by name', async () => {
+    const dir = await tree('cli-wrong-arch', { ...images('cats', 3), ...images('dogs', 3) });
+    const out = join(ROOT, 'cli-wrong-arch-out');
+    await rm(out, { recursive: true, force: true });
+    const weights = sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', dir, '-o', out, '--arch', 'large', '--weights', weights], { encoding: 'utf8' });
+    assert.equal(run.status, 1);
+    assert.equal(run.stderr.trim().split('\n').filter((l) => !/tfjs-node|={5}|Hi, looks/.test(l)).at(-1),
+      `mobilenetv3: ${weights} does not fit the model: layer "expanded_conv_1_expand" expects kernel [1, 1, 16, 64], file layer "expanded_conv_1/expand" has [1, 1, 16, 72]`);
+    assert.equal(run.stdout, '');
+    const { existsSync } = await import('node:fs');
+    assert.equal(existsSync(out), false);
   });
 });

@@ -21,6 +21,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { createEngine } from '../runtime/create-engine.js';
 import type { Engine, EngineName } from '../runtime/engine.js';
 import { useTfBackend } from '../runtime/tfjs.js';
+import { WeightsError } from '../weights/errors.js';
 import { loadWeights } from '../weights/load.js';
 import { CHECKPOINT_FILE, readCheckpoint, restoreLayers, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { attachClassifier } from './classifier.js';
@@ -206,7 +207,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     arch: config.arch, flavor: config.flavor, alpha: config.alpha, minimalistic: config.minimalistic, padding: config.padding,
     includeTop: false, pooling: 'avg', inputShape: [...config.inputSize, 3],
   });
-  await loadWeights(backbone, config.weights, { byName: true });
+  // By name, so a file with a top (or a trained model.json with its classifier) fits the headless
+  // backbone; but every backbone layer must get its weights, shapes checked: the backbone stays
+  // frozen, so a partly loaded one would silently train a head on random features.
+  const { missing } = await loadWeights(backbone, config.weights, { byName: true, skipMismatch: false });
+  if (missing.length) {
+    throw new WeightsError(`${config.weights} has no weights for ${missing.length} backbone layers (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): check --arch, --alpha, --minimalistic, --flavor`);
+  }
   const model = attachClassifier(backbone, { classes: scanned.classes, dropout: config.dropout, seed: config.seed });
   const head = topSegment(model, 'classifier');
   const fineTop = config.fineTune > 0 ? topSegment(model, lastBnecks(model, config.fineTune)[0]) : undefined;
