@@ -124,6 +124,15 @@ describe('mobilenetv3 train (CLI) on bad data', () => {
     assert.match(bad.stderr, /mobilenetv3: --val-split must be a fraction in \[0, 1\), got "1.5"/);
   });
 
+  it('an output that cannot be created fails before any image is read', async () => {
+    const { train } = await import('../src/train/train.js');
+    const dir = await tree('unwritable', { ...images('cats', 3), ...images('dogs', 3), 'a-file': 'x' });
+    const phases = new Set<string>();
+    await assert.rejects(train({ data: dir, output: join(dir, 'a-file', 'out'), arch: 'small', weights: sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5'), onProgress: (e) => phases.add(e.phase) }),
+      (e: Error) => e instanceof DataError && e.message === `cannot write to output folder ${join(dir, 'a-file', 'out')}: part of the path is a file`);
+    assert.deepEqual([...phases], ['scan']);
+  });
+
   it('weights of another architecture are refused before any work, not partly loaded by name', async () => {
     const dir = await tree('cli-wrong-arch', { ...images('cats', 3), ...images('dogs', 3) });
     const out = join(ROOT, 'cli-wrong-arch-out');

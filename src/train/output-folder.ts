@@ -4,7 +4,7 @@
  * folder with another model or with unrelated files is refused, so training never mixes two
  * models' files or deletes someone's work.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHECKPOINT_FILE, readCheckpoint } from './checkpoint.js';
 import { DataError } from './dataset.js';
@@ -64,4 +64,22 @@ export async function checkOutputFolder(dir: string, classes: string[], arch: st
   const foreign = names.filter((n) => !OUTPUT_FILES.has(n));
   if (foreign.length) throw new DataError(`output folder ${dir} also holds other files (${foreign.slice(0, 3).join(', ')}): choose a folder with only this run's files`);
   return previous;
+}
+
+/**
+ * Create the output folder and make sure it takes files, before the long work: otherwise an
+ * unwritable -o would only fail when the first epoch's checkpoint is written.
+ */
+export async function prepareOutputFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+      : code === 'ENOTDIR' || code === 'EEXIST' ? 'part of the path is a file'
+        : code === 'EROFS' ? 'read-only file system'
+          : (error as Error).message;
+    throw new DataError(`cannot write to output folder ${dir}: ${why}`);
+  }
 }

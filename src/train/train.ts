@@ -29,7 +29,7 @@ import { classCounts, DataError, scanDataset, splitDataset, withoutUnreadable, t
 import { extractFeatures, Interrupted, selectRows, type FeatureTable, type ViewItem } from './features.js';
 import { evaluate, runEpochs, type EpochRecord, type Examples } from './loop.js';
 import { confusionMatrix, perClassMetrics, type ClassMetrics } from './metrics.js';
-import { checkOutputFolder, LABELS_FILE, METRICS_FILE } from './output-folder.js';
+import { checkOutputFolder, LABELS_FILE, METRICS_FILE, prepareOutputFolder } from './output-folder.js';
 import { svgToPng } from '../visualize/render.js';
 import { confusionSvg, curvesSvg } from './plots.js';
 import { bottomModel, lastBnecks, topSegment, type TopSegment } from './split-model.js';
@@ -214,6 +214,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (missing.length) {
     throw new WeightsError(`${config.weights} has no weights for ${missing.length} backbone layers (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): check --arch, --alpha, --minimalistic, --flavor`);
   }
+  await prepareOutputFolder(options.output);
   const model = attachClassifier(backbone, { classes: scanned.classes, dropout: config.dropout, seed: config.seed });
   const head = topSegment(model, 'classifier');
   const fineTop = config.fineTune > 0 ? topSegment(model, lastBnecks(model, config.fineTune)[0]) : undefined;
