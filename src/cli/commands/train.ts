@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
+import { numberFlag, wholeNumberFlag } from '../number-flags.js';
 
 export const order = 60;
 
@@ -20,12 +21,6 @@ interface TrainFlags extends Omit<ModelFlags, 'classes' | 'top' | 'pooling' | 'p
   json?: boolean;
 }
 
-function numberFlag(flag: string, text: string, check: (n: number) => boolean, what: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || !check(n)) throw new CliError(`--${flag} must be ${what}, got "${text}"`, 2);
-  return n;
-}
-const wholeAtLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 
 const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`);
 
@@ -60,13 +55,13 @@ export function register(program: Command): void {
         dropout: model.dropoutRate,
         weights: flags.weights ?? 'imagenet',
         inputSize: [height, width] as [number, number],
-        epochs: numberFlag('epochs', flags.epochs, wholeAtLeast(1), 'a whole number of at least 1'),
-        batchSize: numberFlag('batch', flags.batch, wholeAtLeast(1), 'a whole number of at least 1'),
+        epochs: wholeNumberFlag('epochs', flags.epochs),
+        batchSize: wholeNumberFlag('batch', flags.batch),
         learningRate: numberFlag('lr', flags.lr, (n) => n > 0, 'a positive number'),
         valSplit: numberFlag('val-split', flags.valSplit, (n) => n >= 0 && n < 1, 'a fraction in [0, 1)'),
-        augment: flags.augment === undefined ? 0 : flags.augment === true ? 2 : numberFlag('augment', flags.augment, wholeAtLeast(1), 'a whole number of views of at least 1'),
-        fineTune: flags.fineTune === undefined ? 0 : numberFlag('fine-tune', flags.fineTune, wholeAtLeast(1), 'a whole number of blocks of at least 1'),
-        fineTuneEpochs: numberFlag('fine-tune-epochs', flags.fineTuneEpochs, wholeAtLeast(1), 'a whole number of at least 1'),
+        augment: flags.augment === undefined ? 0 : flags.augment === true ? 2 : numberFlag('augment', flags.augment, (n) => Number.isInteger(n) && n >= 1, 'a whole number of views of at least 1'),
+        fineTune: flags.fineTune === undefined ? 0 : numberFlag('fine-tune', flags.fineTune, (n) => Number.isInteger(n) && n >= 1, 'a whole number of blocks of at least 1'),
+        fineTuneEpochs: wholeNumberFlag('fine-tune-epochs', flags.fineTuneEpochs),
         fineTuneLearningRate: flags.fineTuneLr === undefined ? undefined : numberFlag('fine-tune-lr', flags.fineTuneLr, (n) => n > 0, 'a positive number'),
         seed: numberFlag('seed', flags.seed, Number.isInteger, 'a whole number'),
         resume: Boolean(flags.resume),
