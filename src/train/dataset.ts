@@ -4,7 +4,7 @@
  * unusable is a `DataError` with one line that says what to change.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { listImageFiles } from '../images/files.js';
 import { Random } from './random.js';
 
@@ -98,9 +98,4 @@ export function splitDataset(dataset: Dataset, valSplit: number, seed: number): 
   }
   const byPath = (a: Sample, b: Sample) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   return { train: train.sort(byPath), val: val.sort(byPath) };
-}
-
-/** Paths relative to the data folder, for messages and metrics.json. */
-export function relativeTo(dataset: Dataset, path: string): string {
-  return relative(dataset.root, path) || path;
 }
