@@ -360,10 +360,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const confusion = evaluation ? confusionMatrix(valLabels, evaluation.predicted, classes) : [];
     const perClass = evaluation ? perClassMetrics(confusion, dataset.classes) : [];
     const result: TrainResult = { ...finish(true), perClass, confusion, fineTuneImagesPerSecond };
-    await writeOutputs(model, options.output, config, result, split.train, split.val, dataset.classes);
+    await writeModelFiles(model, options.output, result, dataset.classes);
     seconds.export = (performance.now() - t3) / 1000;
     seconds.total = (performance.now() - started) / 1000;
-    // metrics.json again, with the export time in it.
+    // Last, so it holds the export time; labels.json and curves.png are current from the last epoch.
     await writeMetrics(options.output, config, result, split.train, split.val, dataset.classes);
     return result;
   } catch (error) {
@@ -407,7 +407,7 @@ async function writeMetrics(dir: string, config: TrainConfig, r: TrainResult, tr
   await writeFileAtomic(join(dir, METRICS_FILE), JSON.stringify(metrics, null, 2) + '\n');
 }
 
-async function writeOutputs(model: tf.LayersModel, dir: string, config: TrainConfig, r: TrainResult, trainSet: Sample[], valSet: Sample[], classes: string[]): Promise<void> {
+async function writeModelFiles(model: tf.LayersModel, dir: string, r: TrainResult, classes: string[]): Promise<void> {
   const [{ saveTfjsModel }, { saveKerasH5Weights }, { exportOnnx }] = await Promise.all([
     import('../weights/tfjs-files.js'),
     import('../weights/h5-file.js'),
@@ -416,9 +416,6 @@ async function writeOutputs(model: tf.LayersModel, dir: string, config: TrainCon
   await saveTfjsModel(model, join(dir, 'model.json'));
   await saveKerasH5Weights(model, join(dir, 'model.h5'));
   await writeFileAtomic(join(dir, 'model.onnx'), exportOnnx(model, { labels: classes }));
-  await writeFileAtomic(join(dir, LABELS_FILE), JSON.stringify(classes, null, 2) + '\n');
-  await writeMetrics(dir, config, r, trainSet, valSet, classes);
-  await writeFileAtomic(join(dir, 'curves.png'), await svgToPng(curvesSvg(r.history, curvesTitle(config, classes.length))));
   if (r.confusion.length) {
     const accuracy = r.valAccuracy === null ? '' : ` (accuracy ${(100 * r.valAccuracy).toFixed(1)}%)`;
     await writeFileAtomic(join(dir, 'confusion.png'), await svgToPng(confusionSvg(r.confusion, classes, `Validation confusion matrix${accuracy}`)));
