@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 import { numberFlag, wholeNumberFlag } from '../number-flags.js';
+import type { Progress } from '../progress.js';
 
 export const order = 60;
 
@@ -79,9 +80,20 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', onSigint);
 
-      let bar: ReturnType<typeof progressBar> | undefined;
+      // One bar per phase; a new phase (or a count starting again) replaces the bar.
+      let bar: Progress | undefined;
       let barKey = '';
       let barDone = 0;
+      const advance = (key: string, done: number, make: () => Progress, payload?: Record<string, string | number>) => {
+        if (barKey !== key || done < barDone) {
+          bar?.stop();
+          bar = make();
+          barKey = key;
+          barDone = 0;
+        }
+        bar!.tick(done - barDone, payload);
+        barDone = done;
+      };
       const log = (line: string) => process.stderr.write(line + '\n');
       try {
         const result = await train({
@@ -90,34 +102,18 @@ export function register(program: Command): void {
           onProgress(event) {
             if (event.phase === 'scan') log(`${event.images} images in ${event.classes} classes`);
             if (event.phase === 'resume') log(`resuming after epoch ${event.epoch} (stage ${event.stage}) with the checkpoint's settings`);
-            if (event.phase === 'features') {
-              const key = `features${event.stage}-${event.total}`;
-              if (barKey !== key) {
-                bar?.stop();
-                bar = progressBar(`features`, event.total);
-                barKey = key;
-                barDone = 0;
-              }
-              bar?.tick(event.done - barDone);
-              barDone = event.done;
-            }
+            if (event.phase === 'features') advance(`features-${event.total}`, event.done, () => progressBar('features', event.total));
             if (event.phase === 'step') {
-              const key = `train${event.stage}`;
-              if (barKey !== key) {
-                bar?.stop();
-                bar = progressBar(event.stage === 1 ? 'train' : 'fine-tune', event.total, 'epoch {epoch}/{epochs} | loss {loss} | acc {acc} | val acc {val}',
-                  { epoch: event.epoch, epochs: event.epochs, loss: '-', acc: '-', val: '-' });
-                barKey = key;
-                barDone = 0;
-              }
-              bar?.tick(event.done - barDone, { epoch: event.epoch, epochs: event.epochs, loss: event.loss.toFixed(4), acc: pct(event.accuracy) });
-              barDone = event.done;
+              advance(`train${event.stage}`, event.done,
+                () => progressBar(event.stage === 1 ? 'train' : 'fine-tune', event.total, 'epoch {epoch}/{epochs} | loss {loss} | acc {acc} | val acc {val}',
+                  { epoch: event.epoch, epochs: event.epochs, loss: '-', acc: '-', val: '-' }),
+                { epoch: event.epoch, epochs: event.epochs, loss: event.loss.toFixed(4), acc: pct(event.accuracy) });
             }
             if (event.phase === 'epoch') {
               const r = event.record;
               const line = `epoch ${r.epoch}${r.stage === 2 ? ' (fine-tune)' : ''}: loss ${r.loss.toFixed(4)} acc ${pct(r.accuracy)} | val loss ${r.valLoss?.toFixed(4) ?? '-'} val acc ${pct(r.valAccuracy)} | ${r.seconds.toFixed(1)} s`;
               // On a terminal the bar shows it; in logs, one line per epoch.
-              if (bar && process.stderr.isTTY && !process.env.CI) bar.tick(0, { val: pct(r.valAccuracy) });
+              if (bar?.visible) bar.tick(0, { val: pct(r.valAccuracy) });
               else log(line);
             }
             if (event.phase === 'export') {
