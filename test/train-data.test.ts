@@ -124,6 +124,14 @@ describe('mobilenetv3 train (CLI) on bad data', () => {
     assert.match(bad.stderr, /mobilenetv3: --val-split must be a fraction in \[0, 1\), got "1.5"/);
   });
 
+  it('bad model options are refused by the builder\'s rules before the data is read', async () => {
+    const { train } = await import('../src/train/train.js');
+    const base = { data: join(ROOT, 'never-read'), output: join(ROOT, 'never-written') };
+    await assert.rejects(train({ ...base, alpha: 0 }), /^OptionError: alpha must be a number in \(0, 4\], got 0$/);
+    await assert.rejects(train({ ...base, inputSize: [224, 16] }), /^OptionError: input size must be a whole number of at least 32, got 16$/);
+    await assert.rejects(train({ ...base, dropout: 1 }), /^OptionError: dropout rate must be in \[0, 1\), got 1$/);
+  });
+
   it('an output that cannot be created fails before any image is read', async () => {
     const { train } = await import('../src/train/train.js');
     const dir = await tree('unwritable', { ...images('cats', 3), ...images('dogs', 3), 'a-file': 'x' });

@@ -15,7 +15,7 @@ import { join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readMetadata } from '../architecture/blocks.js';
 import { buildModel } from '../architecture/builder.js';
-import type { Flavor, Padding } from '../architecture/options.js';
+import { resolveOptions, type Flavor, type Padding } from '../architecture/options.js';
 import type { ArchName } from '../architecture/tables.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { createEngine } from '../runtime/create-engine.js';
@@ -115,12 +115,6 @@ export interface TrainResult {
   fineTuneImagesPerSecond: number | null;
 }
 
-function inputSize(size: number | [number, number]): [number, number] {
-  const [h, w] = typeof size === 'number' ? [size, size] : size;
-  for (const side of [h, w]) if (!Number.isInteger(side) || side < 32) throw new DataError(`--input-size must be whole numbers of at least 32, got ${h}x${w}`);
-  return [h, w];
-}
-
 function resolveConfig(o: TrainOptions): TrainConfig {
   const positiveInt = (name: string, v: number) => {
     if (!Number.isInteger(v) || v < 1) throw new DataError(`--${name} must be a whole number of at least 1, got ${v}`);
@@ -136,16 +130,20 @@ function resolveConfig(o: TrainOptions): TrainConfig {
   if (!Number.isInteger(augment) || augment < 0) throw new DataError(`--augment takes a number of views of at least 0, got ${augment}`);
   const fineTune = o.fineTune ?? 0;
   if (!Number.isInteger(fineTune) || fineTune < 0) throw new DataError(`--fine-tune takes a number of blocks, got ${fineTune}`);
-  const dropout = o.dropout ?? 0.2;
-  if (!(dropout >= 0 && dropout < 1)) throw new DataError(`--dropout must be in [0, 1), got ${dropout}`);
+  // The model options, checked by the builder's own rules before any work.
+  const [height, width] = typeof o.inputSize === 'number' ? [o.inputSize, o.inputSize] : o.inputSize ?? [224, 224];
+  const model = resolveOptions({
+    arch: o.arch, flavor: o.flavor, alpha: o.alpha, minimalistic: o.minimalistic, padding: o.padding,
+    inputShape: [height, width, 3], dropoutRate: o.dropout, includeTop: false, pooling: 'avg',
+  });
   return {
-    arch: o.arch ?? 'large',
-    flavor: o.flavor ?? 'keras',
-    alpha: o.alpha ?? 1,
-    minimalistic: o.minimalistic ?? false,
-    padding: o.padding ?? 'same',
+    arch: model.arch,
+    flavor: model.flavor,
+    alpha: model.alpha,
+    minimalistic: model.minimalistic,
+    padding: model.padding,
     weights: o.weights ?? 'imagenet',
-    inputSize: inputSize(o.inputSize ?? 224),
+    inputSize: [height, width],
     epochs,
     batchSize: positiveInt('batch', o.batchSize ?? 32),
     learningRate,
@@ -154,7 +152,7 @@ function resolveConfig(o: TrainOptions): TrainConfig {
     fineTune,
     fineTuneEpochs: positiveInt('fine-tune-epochs', o.fineTuneEpochs ?? 5),
     fineTuneLearningRate: positive('fine-tune-lr', o.fineTuneLearningRate ?? learningRate / 10),
-    dropout,
+    dropout: model.dropoutRate,
     seed: o.seed ?? 42,
   };
 }
