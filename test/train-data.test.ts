@@ -92,6 +92,25 @@ describe('output folder', () => {
   });
 });
 
+describe('checkpoint in an output folder', () => {
+  it('is recognised from its header alone: checking the folder makes no tensors', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { CHECKPOINT_FILE, writeCheckpoint } = await import('../src/train/checkpoint.js');
+    const dir = await tree('with-checkpoint', {});
+    const layer = tf.layers.dense({ units: 3, inputShape: [4], name: 'logits' });
+    tf.sequential({ layers: [layer] });
+    const optimizer = tf.train.adam(1e-3);
+    const history = [{ epoch: 1, stage: 1 as const, loss: 1, accuracy: 0.5, valLoss: null, valAccuracy: null, seconds: 1, trainSeconds: 1 }];
+    await writeCheckpoint(join(dir, CHECKPOINT_FILE), { version: 1, config: { arch: 'small' }, classes: ['a', 'b', 'c'], dataFingerprint: 'x', stage: 1, epochsDone: 1, history }, [layer], optimizer);
+    const before = tf.memory().numTensors;
+    const previous = await checkOutputFolder(dir, ['a', 'b', 'c'], 'small', true);
+    assert.deepEqual(previous, { classes: ['a', 'b', 'c'], arch: 'small', hasCheckpoint: true });
+    assert.equal(tf.memory().numTensors, before);
+    layer.dispose();
+    optimizer.dispose();
+  });
+});
+
 describe('metrics', () => {
   it('confusion matrix, accuracy, per-class precision and recall', () => {
     const truth = [0, 0, 0, 1, 1, 2];

@@ -6,7 +6,7 @@
  */
 import { access, constants, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CHECKPOINT_FILE, readCheckpoint } from './checkpoint.js';
+import { CHECKPOINT_FILE, readCheckpointHeader } from './checkpoint.js';
 import { DataError } from './dataset.js';
 
 export const LABELS_FILE = 'labels.json';
@@ -24,7 +24,7 @@ export interface PreviousRun {
 async function readPrevious(dir: string, names: string[]): Promise<PreviousRun | undefined> {
   const hasCheckpoint = names.includes(CHECKPOINT_FILE);
   if (hasCheckpoint) {
-    const { header } = await readCheckpoint<{ arch: string }>(join(dir, CHECKPOINT_FILE)).catch(() => {
+    const header = await readCheckpointHeader<{ arch: string }>(join(dir, CHECKPOINT_FILE)).catch(() => {
       throw new DataError(`${join(dir, CHECKPOINT_FILE)} is not a readable checkpoint: remove it or choose another output folder`);
     });
     return { classes: header.classes, arch: header.config.arch, hasCheckpoint };
