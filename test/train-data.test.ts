@@ -85,6 +85,14 @@ describe('output folder', () => {
     assert.deepEqual(same?.classes, ['cat', 'dog']);
   });
 
+  it('labels.json / metrics.json that a run did not write make the folder foreign, not a crash', async () => {
+    for (const [name, labels] of [['out-garbage', 'garbage'], ['out-object', '{"a":1}']]) {
+      const dir = await tree(name, { 'labels.json': labels, 'metrics.json': '{}' });
+      await assert.rejects(checkOutputFolder(dir, ['a', 'b'], 'small', false),
+        (e: Error) => e instanceof DataError && /is not empty and holds no training run of mobilenetv3/.test(e.message), name);
+    }
+  });
+
   it('--resume needs a checkpoint', async () => {
     await assert.rejects(checkOutputFolder(join(ROOT, 'out-none'), ['a'], 'small', true), /nothing to resume: .* does not exist/);
     const done = await tree('out-done', { 'labels.json': '["a","b"]', 'metrics.json': '{"config":{"arch":"small"}}' });

@@ -30,9 +30,13 @@ async function readPrevious(dir: string, names: string[]): Promise<PreviousRun |
     return { classes: header.classes, arch: header.config.arch, hasCheckpoint };
   }
   if (names.includes(LABELS_FILE) && names.includes(METRICS_FILE)) {
-    const classes = JSON.parse(await readFile(join(dir, LABELS_FILE), 'utf8')) as string[];
-    const metrics = JSON.parse(await readFile(join(dir, METRICS_FILE), 'utf8')) as { config?: { arch?: string } };
-    return { classes, arch: metrics.config?.arch ?? 'unknown', hasCheckpoint };
+    // Files of those names that are not what a run writes make the folder someone else's.
+    const json = (name: string): Promise<unknown> => readFile(join(dir, name), 'utf8').then((text) => JSON.parse(text) as unknown).catch(() => undefined);
+    const classes = await json(LABELS_FILE);
+    const metrics = (await json(METRICS_FILE)) as { config?: { arch?: unknown } } | undefined;
+    if (Array.isArray(classes) && classes.every((c) => typeof c === 'string') && metrics && typeof metrics === 'object') {
+      return { classes, arch: String(metrics.config?.arch ?? 'unknown'), hasCheckpoint };
+    }
   }
   return undefined;
 }
