@@ -117,6 +117,24 @@ describe('checkpoint in an output folder', () => {
     layer.dispose();
     optimizer.dispose();
   });
+
+  it('--resume on changed data is refused before any image is read', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { CHECKPOINT_FILE, writeCheckpoint } = await import('../src/train/checkpoint.js');
+    const { train } = await import('../src/train/train.js');
+    const data = await tree('resume-changed-data', { ...images('a', 3), ...images('b', 3) });
+    const output = await tree('resume-changed-out', {});
+    const layer = tf.layers.dense({ units: 2, inputShape: [4], name: 'logits' });
+    tf.sequential({ layers: [layer] });
+    const optimizer = tf.train.adam(1e-3);
+    await writeCheckpoint(join(output, CHECKPOINT_FILE), { version: 1, config: { arch: 'small' }, classes: ['a', 'b'], dataFingerprint: 'other data', stage: 1, epochsDone: 1, history: [] }, [layer], optimizer);
+    layer.dispose();
+    optimizer.dispose();
+    const phases = new Set<string>();
+    await assert.rejects(train({ data, output, resume: true, onProgress: (e) => phases.add(e.phase) }),
+      (e: Error) => e instanceof DataError && /changed since the checkpoint .*: train again without --resume$/.test(e.message));
+    assert.deepEqual([...phases], ['scan']);
+  });
 });
 
 describe('metrics', () => {

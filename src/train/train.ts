@@ -188,12 +188,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let config = resolveConfig(options);
 
   const scanned = await scanDataset(options.data);
+  // Of the files found (readable or not), so --resume can refuse changed data before any work.
+  const dataFingerprint = await fingerprint(scanned.root, scanned.samples);
   emit({ phase: 'scan', images: scanned.samples.length, classes: scanned.classes.length });
   const previous = await checkOutputFolder(options.output, scanned.classes, config.arch, Boolean(options.resume));
   let checkpoint: Checkpoint<TrainConfig> | undefined;
   if (options.resume && previous?.hasCheckpoint) {
     checkpoint = await readCheckpoint<TrainConfig>(join(options.output, CHECKPOINT_FILE));
     config = checkpoint.header.config;
+    if (checkpoint.header.dataFingerprint !== dataFingerprint) {
+      throw new DataError(`the images in ${options.data} changed since the checkpoint in ${options.output}: train again without --resume`);
+    }
     emit({ phase: 'resume', epoch: checkpoint.header.history.at(-1)?.epoch ?? 0, stage: checkpoint.header.stage });
   } else if (previous?.hasCheckpoint) {
     await rm(join(options.output, CHECKPOINT_FILE), { force: true });
@@ -233,10 +238,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const skipped = [...centre.unreadable].map(([path, reason]) => ({ path: relative(options.data, path), reason }));
     const dataset = withoutUnreadable(scanned, new Set(centre.unreadable.keys()));
     const split = splitDataset(dataset, config.valSplit, config.seed);
-    const dataFingerprint = await fingerprint(dataset.root, dataset.samples);
-    if (checkpoint && checkpoint.header.dataFingerprint !== dataFingerprint) {
-      throw new DataError(`the images in ${options.data} changed since the checkpoint in ${options.output}: train again without --resume`);
-    }
     const index = new Map(scanned.samples.map((s, i) => [s.path, i]));
 
     // --- augmented views of the training images ---------------------------------------------
