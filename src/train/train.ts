@@ -418,5 +418,8 @@ async function writeModelFiles(model: tf.LayersModel, dir: string, r: TrainResul
   if (r.confusion.length) {
     const accuracy = r.valAccuracy === null ? '' : ` (accuracy ${(100 * r.valAccuracy).toFixed(1)}%)`;
     await writeFileAtomic(join(dir, 'confusion.png'), await svgToPng(confusionSvg(r.confusion, classes, `Validation confusion matrix${accuracy}`)));
+  } else {
+    // No validation set: an earlier run's matrix in this folder would describe another model.
+    await rm(join(dir, 'confusion.png'), { force: true });
   }
 }

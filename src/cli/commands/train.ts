@@ -138,7 +138,7 @@ export function register(program: Command): void {
           `trained ${result.classes.length} classes on ${result.counts.train} images, validated on ${result.counts.val}`,
           `validation accuracy ${pct(result.valAccuracy)}${result.stage1ValAccuracy !== null && result.history.some((r) => r.stage === 2) ? ` (stage 1: ${pct(result.stage1ValAccuracy)})` : ''}`,
           `time ${result.seconds.total.toFixed(1)} s (features ${result.seconds.features.toFixed(1)} s, stage 1 ${result.seconds.stage1.toFixed(1)} s${result.seconds.stage2 ? `, fine-tuning ${result.seconds.stage2.toFixed(1)} s at ${result.fineTuneImagesPerSecond?.toFixed(1)} images/s` : ''})`,
-          `written to ${options.output}: model.json, model.h5, model.onnx, labels.json, metrics.json, curves.png, confusion.png`,
+          `written to ${options.output}: model.json, model.h5, model.onnx, labels.json, metrics.json, curves.png${result.confusion.length ? ', confusion.png' : ''}`,
         ];
         process.stdout.write(lines.join('\n') + '\n');
       } finally {
