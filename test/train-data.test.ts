@@ -177,6 +177,17 @@ describe('mobilenetv3 train (CLI) on bad data', () => {
     await assert.rejects(train({ ...base, dropout: 1 }), /^OptionError: dropout rate must be in \[0, 1\), got 1$/);
   });
 
+  it('--fine-tune beyond the model\'s bnecks is refused before the output folder is made', async () => {
+    const { train } = await import('../src/train/train.js');
+    const data = await tree('fine-tune-too-many', { ...images('cats', 3), ...images('dogs', 3) });
+    const output = join(ROOT, 'fine-tune-too-many-out');
+    await rm(output, { recursive: true, force: true });
+    await assert.rejects(train({ data, output, arch: 'small', weights: sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5'), fineTune: 99 }),
+      /--fine-tune takes a number of blocks from 1 to 11 \(this model has 11 bneck blocks\), got 99/);
+    const { existsSync } = await import('node:fs');
+    assert.equal(existsSync(output), false);
+  });
+
   it('an output that cannot be created fails before any image is read', async () => {
     const { train } = await import('../src/train/train.js');
     const dir = await tree('unwritable', { ...images('cats', 3), ...images('dogs', 3), 'a-file': 'x' });

@@ -217,10 +217,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (missing.length) {
     throw new WeightsError(`${config.weights} has no weights for ${missing.length} backbone layers (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): check --arch, --alpha, --minimalistic, --flavor`);
   }
-  await prepareOutputFolder(options.output);
   const model = attachClassifier(backbone, { classes: scanned.classes, dropout: config.dropout, seed: config.seed });
   const head = topSegment(model, 'classifier');
   const fineTop = config.fineTune > 0 ? topSegment(model, lastBnecks(model, config.fineTune)[0]) : undefined;
+  await prepareOutputFolder(options.output);
 
   const engines: Engine[] = [];
   const engineOptions = { engine: options.engine ?? 'onnx' } as const;
