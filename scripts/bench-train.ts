@@ -8,8 +8,7 @@
  *    that has the convolution gradients) in the same run.
  * Usage: npx tsx scripts/bench-train.ts [--skip-stage1] [--blocks 3]
  */
-import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -21,19 +20,15 @@ import { train } from '../src/train/train.js';
 import { registerWasmGradients } from '../src/train/wasm-gradients.js';
 import { loadWeights } from '../src/weights/load.js';
 import { sharedPath } from '../test/shared.js';
-import { SAMPLE_DIR } from './imagenet-superclasses.js';
+import { makeSuperclassFolder } from './imagenet-superclasses.js';
 
 const { values } = parseArgs({ options: { 'skip-stage1': { type: 'boolean' }, blocks: { type: 'string', default: '3' } } });
 const weights = sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5');
 
 if (!values['skip-stage1']) {
-  const photos = (await readdir(SAMPLE_DIR)).filter((f) => /\.jpe?g$/i.test(f)).sort();
-  const data = await mkdtemp(join(tmpdir(), 'mobilenetv3-bench-1000-'));
-  for (const [i, photo] of photos.entries()) {
-    const dir = join(data, `classes-${String(Math.floor(i / 100) * 100).padStart(3, '0')}`);
-    await mkdir(dir, { recursive: true });
-    await symlink(join(SAMPLE_DIR, photo), join(dir, photo));
-  }
+  // All 1000 photos as 10 classes of 100 consecutive class indices.
+  const groups = Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`classes-${String(k * 100).padStart(3, '0')}`, Array.from({ length: 100 }, (_, i) => k * 100 + i)]));
+  const data = await makeSuperclassFolder(groups);
   const output = join(data, 'out');
   const started = performance.now();
   const r = await train({ data, output, arch: 'small', weights, epochs: 20 });

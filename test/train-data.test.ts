@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { classCounts, DataError, scanDataset, splitDataset, withoutUnreadable } from '../src/train/dataset.js';
 import { accuracyOf, confusionMatrix, perClassMetrics } from '../src/train/metrics.js';
 import { checkOutputFolder } from '../src/train/output-folder.js';
+import { sharedPath } from './shared.js';
 
 const ROOT = 'test-output/train-data';
 
@@ -84,10 +85,55 @@ describe('output folder', () => {
     assert.deepEqual(same?.classes, ['cat', 'dog']);
   });
 
+  it('labels.json / metrics.json that a run did not write make the folder foreign, not a crash', async () => {
+    for (const [name, labels] of [['out-garbage', 'garbage'], ['out-object', '{"a":1}']]) {
+      const dir = await tree(name, { 'labels.json': labels, 'metrics.json': '{}' });
+      await assert.rejects(checkOutputFolder(dir, ['a', 'b'], 'small', false),
+        (e: Error) => e instanceof DataError && /is not empty and holds no training run of mobilenetv3/.test(e.message), name);
+    }
+  });
+
   it('--resume needs a checkpoint', async () => {
     await assert.rejects(checkOutputFolder(join(ROOT, 'out-none'), ['a'], 'small', true), /nothing to resume: .* does not exist/);
     const done = await tree('out-done', { 'labels.json': '["a","b"]', 'metrics.json': '{"config":{"arch":"small"}}' });
     await assert.rejects(checkOutputFolder(done, ['a', 'b'], 'small', true), /nothing to resume: .* has no checkpoint.bin/);
+  });
+});
+
+describe('checkpoint in an output folder', () => {
+  it('is recognised from its header alone: checking the folder makes no tensors', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { CHECKPOINT_FILE, writeCheckpoint } = await import('../src/train/checkpoint.js');
+    const dir = await tree('with-checkpoint', {});
+    const layer = tf.layers.dense({ units: 3, inputShape: [4], name: 'logits' });
+    tf.sequential({ layers: [layer] });
+    const optimizer = tf.train.adam(1e-3);
+    const history = [{ epoch: 1, stage: 1 as const, loss: 1, accuracy: 0.5, valLoss: null, valAccuracy: null, seconds: 1, trainSeconds: 1 }];
+    await writeCheckpoint(join(dir, CHECKPOINT_FILE), { version: 1, config: { arch: 'small' }, classes: ['a', 'b', 'c'], dataFingerprint: 'x', stage: 1, epochsDone: 1, history }, [layer], optimizer);
+    const before = tf.memory().numTensors;
+    const previous = await checkOutputFolder(dir, ['a', 'b', 'c'], 'small', true);
+    assert.deepEqual(previous, { classes: ['a', 'b', 'c'], arch: 'small', hasCheckpoint: true });
+    assert.equal(tf.memory().numTensors, before);
+    layer.dispose();
+    optimizer.dispose();
+  });
+
+  it('--resume on changed data is refused before any image is read', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { CHECKPOINT_FILE, writeCheckpoint } = await import('../src/train/checkpoint.js');
+    const { train } = await import('../src/train/train.js');
+    const data = await tree('resume-changed-data', { ...images('a', 3), ...images('b', 3) });
+    const output = await tree('resume-changed-out', {});
+    const layer = tf.layers.dense({ units: 2, inputShape: [4], name: 'logits' });
+    tf.sequential({ layers: [layer] });
+    const optimizer = tf.train.adam(1e-3);
+    await writeCheckpoint(join(output, CHECKPOINT_FILE), { version: 1, config: { arch: 'small' }, classes: ['a', 'b'], dataFingerprint: 'other data', stage: 1, epochsDone: 1, history: [] }, [layer], optimizer);
+    layer.dispose();
+    optimizer.dispose();
+    const phases = new Set<string>();
+    await assert.rejects(train({ data, output, resume: true, onProgress: (e) => phases.add(e.phase) }),
+      (e: Error) => e instanceof DataError && /changed since the checkpoint .*: train again without --resume$/.test(e.message));
+    assert.deepEqual([...phases], ['scan']);
   });
 });
 
@@ -121,5 +167,47 @@ describe('mobilenetv3 train (CLI) on bad data', () => {
     const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', dir, '-o', out, '--val-split', '1.5'], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /mobilenetv3: --val-split must be a fraction in \[0, 1\), got "1.5"/);
+  });
+
+  it('bad model options are refused by the builder\'s rules before the data is read', async () => {
+    const { train } = await import('../src/train/train.js');
+    const base = { data: join(ROOT, 'never-read'), output: join(ROOT, 'never-written') };
+    await assert.rejects(train({ ...base, alpha: 0 }), /^OptionError: alpha must be a number in \(0, 4\], got 0$/);
+    await assert.rejects(train({ ...base, inputSize: [224, 16] }), /^OptionError: input size must be a whole number of at least 32, got 16$/);
+    await assert.rejects(train({ ...base, dropout: 1 }), /^OptionError: dropout rate must be in \[0, 1\), got 1$/);
+  });
+
+  it('--fine-tune beyond the model\'s bnecks is refused before the output folder is made', async () => {
+    const { train } = await import('../src/train/train.js');
+    const data = await tree('fine-tune-too-many', { ...images('cats', 3), ...images('dogs', 3) });
+    const output = join(ROOT, 'fine-tune-too-many-out');
+    await rm(output, { recursive: true, force: true });
+    await assert.rejects(train({ data, output, arch: 'small', weights: sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5'), fineTune: 99 }),
+      /--fine-tune takes a number of blocks from 1 to 11 \(this model has 11 bneck blocks\), got 99/);
+    const { existsSync } = await import('node:fs');
+    assert.equal(existsSync(output), false);
+  });
+
+  it('an output that cannot be created fails before any image is read', async () => {
+    const { train } = await import('../src/train/train.js');
+    const dir = await tree('unwritable', { ...images('cats', 3), ...images('dogs', 3), 'a-file': 'x' });
+    const phases = new Set<string>();
+    await assert.rejects(train({ data: dir, output: join(dir, 'a-file', 'out'), arch: 'small', weights: sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5'), onProgress: (e) => phases.add(e.phase) }),
+      (e: Error) => e instanceof DataError && e.message === `cannot write to output folder ${join(dir, 'a-file', 'out')}: part of the path is a file`);
+    assert.deepEqual([...phases], ['scan']);
+  });
+
+  it('weights of another architecture are refused before any work, not partly loaded by name', async () => {
+    const dir = await tree('cli-wrong-arch', { ...images('cats', 3), ...images('dogs', 3) });
+    const out = join(ROOT, 'cli-wrong-arch-out');
+    await rm(out, { recursive: true, force: true });
+    const weights = sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', dir, '-o', out, '--arch', 'large', '--weights', weights], { encoding: 'utf8' });
+    assert.equal(run.status, 1);
+    assert.equal(run.stderr.trim().split('\n').filter((l) => !/tfjs-node|={5}|Hi, looks/.test(l)).at(-1),
+      `mobilenetv3: ${weights} does not fit the model: layer "expanded_conv_1_expand" expects kernel [1, 1, 16, 64], file layer "expanded_conv_1/expand" has [1, 1, 16, 72]`);
+    assert.equal(run.stdout, '');
+    const { existsSync } = await import('node:fs');
+    assert.equal(existsSync(out), false);
   });
 });

@@ -84,6 +84,18 @@ describe('train (stage 1) on ImageNet photos grouped into dogs / birds / fish', 
   });
 });
 
+describe('no validation set', () => {
+  it('--val-split 0 trains on everything and leaves no confusion matrix, not even an earlier run\'s', async () => {
+    const data = await dataset('no-val', 2);
+    const output = await fresh('no-val-out');
+    await train({ ...base(data, output), epochs: 1 });
+    assert.ok(existsSync(join(output, 'confusion.png')));
+    const result = await train({ ...base(data, output), epochs: 1, valSplit: 0 });
+    assert.deepEqual([result.counts, result.valAccuracy, result.confusion], [{ train: 6, val: 0 }, null, []]);
+    assert.equal(existsSync(join(output, 'confusion.png')), false);
+  });
+});
+
 describe('augmented views', () => {
   it('are reproducible crops inside the image, and --augment trains on them', async () => {
     const { viewFlip, viewRegion } = await import('../src/train/views.js');

@@ -1,10 +1,11 @@
 /**
- * Command-line image arguments -> image files: files as given, folders walked recursively (image
- * extensions only, sorted), glob patterns expanded (for shells that did not, or quoted patterns).
+ * Command-line image arguments -> image files: files as given, folders walked recursively
+ * (`listImageFiles`: image extensions only, sorted, links followed), glob patterns expanded (for
+ * shells that did not, or quoted patterns).
  */
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { glob, isDynamicPattern } from 'tinyglobby';
+import { listImageFiles } from '../images/files.js';
 import { isImageFileName } from '../images/formats.js';
 
 export interface CollectedInputs {
@@ -16,25 +17,13 @@ export interface CollectedInputs {
   expanded: boolean;
 }
 
-async function walk(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const out: string[] = [];
-  for (const e of entries) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(path)));
-    else if (e.isFile() && isImageFileName(e.name)) out.push(path);
-  }
-  return out;
-}
-
 export async function collectImageFiles(args: readonly string[]): Promise<CollectedInputs> {
   const result: CollectedInputs = { files: [], problems: [], expanded: false };
   for (const arg of args) {
     const info = await stat(arg).catch(() => undefined);
     if (info?.isDirectory()) {
       result.expanded = true;
-      const files = await walk(arg);
+      const files = await listImageFiles(arg);
       if (files.length === 0) result.problems.push({ source: arg, error: `no image files in folder ${arg}` });
       result.files.push(...files);
     } else if (info) {

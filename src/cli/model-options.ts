@@ -5,6 +5,7 @@
 import { Option, type Command } from 'commander';
 import type { ModelOptions } from '../architecture/options.js';
 import { CliError } from './errors.js';
+import { numberFlag } from './number-flags.js';
 
 export interface ModelFlags {
   arch: string;
@@ -54,17 +55,11 @@ export function addModelOptions(command: Command, { omit = [] }: { omit?: readon
   return command;
 }
 
-function number(flag: string, text: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new CliError(`--${flag} must be a number, got "${text}"`, 2);
-  return value;
-}
-
 /** "224" -> [224, 224, 3]; "257x311" -> [257, 311, 3] (height x width). */
 export function parseInputSize(text: string): [number, number, number] {
   const parts = text.toLowerCase().split('x');
   if (parts.length > 2) throw new CliError(`--input-size must be N or HxW, got "${text}"`, 2);
-  const [h, w] = parts.map((p) => number('input-size', p));
+  const [h, w] = parts.map((p) => numberFlag('input-size', p));
   return [h, w ?? h, 3];
 }
 
@@ -72,13 +67,13 @@ export function modelOptionsFrom(flags: ModelFlags): ModelOptions {
   return {
     arch: flags.arch as ModelOptions['arch'],
     flavor: flags.flavor as ModelOptions['flavor'],
-    alpha: number('alpha', flags.alpha),
+    alpha: numberFlag('alpha', flags.alpha),
     minimalistic: Boolean(flags.minimalistic),
     inputShape: parseInputSize(flags.inputSize),
-    classes: number('classes', flags.classes),
+    classes: numberFlag('classes', flags.classes),
     includeTop: flags.top !== false,
     pooling: (flags.pooling ?? null) as ModelOptions['pooling'],
-    dropoutRate: number('dropout', flags.dropout),
+    dropoutRate: numberFlag('dropout', flags.dropout),
     includePreprocessing: flags.preprocessing ? undefined : false,
     padding: flags.padding as ModelOptions['padding'],
   };

@@ -62,21 +62,38 @@ export async function writeCheckpoint<Config>(path: string, header: CheckpointHe
   await writeFileAtomic(path, bytes);
 }
 
-export async function readCheckpoint<Config>(path: string): Promise<Checkpoint<Config>> {
-  const bytes = await readFile(path);
+/** The stored header and where the weight data starts. */
+function parseHeader<Config>(path: string, bytes: Buffer): { stored: StoredHeader<Config>; dataStart: number } {
   if (bytes.length < 12 || bytes.subarray(0, 8).toString('ascii') !== MAGIC) throw new Error(`${path} is not a mobilenetv3 training checkpoint`);
   const length = bytes.readUInt32LE(8);
   if (12 + length > bytes.length) throw new Error(`${path} is truncated`);
-  const stored = JSON.parse(bytes.subarray(12, 12 + length).toString('utf8')) as StoredHeader<Config>;
-  const data = bytes.subarray(12 + length);
+  return { stored: JSON.parse(bytes.subarray(12, 12 + length).toString('utf8')) as StoredHeader<Config>, dataStart: 12 + length };
+}
+
+function withoutLayout<Config>(stored: StoredHeader<Config>): CheckpointHeader<Config> {
+  const { specs: _specs, layerWeights: _layers, optimizerWeights: _opt, ...header } = stored;
+  return header;
+}
+
+/**
+ * Only the header (settings, classes, history), for the output-folder check: no tensors are made
+ * (readCheckpoint's would be left undisposed there).
+ */
+export async function readCheckpointHeader<Config>(path: string): Promise<CheckpointHeader<Config>> {
+  return withoutLayout(parseHeader<Config>(path, await readFile(path)).stored);
+}
+
+export async function readCheckpoint<Config>(path: string): Promise<Checkpoint<Config>> {
+  const bytes = await readFile(path);
+  const { stored, dataStart } = parseHeader<Config>(path, bytes);
+  const data = bytes.subarray(dataStart);
   const tensors = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), stored.specs);
   const layers = new Map<string, tf.Tensor[]>();
   for (const { layer, count } of stored.layerWeights) {
     layers.set(layer, Array.from({ length: count }, (_, i) => tensors[`layer/${layer}/${i}`]));
   }
   const optimizer = stored.optimizerWeights.map((name, i) => ({ name, tensor: tensors[`optimizer/${i}`] }));
-  const { specs: _specs, layerWeights: _layers, optimizerWeights: _opt, ...header } = stored;
-  return { header, layers, optimizer };
+  return { header: withoutLayout(stored), layers, optimizer };
 }
 
 /** Put a checkpoint's layer weights back into the model. */

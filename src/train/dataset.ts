@@ -4,8 +4,8 @@
  * unusable is a `DataError` with one line that says what to change.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { isImageFileName } from '../images/formats.js';
+import { join } from 'node:path';
+import { listImageFiles } from '../images/files.js';
 import { Random } from './random.js';
 
 export class DataError extends Error {
@@ -39,20 +39,6 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-/** Image files under `dir`, nested folders included, symlinks followed, sorted. */
-async function imageFiles(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const name of (await readdir(dir)).sort()) {
-    if (name.startsWith('.')) continue;
-    const path = join(dir, name);
-    const info = await stat(path).catch(() => undefined);
-    if (!info) continue;
-    if (info.isDirectory()) found.push(...(await imageFiles(path)));
-    else if (info.isFile() && isImageFileName(name)) found.push(path);
-  }
-  return found;
-}
-
 export async function scanDataset(root: string): Promise<Dataset> {
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new DataError(`data folder ${root} does not exist`);
@@ -66,7 +52,7 @@ export async function scanDataset(root: string): Promise<Dataset> {
   const samples: Sample[] = [];
   const empty: string[] = [];
   for (const [label, name] of names.entries()) {
-    const files = await imageFiles(join(root, name));
+    const files = await listImageFiles(join(root, name));
     if (files.length === 0) empty.push(name);
     for (const path of files) samples.push({ path, label });
   }
@@ -112,9 +98,4 @@ export function splitDataset(dataset: Dataset, valSplit: number, seed: number): 
   }
   const byPath = (a: Sample, b: Sample) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   return { train: train.sort(byPath), val: val.sort(byPath) };
-}
-
-/** Paths relative to the data folder, for messages and metrics.json. */
-export function relativeTo(dataset: Dataset, path: string): string {
-  return relative(dataset.root, path) || path;
 }

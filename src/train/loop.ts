@@ -55,12 +55,10 @@ export interface Evaluation {
   readonly loss: number;
   readonly accuracy: number;
   readonly predicted: Int32Array;
-  readonly probabilities: Float32Array;
 }
 
 export function evaluate(forward: LoopOptions['forward'], examples: Examples, classes: number, batchSize: number): Evaluation {
   const predicted = new Int32Array(examples.count);
-  const probabilities = new Float32Array(examples.count * classes);
   let lossSum = 0;
   let hits = 0;
   for (let start = 0; start < examples.count; start += batchSize) {
@@ -71,7 +69,6 @@ export function evaluate(forward: LoopOptions['forward'], examples: Examples, cl
       return [tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, tf.Reduction.SUM).dataSync()[0], tf.softmax(logits).dataSync() as Float32Array];
     });
     lossSum += loss;
-    probabilities.set(probs, start * classes);
     indices.forEach((i, row) => {
       let best = 0;
       for (let c = 1; c < classes; c++) if (probs[row * classes + c] > probs[row * classes + best]) best = c;
@@ -79,7 +76,7 @@ export function evaluate(forward: LoopOptions['forward'], examples: Examples, cl
       if (best === examples.labels[i]) hits++;
     });
   }
-  return { loss: lossSum / Math.max(1, examples.count), accuracy: hits / Math.max(1, examples.count), predicted, probabilities };
+  return { loss: lossSum / Math.max(1, examples.count), accuracy: hits / Math.max(1, examples.count), predicted };
 }
 
 function range(start: number, end: number): number[] {

@@ -4,9 +4,9 @@
  * folder with another model or with unrelated files is refused, so training never mixes two
  * models' files or deletes someone's work.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CHECKPOINT_FILE, readCheckpoint } from './checkpoint.js';
+import { CHECKPOINT_FILE, readCheckpointHeader } from './checkpoint.js';
 import { DataError } from './dataset.js';
 
 export const LABELS_FILE = 'labels.json';
@@ -24,15 +24,19 @@ export interface PreviousRun {
 async function readPrevious(dir: string, names: string[]): Promise<PreviousRun | undefined> {
   const hasCheckpoint = names.includes(CHECKPOINT_FILE);
   if (hasCheckpoint) {
-    const { header } = await readCheckpoint<{ arch: string }>(join(dir, CHECKPOINT_FILE)).catch(() => {
+    const header = await readCheckpointHeader<{ arch: string }>(join(dir, CHECKPOINT_FILE)).catch(() => {
       throw new DataError(`${join(dir, CHECKPOINT_FILE)} is not a readable checkpoint: remove it or choose another output folder`);
     });
     return { classes: header.classes, arch: header.config.arch, hasCheckpoint };
   }
   if (names.includes(LABELS_FILE) && names.includes(METRICS_FILE)) {
-    const classes = JSON.parse(await readFile(join(dir, LABELS_FILE), 'utf8')) as string[];
-    const metrics = JSON.parse(await readFile(join(dir, METRICS_FILE), 'utf8')) as { config?: { arch?: string } };
-    return { classes, arch: metrics.config?.arch ?? 'unknown', hasCheckpoint };
+    // Files of those names that are not what a run writes make the folder someone else's.
+    const json = (name: string): Promise<unknown> => readFile(join(dir, name), 'utf8').then((text) => JSON.parse(text) as unknown).catch(() => undefined);
+    const classes = await json(LABELS_FILE);
+    const metrics = (await json(METRICS_FILE)) as { config?: { arch?: unknown } } | undefined;
+    if (Array.isArray(classes) && classes.every((c) => typeof c === 'string') && metrics && typeof metrics === 'object') {
+      return { classes, arch: String(metrics.config?.arch ?? 'unknown'), hasCheckpoint };
+    }
   }
   return undefined;
 }
@@ -64,4 +68,22 @@ export async function checkOutputFolder(dir: string, classes: string[], arch: st
   const foreign = names.filter((n) => !OUTPUT_FILES.has(n));
   if (foreign.length) throw new DataError(`output folder ${dir} also holds other files (${foreign.slice(0, 3).join(', ')}): choose a folder with only this run's files`);
   return previous;
+}
+
+/**
+ * Create the output folder and make sure it takes files, before the long work: otherwise an
+ * unwritable -o would only fail when the first epoch's checkpoint is written.
+ */
+export async function prepareOutputFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+      : code === 'ENOTDIR' || code === 'EEXIST' ? 'part of the path is a file'
+        : code === 'EROFS' ? 'read-only file system'
+          : (error as Error).message;
+    throw new DataError(`cannot write to output folder ${dir}: ${why}`);
+  }
 }

@@ -29,9 +29,4 @@ export class Random {
     }
     return items;
   }
-
-  /** A generator for a sub-task, so adding draws in one place does not shift another. */
-  fork(salt: number): Random {
-    return new Random(Math.floor(this.next() * 4294967296) ^ salt);
-  }
 }

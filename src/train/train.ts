@@ -15,12 +15,13 @@ import { join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readMetadata } from '../architecture/blocks.js';
 import { buildModel } from '../architecture/builder.js';
-import type { Flavor, Padding } from '../architecture/options.js';
+import { resolveOptions, type Flavor, type Padding } from '../architecture/options.js';
 import type { ArchName } from '../architecture/tables.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { createEngine } from '../runtime/create-engine.js';
 import type { Engine, EngineName } from '../runtime/engine.js';
 import { useTfBackend } from '../runtime/tfjs.js';
+import { WeightsError } from '../weights/errors.js';
 import { loadWeights } from '../weights/load.js';
 import { CHECKPOINT_FILE, readCheckpoint, restoreLayers, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { attachClassifier } from './classifier.js';
@@ -28,7 +29,7 @@ import { classCounts, DataError, scanDataset, splitDataset, withoutUnreadable, t
 import { extractFeatures, Interrupted, selectRows, type FeatureTable, type ViewItem } from './features.js';
 import { evaluate, runEpochs, type EpochRecord, type Examples } from './loop.js';
 import { confusionMatrix, perClassMetrics, type ClassMetrics } from './metrics.js';
-import { checkOutputFolder, LABELS_FILE, METRICS_FILE } from './output-folder.js';
+import { checkOutputFolder, LABELS_FILE, METRICS_FILE, prepareOutputFolder } from './output-folder.js';
 import { svgToPng } from '../visualize/render.js';
 import { confusionSvg, curvesSvg } from './plots.js';
 import { bottomModel, lastBnecks, topSegment, type TopSegment } from './split-model.js';
@@ -114,12 +115,6 @@ export interface TrainResult {
   fineTuneImagesPerSecond: number | null;
 }
 
-function inputSize(size: number | [number, number]): [number, number] {
-  const [h, w] = typeof size === 'number' ? [size, size] : size;
-  for (const side of [h, w]) if (!Number.isInteger(side) || side < 32) throw new DataError(`--input-size must be whole numbers of at least 32, got ${h}x${w}`);
-  return [h, w];
-}
-
 function resolveConfig(o: TrainOptions): TrainConfig {
   const positiveInt = (name: string, v: number) => {
     if (!Number.isInteger(v) || v < 1) throw new DataError(`--${name} must be a whole number of at least 1, got ${v}`);
@@ -135,16 +130,20 @@ function resolveConfig(o: TrainOptions): TrainConfig {
   if (!Number.isInteger(augment) || augment < 0) throw new DataError(`--augment takes a number of views of at least 0, got ${augment}`);
   const fineTune = o.fineTune ?? 0;
   if (!Number.isInteger(fineTune) || fineTune < 0) throw new DataError(`--fine-tune takes a number of blocks, got ${fineTune}`);
-  const dropout = o.dropout ?? 0.2;
-  if (!(dropout >= 0 && dropout < 1)) throw new DataError(`--dropout must be in [0, 1), got ${dropout}`);
+  // The model options, checked by the builder's own rules before any work.
+  const [height, width] = typeof o.inputSize === 'number' ? [o.inputSize, o.inputSize] : o.inputSize ?? [224, 224];
+  const model = resolveOptions({
+    arch: o.arch, flavor: o.flavor, alpha: o.alpha, minimalistic: o.minimalistic, padding: o.padding,
+    inputShape: [height, width, 3], dropoutRate: o.dropout, includeTop: false, pooling: 'avg',
+  });
   return {
-    arch: o.arch ?? 'large',
-    flavor: o.flavor ?? 'keras',
-    alpha: o.alpha ?? 1,
-    minimalistic: o.minimalistic ?? false,
-    padding: o.padding ?? 'same',
+    arch: model.arch,
+    flavor: model.flavor,
+    alpha: model.alpha,
+    minimalistic: model.minimalistic,
+    padding: model.padding,
     weights: o.weights ?? 'imagenet',
-    inputSize: inputSize(o.inputSize ?? 224),
+    inputSize: [height, width],
     epochs,
     batchSize: positiveInt('batch', o.batchSize ?? 32),
     learningRate,
@@ -153,7 +152,7 @@ function resolveConfig(o: TrainOptions): TrainConfig {
     fineTune,
     fineTuneEpochs: positiveInt('fine-tune-epochs', o.fineTuneEpochs ?? 5),
     fineTuneLearningRate: positive('fine-tune-lr', o.fineTuneLearningRate ?? learningRate / 10),
-    dropout,
+    dropout: model.dropoutRate,
     seed: o.seed ?? 42,
   };
 }
@@ -189,12 +188,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let config = resolveConfig(options);
 
   const scanned = await scanDataset(options.data);
+  // Of the files found (readable or not), so --resume can refuse changed data before any work.
+  const dataFingerprint = await fingerprint(scanned.root, scanned.samples);
   emit({ phase: 'scan', images: scanned.samples.length, classes: scanned.classes.length });
   const previous = await checkOutputFolder(options.output, scanned.classes, config.arch, Boolean(options.resume));
   let checkpoint: Checkpoint<TrainConfig> | undefined;
   if (options.resume && previous?.hasCheckpoint) {
     checkpoint = await readCheckpoint<TrainConfig>(join(options.output, CHECKPOINT_FILE));
     config = checkpoint.header.config;
+    if (checkpoint.header.dataFingerprint !== dataFingerprint) {
+      throw new DataError(`the images in ${options.data} changed since the checkpoint in ${options.output}: train again without --resume`);
+    }
     emit({ phase: 'resume', epoch: checkpoint.header.history.at(-1)?.epoch ?? 0, stage: checkpoint.header.stage });
   } else if (previous?.hasCheckpoint) {
     await rm(join(options.output, CHECKPOINT_FILE), { force: true });
@@ -206,10 +210,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     arch: config.arch, flavor: config.flavor, alpha: config.alpha, minimalistic: config.minimalistic, padding: config.padding,
     includeTop: false, pooling: 'avg', inputShape: [...config.inputSize, 3],
   });
-  await loadWeights(backbone, config.weights, { byName: true });
+  // By name, so a file with a top (or a trained model.json with its classifier) fits the headless
+  // backbone; but every backbone layer must get its weights, shapes checked: the backbone stays
+  // frozen, so a partly loaded one would silently train a head on random features.
+  const { missing } = await loadWeights(backbone, config.weights, { byName: true, skipMismatch: false });
+  if (missing.length) {
+    throw new WeightsError(`${config.weights} has no weights for ${missing.length} backbone layers (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): check --arch, --alpha, --minimalistic, --flavor`);
+  }
   const model = attachClassifier(backbone, { classes: scanned.classes, dropout: config.dropout, seed: config.seed });
   const head = topSegment(model, 'classifier');
   const fineTop = config.fineTune > 0 ? topSegment(model, lastBnecks(model, config.fineTune)[0]) : undefined;
+  await prepareOutputFolder(options.output);
 
   const engines: Engine[] = [];
   const engineOptions = { engine: options.engine ?? 'onnx' } as const;
@@ -227,10 +238,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const skipped = [...centre.unreadable].map(([path, reason]) => ({ path: relative(options.data, path), reason }));
     const dataset = withoutUnreadable(scanned, new Set(centre.unreadable.keys()));
     const split = splitDataset(dataset, config.valSplit, config.seed);
-    const dataFingerprint = await fingerprint(dataset.root, dataset.samples);
-    if (checkpoint && checkpoint.header.dataFingerprint !== dataFingerprint) {
-      throw new DataError(`the images in ${options.data} changed since the checkpoint in ${options.output}: train again without --resume`);
-    }
     const index = new Map(scanned.samples.map((s, i) => [s.path, i]));
 
     // --- augmented views of the training images ---------------------------------------------
@@ -352,10 +359,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const confusion = evaluation ? confusionMatrix(valLabels, evaluation.predicted, classes) : [];
     const perClass = evaluation ? perClassMetrics(confusion, dataset.classes) : [];
     const result: TrainResult = { ...finish(true), perClass, confusion, fineTuneImagesPerSecond };
-    await writeOutputs(model, options.output, config, result, split.train, split.val, dataset.classes);
+    await writeModelFiles(model, options.output, result, dataset.classes);
     seconds.export = (performance.now() - t3) / 1000;
     seconds.total = (performance.now() - started) / 1000;
-    // metrics.json again, with the export time in it.
+    // Last, so it holds the export time; labels.json and curves.png are current from the last epoch.
     await writeMetrics(options.output, config, result, split.train, split.val, dataset.classes);
     return result;
   } catch (error) {
@@ -399,7 +406,7 @@ async function writeMetrics(dir: string, config: TrainConfig, r: TrainResult, tr
   await writeFileAtomic(join(dir, METRICS_FILE), JSON.stringify(metrics, null, 2) + '\n');
 }
 
-async function writeOutputs(model: tf.LayersModel, dir: string, config: TrainConfig, r: TrainResult, trainSet: Sample[], valSet: Sample[], classes: string[]): Promise<void> {
+async function writeModelFiles(model: tf.LayersModel, dir: string, r: TrainResult, classes: string[]): Promise<void> {
   const [{ saveTfjsModel }, { saveKerasH5Weights }, { exportOnnx }] = await Promise.all([
     import('../weights/tfjs-files.js'),
     import('../weights/h5-file.js'),
@@ -408,11 +415,11 @@ async function writeOutputs(model: tf.LayersModel, dir: string, config: TrainCon
   await saveTfjsModel(model, join(dir, 'model.json'));
   await saveKerasH5Weights(model, join(dir, 'model.h5'));
   await writeFileAtomic(join(dir, 'model.onnx'), exportOnnx(model, { labels: classes }));
-  await writeFileAtomic(join(dir, LABELS_FILE), JSON.stringify(classes, null, 2) + '\n');
-  await writeMetrics(dir, config, r, trainSet, valSet, classes);
-  await writeFileAtomic(join(dir, 'curves.png'), await svgToPng(curvesSvg(r.history, curvesTitle(config, classes.length))));
   if (r.confusion.length) {
     const accuracy = r.valAccuracy === null ? '' : ` (accuracy ${(100 * r.valAccuracy).toFixed(1)}%)`;
     await writeFileAtomic(join(dir, 'confusion.png'), await svgToPng(confusionSvg(r.confusion, classes, `Validation confusion matrix${accuracy}`)));
+  } else {
+    // No validation set: an earlier run's matrix in this folder would describe another model.
+    await rm(join(dir, 'confusion.png'), { force: true });
   }
 }

@@ -3,6 +3,7 @@ import { CliError } from '../errors.js';
 import { readLabelsFile } from '../../classify/labels.js';
 import { weightsFromFlags } from '../build-model.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
+import { cropFlag, wholeNumberFlag } from '../number-flags.js';
 
 export const order = 40;
 
@@ -16,12 +17,6 @@ interface ClassifyFlags extends Omit<ModelFlags, 'top'> {
   labels?: string;
   json?: boolean;
   cache: boolean;
-}
-
-function positiveInt(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`--${flag} must be a whole number of at least 1, got "${text}"`, 2);
-  return n;
 }
 
 /** One image's table: rank, class, probability. */
@@ -47,14 +42,10 @@ export function register(program: Command): void {
     .option('--no-cache', 'export the ONNX model again instead of reusing the cached export of these weights')
     .option('--json', 'one JSON object per image (JSON lines) instead of tables')
     .action(async (images: string[], flags: ClassifyFlags) => {
-      const top = positiveInt('top', flags.top);
-      const batch = positiveInt('batch', flags.batch);
-      const threads = flags.threads === undefined ? undefined : positiveInt('threads', flags.threads);
-      let crop: number | null = null;
-      if (flags.crop !== false) {
-        crop = Number(flags.crop);
-        if (!(crop > 0 && crop <= 1)) throw new CliError(`--crop must be a fraction in (0, 1], got "${flags.crop}"`, 2);
-      }
+      const top = wholeNumberFlag('top', flags.top);
+      const batch = wholeNumberFlag('batch', flags.batch);
+      const threads = flags.threads === undefined ? undefined : wholeNumberFlag('threads', flags.threads);
+      const crop = flags.crop === false ? null : cropFlag(flags.crop);
       if (flags.weights && flags.model) throw new CliError('pass either --weights or --model, not both', 2);
       // --model: an .onnx (ONNX Runtime directly), a TF.js model.json (goes the --weights way: it
       // brings its own architecture), or a folder holding them: a "train" output folder has both

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { modelFromFlags } from '../build-model.js';
 import { CliError } from '../errors.js';
 import { addModelOptions, type ModelFlags } from '../model-options.js';
+import { cropFlag, wholeNumberFlag } from '../number-flags.js';
 
 export const order = 50;
 
@@ -13,12 +14,6 @@ interface EvaluateFlags extends ModelFlags {
   json?: boolean;
   engine: 'onnx' | 'tfjs';
   threads?: string;
-}
-
-function positiveInteger(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`--${flag} must be a whole number of at least 1, got "${text}"`, 2);
-  return n;
 }
 
 export function register(program: Command): void {
@@ -33,11 +28,10 @@ export function register(program: Command): void {
     .option('--json', 'one JSON object: top1, top5 (fractions), images, imagesPerSecond, engine')
     .action(async (dir: string, flags: EvaluateFlags) => {
       if (!flags.weights) throw new CliError('evaluate needs --weights (imagenet, a Keras .h5 file or a TF.js model.json)', 2);
-      const crop = flags.crop === undefined ? undefined : Number(flags.crop);
-      if (crop !== undefined && !(crop > 0 && crop <= 1)) throw new CliError(`--crop must be a fraction in (0, 1], got "${flags.crop}"`, 2);
-      const limit = flags.limit === undefined ? undefined : positiveInteger('limit', flags.limit);
-      const batchSize = positiveInteger('batch-size', flags.batchSize);
-      const threads = flags.threads === undefined ? undefined : positiveInteger('threads', flags.threads);
+      const crop = flags.crop === undefined ? undefined : cropFlag(flags.crop);
+      const limit = flags.limit === undefined ? undefined : wholeNumberFlag('limit', flags.limit);
+      const batchSize = wholeNumberFlag('batch-size', flags.batchSize);
+      const threads = flags.threads === undefined ? undefined : wholeNumberFlag('threads', flags.threads);
 
       const [{ useTfBackend }, { createEngine }, folder, { evaluateImages }, { progressBar }, { fetchCached }, { IMAGENET_CLASS_INDEX }] = await Promise.all([
         import('../../runtime/tfjs.js'),

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
 import { modelFromFlags } from '../build-model.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
+import { numberFlag } from '../number-flags.js';
 
 export const order = 12;
 
@@ -33,8 +34,7 @@ export function register(program: Command): void {
       } catch (error) {
         throw new CliError((error as Error).message, 2);
       }
-      const density = Number(flags.density);
-      if (!(density > 0 && density <= 1200)) throw new CliError(`--density must be a number in (0, 1200], got "${flags.density}"`, 2);
+      const density = numberFlag('density', flags.density, (n) => n > 0 && n <= 1200, 'a number in (0, 1200]');
       await useTfBackend('cpu');
       const { model } = await modelFromFlags(flags);
       const graph = await plot.plotModel(model, flags.output, {

@@ -8,6 +8,7 @@ import { modelFromFlags } from '../build-model.js';
 import { CliError } from '../errors.js';
 import { readLabelsFile } from '../../classify/labels.js';
 import { addModelOptions, type ModelFlags } from '../model-options.js';
+import { cropFlag, wholeNumberFlag } from '../number-flags.js';
 
 export const order = 13;
 
@@ -27,20 +28,6 @@ async function pictureOutput(path: string): Promise<string> {
   return path;
 }
 
-function cropFrom(text: string | undefined): number | null {
-  if (text === undefined) return null;
-  const crop = Number(text);
-  if (!(crop > 0 && crop <= 1)) throw new CliError(`--crop must be a fraction in (0, 1], got "${text}"`, 2);
-  return crop;
-}
-
-function wholeNumber(flag: string, text: string | undefined, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new CliError(`--${flag} must be a whole number of at least ${min}, got "${text}"`, 2);
-  return n;
-}
-
 export function register(program: Command): void {
   addModelOptions(program.command('activations'))
     .description("a layer's feature maps for one image, as a grid (each channel scaled to its own range)")
@@ -52,8 +39,8 @@ export function register(program: Command): void {
     .option('--json', 'print what was drawn as JSON')
     .action(async (image: string, flags: SeeFlags & { layer: string; maxChannels?: string }) => {
       const output = await pictureOutput(flags.output);
-      const crop = cropFrom(flags.crop);
-      const maxChannels = wholeNumber('max-channels', flags.maxChannels, 1);
+      const crop = flags.crop === undefined ? null : cropFlag(flags.crop);
+      const maxChannels = flags.maxChannels === undefined ? undefined : wholeNumberFlag('max-channels', flags.maxChannels);
       const [{ useTfBackend }, { activationGrid }] = await Promise.all([import('../../runtime/tfjs.js'), import('../../visualize/activations.js')]);
       await useTfBackend('wasm');
       if (!flags.weights) process.stderr.write('mobilenetv3: note: no --weights: these are the feature maps of an untrained network\n');
@@ -75,8 +62,8 @@ export function register(program: Command): void {
     .option('--json', 'print the prediction and the explained class as JSON')
     .action(async (image: string, flags: SeeFlags & { class?: string; method: 'gradcam++' | 'gradcam'; layer?: string; labels?: string }) => {
       const output = await pictureOutput(flags.output);
-      const crop = cropFrom(flags.crop);
-      const classIndex = wholeNumber('class', flags.class, 0);
+      const crop = flags.crop === undefined ? null : cropFlag(flags.crop);
+      const classIndex = flags.class === undefined ? undefined : wholeNumberFlag('class', flags.class, 0);
       if (!flags.weights) throw new CliError('explain needs trained weights: pass --weights imagenet, a Keras .h5 file or a model.json', 2);
       const [{ useTfBackend }, { explainImage }] = await Promise.all([import('../../runtime/tfjs.js'), import('../../visualize/explain.js')]);
       let labels: readonly string[] | undefined = flags.labels ? await readLabelsFile(flags.labels) : undefined;

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
+import { numberFlag } from '../number-flags.js';
 
 export const order = 80;
 
@@ -14,19 +15,13 @@ interface ServeFlags extends ModelFlags {
   open?: boolean;
 }
 
-function portFrom(text: string): number {
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a whole number in 0..65535, got "${text}"`, 2);
-  return port;
-}
-
 export function register(program: Command): void {
   addModelOptions(program.command('serve'))
     .description('serve the web page (architecture explorer, classification in the browser) and the weights locally')
     .option('--port <n>', 'port (0: any free port)', '8080')
     .option('--host <address>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
     .action(async (flags: ServeFlags) => {
-      const port = portFrom(flags.port);
+      const port = numberFlag('port', flags.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a whole number in 0..65535');
       const [{ resolveOptions }, { serveStatic }, { weightsToServe }, { webRoot }, { imagenetWeightsPath }] = await Promise.all([
         import('../../architecture/options.js'),
         import('../../server/static.js'),

@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
+import { numberFlag, wholeNumberFlag } from '../number-flags.js';
+import type { Progress } from '../progress.js';
 
 export const order = 60;
 
@@ -20,12 +22,6 @@ interface TrainFlags extends Omit<ModelFlags, 'classes' | 'top' | 'pooling' | 'p
   json?: boolean;
 }
 
-function numberFlag(flag: string, text: string, check: (n: number) => boolean, what: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || !check(n)) throw new CliError(`--${flag} must be ${what}, got "${text}"`, 2);
-  return n;
-}
-const wholeAtLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 
 const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`);
 
@@ -60,13 +56,13 @@ export function register(program: Command): void {
         dropout: model.dropoutRate,
         weights: flags.weights ?? 'imagenet',
         inputSize: [height, width] as [number, number],
-        epochs: numberFlag('epochs', flags.epochs, wholeAtLeast(1), 'a whole number of at least 1'),
-        batchSize: numberFlag('batch', flags.batch, wholeAtLeast(1), 'a whole number of at least 1'),
+        epochs: wholeNumberFlag('epochs', flags.epochs),
+        batchSize: wholeNumberFlag('batch', flags.batch),
         learningRate: numberFlag('lr', flags.lr, (n) => n > 0, 'a positive number'),
         valSplit: numberFlag('val-split', flags.valSplit, (n) => n >= 0 && n < 1, 'a fraction in [0, 1)'),
-        augment: flags.augment === undefined ? 0 : flags.augment === true ? 2 : numberFlag('augment', flags.augment, wholeAtLeast(1), 'a whole number of views of at least 1'),
-        fineTune: flags.fineTune === undefined ? 0 : numberFlag('fine-tune', flags.fineTune, wholeAtLeast(1), 'a whole number of blocks of at least 1'),
-        fineTuneEpochs: numberFlag('fine-tune-epochs', flags.fineTuneEpochs, wholeAtLeast(1), 'a whole number of at least 1'),
+        augment: flags.augment === undefined ? 0 : flags.augment === true ? 2 : numberFlag('augment', flags.augment, (n) => Number.isInteger(n) && n >= 1, 'a whole number of views of at least 1'),
+        fineTune: flags.fineTune === undefined ? 0 : numberFlag('fine-tune', flags.fineTune, (n) => Number.isInteger(n) && n >= 1, 'a whole number of blocks of at least 1'),
+        fineTuneEpochs: wholeNumberFlag('fine-tune-epochs', flags.fineTuneEpochs),
         fineTuneLearningRate: flags.fineTuneLr === undefined ? undefined : numberFlag('fine-tune-lr', flags.fineTuneLr, (n) => n > 0, 'a positive number'),
         seed: numberFlag('seed', flags.seed, Number.isInteger, 'a whole number'),
         resume: Boolean(flags.resume),
@@ -84,9 +80,20 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', onSigint);
 
-      let bar: ReturnType<typeof progressBar> | undefined;
+      // One bar per phase; a new phase (or a count starting again) replaces the bar.
+      let bar: Progress | undefined;
       let barKey = '';
       let barDone = 0;
+      const advance = (key: string, done: number, make: () => Progress, payload?: Record<string, string | number>) => {
+        if (barKey !== key || done < barDone) {
+          bar?.stop();
+          bar = make();
+          barKey = key;
+          barDone = 0;
+        }
+        bar!.tick(done - barDone, payload);
+        barDone = done;
+      };
       const log = (line: string) => process.stderr.write(line + '\n');
       try {
         const result = await train({
@@ -95,34 +102,18 @@ export function register(program: Command): void {
           onProgress(event) {
             if (event.phase === 'scan') log(`${event.images} images in ${event.classes} classes`);
             if (event.phase === 'resume') log(`resuming after epoch ${event.epoch} (stage ${event.stage}) with the checkpoint's settings`);
-            if (event.phase === 'features') {
-              const key = `features${event.stage}-${event.total}`;
-              if (barKey !== key) {
-                bar?.stop();
-                bar = progressBar(`features`, event.total);
-                barKey = key;
-                barDone = 0;
-              }
-              bar?.tick(event.done - barDone);
-              barDone = event.done;
-            }
+            if (event.phase === 'features') advance(`features-${event.total}`, event.done, () => progressBar('features', event.total));
             if (event.phase === 'step') {
-              const key = `train${event.stage}`;
-              if (barKey !== key) {
-                bar?.stop();
-                bar = progressBar(event.stage === 1 ? 'train' : 'fine-tune', event.total, 'epoch {epoch}/{epochs} | loss {loss} | acc {acc} | val acc {val}',
-                  { epoch: event.epoch, epochs: event.epochs, loss: '-', acc: '-', val: '-' });
-                barKey = key;
-                barDone = 0;
-              }
-              bar?.tick(event.done - barDone, { epoch: event.epoch, epochs: event.epochs, loss: event.loss.toFixed(4), acc: pct(event.accuracy) });
-              barDone = event.done;
+              advance(`train${event.stage}`, event.done,
+                () => progressBar(event.stage === 1 ? 'train' : 'fine-tune', event.total, 'epoch {epoch}/{epochs} | loss {loss} | acc {acc} | val acc {val}',
+                  { epoch: event.epoch, epochs: event.epochs, loss: '-', acc: '-', val: '-' }),
+                { epoch: event.epoch, epochs: event.epochs, loss: event.loss.toFixed(4), acc: pct(event.accuracy) });
             }
             if (event.phase === 'epoch') {
               const r = event.record;
               const line = `epoch ${r.epoch}${r.stage === 2 ? ' (fine-tune)' : ''}: loss ${r.loss.toFixed(4)} acc ${pct(r.accuracy)} | val loss ${r.valLoss?.toFixed(4) ?? '-'} val acc ${pct(r.valAccuracy)} | ${r.seconds.toFixed(1)} s`;
               // On a terminal the bar shows it; in logs, one line per epoch.
-              if (bar && process.stderr.isTTY && !process.env.CI) bar.tick(0, { val: pct(r.valAccuracy) });
+              if (bar?.visible) bar.tick(0, { val: pct(r.valAccuracy) });
               else log(line);
             }
             if (event.phase === 'export') {
@@ -147,7 +138,7 @@ export function register(program: Command): void {
           `trained ${result.classes.length} classes on ${result.counts.train} images, validated on ${result.counts.val}`,
           `validation accuracy ${pct(result.valAccuracy)}${result.stage1ValAccuracy !== null && result.history.some((r) => r.stage === 2) ? ` (stage 1: ${pct(result.stage1ValAccuracy)})` : ''}`,
           `time ${result.seconds.total.toFixed(1)} s (features ${result.seconds.features.toFixed(1)} s, stage 1 ${result.seconds.stage1.toFixed(1)} s${result.seconds.stage2 ? `, fine-tuning ${result.seconds.stage2.toFixed(1)} s at ${result.fineTuneImagesPerSecond?.toFixed(1)} images/s` : ''})`,
-          `written to ${options.output}: model.json, model.h5, model.onnx, labels.json, metrics.json, curves.png, confusion.png`,
+          `written to ${options.output}: model.json, model.h5, model.onnx, labels.json, metrics.json, curves.png${result.confusion.length ? ', confusion.png' : ''}`,
         ];
         process.stdout.write(lines.join('\n') + '\n');
       } finally {
