@@ -4,13 +4,10 @@
  * validation confusion matrix (row-normalised colour, counts printed). Rendered to PNG by
  * `svgToPng` of src/visualize/render.ts.
  */
+import { escapeMarkup as escape } from '../visualize/markup.js';
 import type { EpochRecord } from './loop.js';
 
 const FONT = 'font-family="DejaVu Sans, Arial, Helvetica, sans-serif"';
-
-function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 interface Series {
   label: string;
