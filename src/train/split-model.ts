@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { readMetadata, type BlockInfo } from '../architecture/blocks.js';
+import { runLayersFrom } from '../architecture/run-layers.js';
 
 export interface TopSegment {
   /** Blocks of the top, first to last. */
@@ -55,8 +56,7 @@ export function topSegment(model: tf.LayersModel, firstBlock: string, outputLaye
   const layers = names.slice(0, end + 1).map((name) => model.getLayer(name));
   const classifierLayers = new Set(blocks.filter((b) => b.kind === 'classifier').flatMap((b) => b.layers));
   // Node 0 of each layer is its place in the full model (later calls add nodes, not change it).
-  const nodes = layers.map((layer) => layer.inboundNodes[0]);
-  const cut = nodes[0].inputTensors[0];
+  const cut = layers[0].inboundNodes[0].inputTensors[0];
   const variables = layers.flatMap((layer) => layer.trainableWeights.map((w) => w.read() as tf.Variable));
 
   return {
@@ -65,21 +65,12 @@ export function topSegment(model: tf.LayersModel, firstBlock: string, outputLaye
     inputShape: cut.shape.slice(1) as number[],
     variables,
     run(x, training, seed) {
-      const values = new Map<number, tf.Tensor>([[cut.id, x]]);
-      let out = x;
-      layers.forEach((layer, i) => {
-        const inputs = nodes[i].inputTensors.map((t) => {
-          const v = values.get(t.id);
-          if (!v) throw new Error(`layer ${layer.name} reads a tensor from below the cut (${t.name})`);
-          return v;
-        });
+      return runLayersFrom(cut, x, layers, (layer, inputs) => {
         const active = training && classifierLayers.has(layer.name);
         const rate = layer.getClassName() === 'Dropout' ? (layer.getConfig().rate as number) : 0;
-        if (active && rate > 0 && seed) out = tf.dropout(inputs[0], rate, undefined, seed());
-        else out = layer.apply(inputs.length === 1 ? inputs[0] : inputs, { training: active }) as tf.Tensor;
-        values.set(nodes[i].outputTensors[0].id, out);
+        if (active && rate > 0 && seed) return tf.dropout(inputs as tf.Tensor, rate, undefined, seed());
+        return layer.apply(inputs, { training: active }) as tf.Tensor;
       });
-      return out;
     },
   };
 }

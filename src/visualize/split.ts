@@ -5,6 +5,7 @@
  * tail runs where gradients exist.
  */
 import * as tf from '@tensorflow/tfjs';
+import { runLayersFrom } from '../architecture/run-layers.js';
 
 /** The chosen layer is not a cut of the network (a shortcut or branch crosses it). */
 export class NotACutError extends Error {
@@ -67,14 +68,7 @@ export function tailLayers(model: tf.LayersModel, cut: tf.layers.Layer, stopAt?:
 export function runTail(
   tail: tf.layers.Layer[], cut: tf.layers.Layer, value: tf.Tensor, substitutes: ReadonlyMap<string, tf.layers.Layer> = new Map(),
 ): tf.Tensor {
-  const values = new Map<string, tf.Tensor>([[cut.name, value]]);
-  let last = value;
-  for (const layer of tail) {
-    const inputs = layer.inboundNodes[0].inboundLayers.map((l) => values.get(l.name) as tf.Tensor);
-    last = (substitutes.get(layer.name) ?? layer).apply(inputs.length === 1 ? inputs[0] : inputs) as tf.Tensor;
-    values.set(layer.name, last);
-  }
-  return last;
+  return runLayersFrom(cut.inboundNodes[0].outputTensors[0], value, tail, (layer, inputs) => (substitutes.get(layer.name) ?? layer).apply(inputs) as tf.Tensor);
 }
 
 /**
