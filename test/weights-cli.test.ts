@@ -103,6 +103,7 @@ describe('mobilenetv3 weights inspect / convert', () => {
 describe('weights and evaluate: bad input gives one line and a non-zero exit', () => {
   const cases: [string, () => Promise<string[]> | string[], RegExp][] = [
     ['mismatched file and model (names the fitting flags)', () => ['summary', '--weights', SMALL_H5], /has 88 layers with weights but the model has 110.*the file fits --arch small/],
+    ['a file with its top into a model without (names the flag to drop)', () => ['summary', '--arch', 'small', '--no-top', '--weights', SMALL_H5], /has 88 layers with weights but the model has 86.*the file fits --arch small without --no-top\n/],
     ['missing file', () => ['summary', '--weights', `${OUT}/none.h5`], /weights file not found: .*none\.h5/],
     ['truncated file', async () => {
       await writeFile(`${OUT}/cut.h5`, (await readFile(SMALL_H5)).subarray(0, 3_000_000));

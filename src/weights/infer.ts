@@ -49,14 +49,19 @@ export function inferModelOptions(weights: KerasWeights): ModelOptions | undefin
   return undefined;
 }
 
-/** `--arch small --alpha 0.75 --minimalistic --no-top` for options that differ from the defaults. */
-export function describeAsFlags(options: ModelOptions): string {
+/**
+ * `--arch small --alpha 0.75 --minimalistic --no-top` for options that differ from the defaults;
+ * given the options a model was `built` with, also what to drop (`without --no-top`).
+ */
+export function describeAsFlags(options: ModelOptions, built?: ModelOptions): string {
   const flags: string[] = [];
   if (options.flavor && options.flavor !== 'keras') flags.push(`--flavor ${options.flavor}`);
   flags.push(`--arch ${options.arch ?? 'large'}`);
   if (options.alpha !== undefined && options.alpha !== 1) flags.push(`--alpha ${options.alpha}`);
   if (options.minimalistic) flags.push('--minimalistic');
   if (options.includeTop === false) flags.push('--no-top');
+  // There is no flag that adds a top, so say which one to drop.
+  else if (built?.includeTop === false) flags.push('without --no-top');
   if (options.includeTop !== false && options.classes !== undefined && options.classes !== 1000) flags.push(`--classes ${options.classes}`);
   return flags.join(' ');
 }

@@ -59,7 +59,7 @@ export async function loadWeights(model: tf.LayersModel, source: WeightsSource, 
     // Say which model the file does fit, when that can be worked out.
     if (error instanceof WeightsError && !options.byName) {
       const fits = inferModelOptions(weights);
-      if (fits) throw new WeightsError(`${error.message.replace(/ \(check [^)]*\)$/, '')}; the file fits ${describeAsFlags(fits)}`);
+      if (fits) throw new WeightsError(`${error.message.replace(/ \(check [^)]*\)$/, '')}; the file fits ${describeAsFlags(fits, modelOptions)}`);
     }
     throw error;
   }
