@@ -46,14 +46,19 @@ describe('mobilenetv3 summary', () => {
     [['--arch', 'huge'], /huge/],
     [['--classes', '-3'], /classes/],
   ] as [string[], RegExp][]) {
-    it(`rejects ${args.join(' ')} with a one-line error`, () => {
+    it(`rejects ${args.join(' ')} with a one-line error and the usage exit code 2`, () => {
       const r = cli('summary', ...args);
-      assert.notEqual(r.code, 0);
+      assert.equal(r.code, 2);
       assert.match(r.stderr, pattern);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
       assert.equal(r.stdout, '');
     });
   }
+  it('a bad file is exit code 1, not the usage code', () => {
+    const r = cli('summary', '--weights', 'test-output/no-such-weights.h5');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^mobilenetv3: .*no-such-weights\.h5/);
+  });
   it('--help lists the shared model options', () => {
     const r = cli('summary', '--help');
     assert.equal(r.code, 0);

@@ -1,7 +1,11 @@
 /**
  * One-line errors for the CLI. Anything thrown by a command becomes `mobilenetv3: <message>` on
- * stderr and a non-zero exit code; stack traces only with MOBILENETV3_DEBUG=1.
+ * stderr and a non-zero exit code: 2 for a command line that cannot work (unknown or bad option
+ * values, model options the builder refuses), 1 for everything else (bad files, bad data, failed
+ * downloads). Stack traces only with MOBILENETV3_DEBUG=1.
  */
+import { OptionError } from '../architecture/options.js';
+
 export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) {
     super(message);
@@ -18,5 +22,5 @@ export function oneLine(error: unknown): string {
 export function reportAndExit(error: unknown): never {
   if (process.env.MOBILENETV3_DEBUG) console.error(error);
   process.stderr.write(`mobilenetv3: ${oneLine(error)}\n`);
-  process.exit(error instanceof CliError ? error.exitCode : 1);
+  process.exit(error instanceof CliError ? error.exitCode : error instanceof OptionError ? 2 : 1);
 }

@@ -25,8 +25,9 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
-    // Commander has already printed its own one-line message (or the help / version).
-    process.exit(error.exitCode);
+    // Commander has already printed its own one-line message (or the help / version); its
+    // errors are all about the command line, so they exit 2 like our own usage errors.
+    process.exit(error.exitCode === 0 ? 0 : 2);
   }
   reportAndExit(error);
 }
