@@ -4,15 +4,19 @@
  * `order` for the help listing; each loads its heavy modules lazily inside its action, so
  * `--help` and small commands start fast.
  */
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { reportAndExit } from './errors.js';
 
 interface CommandModule { order: number; register(program: Command): void }
 
+// The version is package.json's, read once (src/cli/ and dist/cli/ both sit two folders below it),
+// so a release never prints a stale hard-coded number.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('mobilenetv3')
   .description('MobileNetV3 (Large/Small) for Node.js: build, inspect, visualise, classify, export, train')
-  .version('0.1.0')
+  .version(version)
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
