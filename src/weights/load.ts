@@ -1,6 +1,7 @@
 /**
  * One entry point for weights in Node: `'imagenet'` (the published Keras file for the model's
- * options, downloaded and cached), a Keras `.h5` file, or a TF.js `model.json`.
+ * options, downloaded and cached), a Keras `.h5` file, a TF.js `model.json`, or a PyTorch `.pth`
+ * state dict of torchvision's MobileNetV3.
  */
 import { extname } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
@@ -14,6 +15,7 @@ import { readKerasH5File } from './h5-file.js';
 import { findImagenetWeights } from './imagenet.js';
 import { describeAsFlags, inferModelOptions } from './infer.js';
 import type { KerasWeights } from './keras-h5.js';
+import { buildModelFromPth, isPthPath } from './pth/file.js';
 import { loadTfjsModel } from './tfjs-files.js';
 
 /** `'imagenet'`, a path to a Keras `.h5` weights file, or a path to a TF.js `model.json`. */
@@ -78,6 +80,9 @@ export interface ModelWithWeights {
 export async function buildModelWithWeights(options: ModelOptions & { weights?: WeightsSource | null }, load: WeightsOptions = {}): Promise<ModelWithWeights> {
   const { weights, ...modelOptions } = options;
   if (weights && isTfjsModelPath(weights)) return { model: await loadTfjsModel(weights) };
+  // A PyTorch state dict says which model it is (arch, classes) and needs torchvision's padding and
+  // normalisation: the model is built for it, and its card records the normalisation.
+  if (weights && isPthPath(weights)) return { model: (await buildModelFromPth(weights, modelOptions)).model };
   const model = buildModel(modelOptions);
   if (!weights) return { model };
   try {
