@@ -83,3 +83,30 @@ describe('Keras 3 .weights.h5', () => {
     large.dispose();
   });
 });
+
+describe('CLI: export -o x.weights.h5, --weights x.weights.h5', () => {
+  it('writes Keras 3 weights and reads them back to the same values as the legacy file', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { fileURLToPath } = await import('node:url');
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const out = join(root, 'test-output', 'weights-keras3');
+    mkdirSync(out, { recursive: true });
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, encoding: 'utf8' });
+    const legacy = sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5');
+    const k3 = join(out, 'small.weights.h5');
+    const back = join(out, 'back.h5');
+    let r = cli('export', '--arch', 'small', '--weights', legacy, '-o', k3);
+    assert.equal(r.status, 0, r.stderr);
+    r = cli('export', '--arch', 'small', '--weights', k3, '-o', back);
+    assert.equal(r.status, 0, r.stderr);
+    const [a, b] = [await readKerasH5File(legacy), await readKerasH5File(back)];
+    assert.equal(a.layers.length, b.layers.length);
+    a.layers.forEach((l, i) => l.weights.forEach((w, j) => assert.deepEqual(b.layers[i].weights[j].data, w.data, l.name)));
+    r = cli('export', '--arch', 'large', '--weights', k3, '-o', join(out, 'x.h5'));
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^mobilenetv3: .*small\.weights\.h5: layers\/\S+ has shapes/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  });
+});

@@ -41,7 +41,7 @@ export async function weightsFromFlags(flags: ModelFlags): Promise<{ options: Mo
   const options = modelOptionsFrom(flags);
   const source = flags.weights;
   if (!source) return { options };
-  if (/\.(pth|pt)$/i.test(source)) return pthWeights(source, options);
+  if (/\.(pth|pt)$|\.weights\.h5$/i.test(source)) return builtWeights(source, options);
   // A .h5 path passes straight through without loading the weights modules (they pull in TF.js):
   // the classifier's cached-ONNX path must start fast.
   if (source !== 'imagenet' && !/\.json$/i.test(source)) return { options, weights: source };
@@ -70,13 +70,14 @@ export async function weightsFromFlags(flags: ModelFlags): Promise<{ options: Mo
 export type InputNormalisation = Pick<InputContract, 'scale' | 'offset'>;
 
 /**
- * A PyTorch .pth for the classifier: the model it fits is built and loaded once here, then handed
- * on as .h5 bytes with the options it was built with (symmetric padding, no Rescaling layer) and
- * its card's normalisation (torchvision's mean/std), which the classifier applies to the pixels.
+ * A PyTorch .pth or a Keras 3 .weights.h5 for the classifier: the model is built and loaded once
+ * here, then handed on as legacy .h5 bytes with the options it was built with (for a .pth:
+ * symmetric padding, no Rescaling layer) and its card's normalisation (torchvision's mean/std for a
+ * .pth), which the classifier applies to the pixels.
  */
-async function pthWeights(source: string, options: ModelOptions): Promise<{ options: ModelOptions; weights: Uint8Array; input?: InputNormalisation }> {
-  const [{ buildModelFromPth }, { kerasWeightsFromModel }, { writeKerasH5 }, { readMetadata }, { readModelCard }, { useTfBackend }] = await Promise.all([
-    import('../weights/pth/file.js'),
+async function builtWeights(source: string, options: ModelOptions): Promise<{ options: ModelOptions; weights: Uint8Array; input?: InputNormalisation }> {
+  const [{ buildModelWithWeights }, { kerasWeightsFromModel }, { writeKerasH5 }, { readMetadata }, { readModelCard }, { useTfBackend }] = await Promise.all([
+    import('../weights/load.js'),
     import('../weights/apply.js'),
     import('../weights/keras-h5.js'),
     import('../architecture/blocks.js'),
@@ -84,7 +85,7 @@ async function pthWeights(source: string, options: ModelOptions): Promise<{ opti
     import('../runtime/tfjs.js'),
   ]);
   await useTfBackend('wasm');
-  const { model } = await buildModelFromPth(source, options);
+  const { model } = await buildModelWithWeights({ ...options, weights: source });
   try {
     const card = readModelCard(model);
     return {

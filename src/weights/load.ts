@@ -11,10 +11,11 @@ import type { ModelOptions } from '../architecture/options.js';
 import { applyKerasWeights, kerasWeightsFromModel, type LoadOptions, type LoadReport } from './apply.js';
 import { fetchCached, type DownloadOptions } from './download.js';
 import { WeightsError } from './errors.js';
-import { readKerasH5File } from './h5-file.js';
+import { readKerasH5File, readWeightsBytes } from './h5-file.js';
 import { findImagenetWeights } from './imagenet.js';
 import { describeAsFlags, inferModelOptions } from './infer.js';
 import type { KerasWeights } from './keras-h5.js';
+import { applyKeras3Weights, readKeras3WeightsH5 } from './keras3/weights-h5.js';
 import { buildModelFromPth, isPthPath } from './pth/file.js';
 import { loadTfjsModel } from './tfjs-files.js';
 
@@ -22,6 +23,11 @@ import { loadTfjsModel } from './tfjs-files.js';
 export type WeightsSource = string;
 
 export type WeightsOptions = LoadOptions & DownloadOptions;
+
+/** Keras 3 names its weights files `x.weights.h5` (and requires that name). */
+export function isKeras3WeightsPath(source: string): boolean {
+  return /\.weights\.h5$/i.test(source);
+}
 
 export function isTfjsModelPath(source: string): boolean {
   return extname(source).toLowerCase() === '.json';
@@ -83,6 +89,17 @@ export async function buildModelWithWeights(options: ModelOptions & { weights?: 
   // A PyTorch state dict says which model it is (arch, classes) and needs torchvision's padding and
   // normalisation: the model is built for it, and its card records the normalisation.
   if (weights && isPthPath(weights)) return { model: (await buildModelFromPth(weights, modelOptions)).model };
+  // Keras 3's own layout: layers found by their saving_lib paths (checked shape by shape).
+  if (weights && isKeras3WeightsPath(weights)) {
+    const model = buildModel(modelOptions);
+    try {
+      applyKeras3Weights(model, await readKeras3WeightsH5(await readWeightsBytes(weights), weights), weights);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    return { model };
+  }
   const model = buildModel(modelOptions);
   if (!weights) return { model };
   try {
