@@ -41,6 +41,27 @@ describe('classify --weights x.pth', () => {
     });
   }
 
+  it('weights inspect says which model a .pth is; weights convert takes it to .h5, .weights.h5 and .onnx', async () => {
+    const { mkdirSync, statSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const out = join(ROOT, 'test-output', 'weights-pth-cli');
+    mkdirSync(out, { recursive: true });
+    let r = cli('weights', 'inspect', fixture('small-5class.pth'), '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const inspected = JSON.parse(r.stdout) as { format: string; fits: { arch: string; classes: number; padding: string }; fitsFlags: string; layers: unknown[] };
+    assert.equal(inspected.format, 'pth');
+    assert.deepEqual([inspected.fits.arch, inspected.fits.classes, inspected.fits.padding], ['small', 5, 'symmetric']);
+    assert.match(inspected.fitsFlags, /^--arch small --classes 5 --padding symmetric/);
+    for (const name of ['x.h5', 'x.weights.h5', 'x.onnx']) {
+      r = cli('weights', 'convert', fixture('small-5class.pth'), join(out, name));
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(statSync(join(out, name)).size > 100_000, name);
+    }
+    r = cli('weights', 'inspect', join(out, 'x.h5'), '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { fits: { padding: string; classes: number } }).fits.classes, 5);
+  });
+
   it('refuses a malicious pickle with one line and exit code 1', () => {
     const r = cli('classify', fixture('image-0.png'), '--weights', fixture('malicious.pth'));
     assert.equal(r.code, 1);

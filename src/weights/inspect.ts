@@ -6,10 +6,11 @@ import { basename } from 'node:path';
 import type { ModelOptions } from '../architecture/options.js';
 import { describeAsFlags, inferModelOptions } from './infer.js';
 import { readWeightsSource, isTfjsModelPath } from './load.js';
+import { isPthPath } from './pth/file.js';
 
 export interface WeightsInspection {
   file: string;
-  format: 'keras-h5' | 'tfjs';
+  format: 'keras-h5' | 'tfjs' | 'pth';
   kerasVersion?: string;
   /** All layers the file lists, weightless ones included. */
   layerCount: number;
@@ -23,7 +24,26 @@ export interface WeightsInspection {
   fitsFlags: string | null;
 }
 
+/** A PyTorch state dict: its tensors as layers (module -> tensors) and the torchvision model it is. */
+async function inspectPth(path: string): Promise<WeightsInspection> {
+  const [{ readPthFile }, { torchvisionModelOptions }] = await Promise.all([import('./pth/file.js'), import('./pth/model.js')]);
+  const { tensors } = await readPthFile(path);
+  const modules = new Map<string, { name: string; shape: number[]; params: number }[]>();
+  for (const t of tensors) {
+    const at = t.name.lastIndexOf('.');
+    const list = modules.get(t.name.slice(0, at)) ?? [];
+    list.push({ name: t.name.slice(at + 1), shape: t.shape, params: t.data.length });
+    modules.set(t.name.slice(0, at), list);
+  }
+  const layers = [...modules].map(([name, ws]) => ({ name, weights: ws, params: ws.reduce((n, w) => n + w.params, 0) }));
+  const totalParams = layers.reduce((n, l) => n + l.params, 0);
+  const fits = torchvisionModelOptions({}, tensors, path);
+  const { flavor: _f, ...shown } = fits;
+  return { file: basename(path), format: 'pth', layerCount: layers.length, layers, totalParams, totalBytes: totalParams * 4, fits, fitsFlags: `${describeAsFlags(shown)} --padding symmetric --no-preprocessing (torchvision mean/std: what --weights x.pth builds)` };
+}
+
 export async function inspectWeightsFile(path: string): Promise<WeightsInspection> {
+  if (isPthPath(path)) return inspectPth(path);
   const weights = await readWeightsSource(path);
   const layers = weights.layers.map((l) => {
     const ws = l.weights.map((w) => ({ name: w.name, shape: w.shape, params: w.data.length }));
@@ -50,7 +70,7 @@ export function formatInspection(r: WeightsInspection): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [
-    `${r.file} (${r.format === 'tfjs' ? 'TF.js model.json' : `Keras legacy HDF5${r.kerasVersion ? `, keras ${r.kerasVersion}` : ''}`})`,
+    `${r.file} (${r.format === 'tfjs' ? 'TF.js model.json' : r.format === 'pth' ? 'PyTorch state dict, torchvision names' : `Keras legacy HDF5${r.kerasVersion ? `, keras ${r.kerasVersion}` : ''}`})`,
     line(head),
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...rows.map(line),
