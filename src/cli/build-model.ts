@@ -41,7 +41,7 @@ export async function weightsFromFlags(flags: ModelFlags): Promise<{ options: Mo
   const options = modelOptionsFrom(flags);
   const source = flags.weights;
   if (!source) return { options };
-  if (/\.(pth|pt)$|\.weights\.h5$/i.test(source)) return builtWeights(source, options);
+  if (/\.(pth|pt)$|\.weights\.h5$/i.test(source) || source === 'torchvision' || source === 'torchvision-v2') return builtWeights(source, options);
   // A .h5 path passes straight through without loading the weights modules (they pull in TF.js):
   // the classifier's cached-ONNX path must start fast.
   if (source !== 'imagenet' && !/\.json$/i.test(source)) return { options, weights: source };

@@ -17,6 +17,9 @@ import { describeAsFlags, inferModelOptions } from './infer.js';
 import type { KerasWeights } from './keras-h5.js';
 import { applyKeras3Weights, readKeras3WeightsH5 } from './keras3/weights-h5.js';
 import { buildModelFromPth, isPthPath } from './pth/file.js';
+import { findTorchvisionWeights, isTorchvisionWeightsName, type TorchvisionWeights, type TorchvisionWeightsName } from './torchvision-weights.js';
+import { readModelCard, updateModelCard } from '../architecture/card.js';
+import type { ArchName } from '../architecture/tables.js';
 import { loadTfjsModel } from './tfjs-files.js';
 
 /** `'imagenet'`, a path to a Keras `.h5` weights file, or a path to a TF.js `model.json`. */
@@ -73,6 +76,30 @@ export async function loadWeights(model: tf.LayersModel, source: WeightsSource, 
   }
 }
 
+/** Path of the cached torchvision file for this name and arch (downloading it if needed). */
+export async function torchvisionWeightsPath(name: TorchvisionWeightsName, arch: ArchName | undefined, download: DownloadOptions = {}): Promise<{ path: string; record: TorchvisionWeights }> {
+  const record = findTorchvisionWeights(name, arch);
+  if (typeof record === 'string') throw new WeightsError(record);
+  return { path: await fetchCached(record, download), record };
+}
+
+/** torchvision's published weights: downloaded, built like any .pth, and the card says how torchvision evaluates them. */
+async function buildTorchvisionPretrained(name: TorchvisionWeightsName, options: ModelOptions, download: DownloadOptions): Promise<tf.LayersModel> {
+  const { path, record } = await torchvisionWeightsPath(name, options.arch, download);
+  const { model } = await buildModelFromPth(path, options);
+  const card = readModelCard(model);
+  if (card) {
+    updateModelCard(model, {
+      input: { ...card.input, crop: record.crop / record.resize },
+      weights: {
+        source: name, id: `${record.arch} ${record.id}`, url: record.url,
+        description: `torchvision mobilenet_v3_${record.arch} ${record.id} (top-1 ${record.top1}% at resize ${record.resize} / crop ${record.crop}); SHA-256 starts ${record.sha256Prefix} (the full hash is not published)`,
+      },
+    });
+  }
+  return model;
+}
+
 export interface ModelWithWeights {
   model: tf.LayersModel;
   /** How the weights went in; undefined for no weights or a whole TF.js model. */
@@ -89,6 +116,7 @@ export async function buildModelWithWeights(options: ModelOptions & { weights?: 
   // A PyTorch state dict says which model it is (arch, classes) and needs torchvision's padding and
   // normalisation: the model is built for it, and its card records the normalisation.
   if (weights && isPthPath(weights)) return { model: (await buildModelFromPth(weights, modelOptions)).model };
+  if (weights && isTorchvisionWeightsName(weights)) return { model: await buildTorchvisionPretrained(weights, modelOptions, load) };
   // Keras 3's own layout: layers found by their saving_lib paths (checked shape by shape).
   if (weights && isKeras3WeightsPath(weights)) {
     const model = buildModel(modelOptions);
