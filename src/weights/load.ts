@@ -45,6 +45,10 @@ export async function imagenetWeightsPath(options: ModelOptions, download: Downl
 
 /** The weights of a source as named arrays (a TF.js model's weights are read off the loaded model). */
 export async function readWeightsSource(source: WeightsSource, modelOptions: ModelOptions = {}, options: DownloadOptions = {}): Promise<KerasWeights> {
+  if (isPthPath(source) || isTorchvisionWeightsName(source) || isKeras3WeightsPath(source)) {
+    // These name layers otherwise (torchvision modules, Keras 3 class paths): the model is built for them.
+    throw new WeightsError(`${source} loads when the model is built (--weights, buildModelWithWeights), not into a model built before`);
+  }
   if (source === 'imagenet') return readKerasH5File(await imagenetWeightsPath(modelOptions, options));
   if (isTfjsModelPath(source)) {
     const model = await loadTfjsModel(source);
