@@ -31,3 +31,10 @@ export { activationGrid, featureGrid, featureMaps, type ActivationOptions, type 
 export { CAM_METHODS, defaultCamLayer, explainImage, gradCam, type CamMethod, type ExplainOptions, type GradCamOptions, type GradCamResult } from './visualize/explain.js';
 export { ClassifierError, createClassifier, type Classification, type ClassificationFailure, type Classifier, type ClassifierOptions } from './classify/classifier.js';
 export { readOnnxLabels, readOnnxMetadata } from './export/onnx/metadata.js';
+export { readModelCard, type ModelCard } from './architecture/card.js';
+export { readPth, type PthContents } from './weights/pth/read.js';
+export { PICKLE_WHITELIST } from './weights/pth/pickle.js';
+export { buildModelFromPth, isPthPath, loadPthWeights, readPthFile } from './weights/pth/file.js';
+export { applyTorchvisionStateDict, buildTorchvisionModel, torchvisionOptionsOf, TORCHVISION_MEAN, TORCHVISION_STD } from './weights/pth/model.js';
+export { applyKeras3Weights, keras3LayerPaths, readKeras3WeightsH5, writeKeras3WeightsH5, type Keras3Vars } from './weights/keras3/weights-h5.js';
+export { readZip, type ZipArchive, type ZipEntry } from './weights/zip.js';

@@ -18,6 +18,11 @@ export interface ClassifierOptions extends ModelOptions {
   /** Keras .h5 weights (path or bytes) for the model built from the model options. */
   weights?: string | Uint8Array;
   /**
+   * The model card's input contract: model input = pixel (0..255) * scale + offset per channel
+   * (e.g. torchvision's mean/std for weights from a .pth). Default: what the model options imply.
+   */
+  input?: { readonly scale: readonly number[]; readonly offset: readonly number[] };
+  /**
    * An ONNX model written by `mobilenetv3 export --format onnx` (path or bytes), or the output
    * folder of `mobilenetv3 train` (its model.onnx and labels.json), instead of building one.
    */
@@ -160,7 +165,7 @@ export async function createClassifier(options: ClassifierOptions = {}): Promise
   if (crop !== null && !(crop > 0 && crop <= 1)) throw new ClassifierError(`crop must be a fraction in (0, 1], got ${crop}`);
   const { engine, labels: fileLabels, range: modelRange } = await openEngine(options);
   // Built here: the options say whether the model rescales itself; an .onnx says so in its metadata.
-  const range = options.model !== undefined ? modelRange ?? '0-255' : resolveOptions(options).includePreprocessing ? '0-255' : '-1-1';
+  const range = options.input ? '0-255' : options.model !== undefined ? modelRange ?? '0-255' : resolveOptions(options).includePreprocessing ? '0-255' : '-1-1';
   if (engine.outputShape.length !== 1) {
     await engine.dispose();
     throw new ClassifierError(`the model has no classifier (output [${engine.outputShape.join(', ')}]); build it with its top`);
@@ -171,7 +176,10 @@ export async function createClassifier(options: ClassifierOptions = {}): Promise
   const [height, width] = engine.inputShape;
   const imageOptions = { size: [height, width] as [number, number], range, ...(crop === null ? {} : { crop }) };
 
+  const contract = options.input;
   async function run(images: ImageTensor[]): Promise<Prediction[][]> {
+    // The card's per-channel scale/offset on 0..255 pixels (NHWC: channel = index % 3).
+    if (contract) for (const img of images) for (let i = 0; i < img.data.length; i++) img.data[i] = img.data[i] * contract.scale[i % 3] + contract.offset[i % 3];
     const batch = stackImages(images);
     const out = await engine.predict(batch);
     return images.map((_, i) => topK(out.data.subarray(i * classes, (i + 1) * classes), top, labels));

@@ -4,6 +4,7 @@
  * weights, their errors and their notes behave the same everywhere.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { InputContract } from '../architecture/card.js';
 import type { ModelOptions } from '../architecture/options.js';
 import { CliError } from './errors.js';
 import { modelOptionsFrom, type ModelFlags } from './model-options.js';
@@ -36,10 +37,11 @@ export async function modelFromFlags(flags: ModelFlags): Promise<BuiltModel> {
  * exports by weight bytes): `imagenet` becomes the cached file's path; a model.json becomes .h5
  * bytes plus the options it was saved with; a .h5 path is passed through.
  */
-export async function weightsFromFlags(flags: ModelFlags): Promise<{ options: ModelOptions; weights?: string | Uint8Array }> {
+export async function weightsFromFlags(flags: ModelFlags): Promise<{ options: ModelOptions; weights?: string | Uint8Array; input?: InputNormalisation }> {
   const options = modelOptionsFrom(flags);
   const source = flags.weights;
   if (!source) return { options };
+  if (/\.(pth|pt)$|\.weights\.h5$/i.test(source) || source === 'torchvision' || source === 'torchvision-v2') return builtWeights(source, options);
   // A .h5 path passes straight through without loading the weights modules (they pull in TF.js):
   // the classifier's cached-ONNX path must start fast.
   if (source !== 'imagenet' && !/\.json$/i.test(source)) return { options, weights: source };
@@ -59,6 +61,38 @@ export async function weightsFromFlags(flags: ModelFlags): Promise<{ options: Mo
     const saved = readMetadata(model)?.options;
     if (!saved) throw new CliError(`${source} was not saved by mobilenetv3 (no model options in its metadata); convert it to .h5 with "mobilenetv3 weights convert" and pass the model options`, 2);
     return { options: saved, weights: await writeKerasH5(kerasWeightsFromModel(model)) };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The per-channel normalisation the classifier applies to 0..255 pixels (from the model card). */
+export type InputNormalisation = Pick<InputContract, 'scale' | 'offset'>;
+
+/**
+ * A PyTorch .pth or a Keras 3 .weights.h5 for the classifier: the model is built and loaded once
+ * here, then handed on as legacy .h5 bytes with the options it was built with (for a .pth:
+ * symmetric padding, no Rescaling layer) and its card's normalisation (torchvision's mean/std for a
+ * .pth), which the classifier applies to the pixels.
+ */
+async function builtWeights(source: string, options: ModelOptions): Promise<{ options: ModelOptions; weights: Uint8Array; input?: InputNormalisation }> {
+  const [{ buildModelWithWeights }, { kerasWeightsFromModel }, { writeKerasH5 }, { readMetadata }, { readModelCard }, { useTfBackend }] = await Promise.all([
+    import('../weights/load.js'),
+    import('../weights/apply.js'),
+    import('../weights/keras-h5.js'),
+    import('../architecture/blocks.js'),
+    import('../architecture/card.js'),
+    import('../runtime/tfjs.js'),
+  ]);
+  await useTfBackend('wasm');
+  const { model } = await buildModelWithWeights({ ...options, weights: source });
+  try {
+    const card = readModelCard(model);
+    return {
+      options: readMetadata(model)?.options ?? options,
+      weights: await writeKerasH5(kerasWeightsFromModel(model)),
+      input: card ? { scale: card.input.scale, offset: card.input.offset } : undefined,
+    };
   } finally {
     model.dispose();
   }

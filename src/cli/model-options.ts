@@ -40,7 +40,7 @@ function modelOptionList(): Option[] {
     new Option('--dropout <rate>', 'dropout before the classifier').default('0.2'),
     new Option('--no-preprocessing', 'without the Rescaling(1/127.5, -1) layer (inputs then in [-1, 1])'),
     new Option('--padding <mode>', 'same: TF/Keras; symmetric: PyTorch-style (k-1)/2').choices(['same', 'symmetric']).default('same'),
-    new Option('--weights <source>', 'imagenet (Keras\'s published file, downloaded and cached), a Keras .h5 file, or a TF.js model.json (which brings its own architecture)'),
+    new Option('--weights <source>', 'imagenet (Keras\'s published file, downloaded and cached), a Keras .h5 file, a Keras 3 .weights.h5, a PyTorch .pth of torchvision\'s mobilenet_v3 (builds the model it fits: arch, classes, symmetric padding, mean/std), or a TF.js model.json (which brings its own architecture)'),
   ];
 }
 

@@ -1,6 +1,6 @@
 /**
- * `weights convert`: Keras .h5 <-> TF.js model.json (and .h5 -> .h5 / .json -> .json, which
- * rewrite a file in this package's layout). A .h5 has no architecture, so the model is the one
+ * `weights convert`: Keras .h5 <-> Keras 3 .weights.h5 <-> TF.js model.json, PyTorch .pth in,
+ * ONNX out (and .h5 -> .h5 / .json -> .json, which rewrite a file in this package's layout). A .h5 has no architecture, so the model is the one
  * its weights fit (see infer.ts) or the options given.
  */
 import { extname, resolve } from 'node:path';
@@ -10,22 +10,36 @@ import { buildModel } from '../architecture/builder.js';
 import type { ModelOptions } from '../architecture/options.js';
 import { applyKerasWeights } from './apply.js';
 import { WeightsError } from './errors.js';
-import { readKerasH5File, saveKerasH5Weights } from './h5-file.js';
+import { readKerasH5File, readWeightsBytes, saveKerasH5Weights } from './h5-file.js';
 import { describeAsFlags, inferModelOptions } from './infer.js';
-import { isTfjsModelPath } from './load.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { applyKeras3Weights, readKeras3WeightsH5, writeKeras3WeightsH5 } from './keras3/weights-h5.js';
+import { isKeras3WeightsPath, isTfjsModelPath } from './load.js';
+import { buildModelFromPth, isPthPath } from './pth/file.js';
 import { loadTfjsModel, saveTfjsModel } from './tfjs-files.js';
 
 const H5 = new Set(['.h5', '.hdf5']);
 
-function formatOf(path: string, role: 'input' | 'output'): 'h5' | 'tfjs' {
+export type WeightsFormat = 'h5' | 'weights.h5' | 'tfjs' | 'pth' | 'onnx';
+
+/** What each format is, for messages. */
+export const FORMAT_NAMES: Record<WeightsFormat, string> = {
+  h5: 'Keras legacy .h5', 'weights.h5': 'Keras 3 .weights.h5', tfjs: 'TF.js', pth: 'PyTorch .pth', onnx: 'ONNX',
+};
+
+function formatOf(path: string, role: 'input' | 'output'): WeightsFormat {
+  if (isKeras3WeightsPath(path)) return 'weights.h5';
   if (isTfjsModelPath(path)) return 'tfjs';
   if (H5.has(extname(path).toLowerCase())) return 'h5';
-  throw new WeightsError(`${role} ${path} must end in .h5 (Keras weights) or .json (TF.js model.json)`);
+  if (role === 'input' && isPthPath(path)) return 'pth';
+  if (role === 'output' && extname(path).toLowerCase() === '.onnx') return 'onnx';
+  const choices = role === 'input' ? '.h5 (Keras legacy), .weights.h5 (Keras 3), .pth (PyTorch) or .json (TF.js model.json)' : '.h5 (Keras legacy), .weights.h5 (Keras 3), .onnx or .json (TF.js model.json)';
+  throw new WeightsError(`${role} ${path} must end in ${choices}`);
 }
 
 export interface ConvertResult {
-  from: 'h5' | 'tfjs';
-  to: 'h5' | 'tfjs';
+  from: WeightsFormat;
+  to: WeightsFormat;
   /** The model the weights were placed in, as flags (e.g. `--arch small`). */
   model: string;
   params: number;
@@ -42,6 +56,17 @@ export async function convertWeights(input: string, output: string, overrides: M
   let model: tf.LayersModel;
   if (from === 'tfjs') {
     model = await loadTfjsModel(input);
+  } else if (from === 'pth') {
+    model = (await buildModelFromPth(input, overrides)).model; // the file says its arch and classes
+  } else if (from === 'weights.h5') {
+    // Keras 3 weights name layers by class, not by name, so the model comes from the options given.
+    model = buildModel(overrides);
+    try {
+      applyKeras3Weights(model, await readKeras3WeightsH5(await readWeightsBytes(input), input), input);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
   } else {
     const weights = await readKerasH5File(input);
     const inferred = inferModelOptions(weights);
@@ -58,6 +83,8 @@ export async function convertWeights(input: string, output: string, overrides: M
   }
   try {
     if (to === 'tfjs') await saveTfjsModel(model, output);
+    else if (to === 'weights.h5') await writeFileAtomic(output, await writeKeras3WeightsH5(model));
+    else if (to === 'onnx') await writeFileAtomic(output, (await import('../export/onnx/export.js')).exportOnnx(model));
     else await saveKerasH5Weights(model, output);
     const built = readMetadata(model)?.options;
     return { from, to, model: built ? describeAsFlags(built) : model.name, params: model.countParams() };

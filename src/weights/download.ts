@@ -15,10 +15,13 @@ import { cacheDir } from '../io/cache-dir.js';
 import { WeightsError } from './errors.js';
 import { KERAS_WEIGHTS_URL } from './imagenet.js';
 
-/** What to fetch: a file name under the base URL and the MD5 it must have. */
+/** What to fetch: a file name under the base URL and the MD5 it must have (or the start of its SHA-256). */
 export interface RemoteFile {
   readonly fileName: string;
-  readonly md5: string;
+  /** The full MD5 (Keras publishes these); or, when only that is known, */
+  readonly md5?: string;
+  /** the first hex digits of the SHA-256 (torchvision puts 8 of them in its file names). */
+  readonly sha256Prefix?: string;
   /** Where it is published when that is not under Keras's weights folder (a mirror still wins). */
   readonly url?: string;
   /** How to hand over a local copy instead, for the error message (default: `--weights`). */
@@ -49,8 +52,16 @@ function remoteUrl(file: RemoteFile, baseUrl: string | undefined): string {
 /** Where downloads go: the package's one cache folder (src/io/cache-dir.ts). */
 export const weightsCacheDir = cacheDir;
 
-export async function md5OfFile(path: string): Promise<string> {
-  const hash = createHash('md5');
+/** Which digest checks the file, and whether a hex digest of it passes. */
+function checkOf(file: RemoteFile): { algorithm: 'md5' | 'sha256'; ok(hex: string): boolean; expected: string } {
+  if (file.md5) return { algorithm: 'md5', ok: (hex) => hex === file.md5, expected: file.md5 };
+  if (!file.sha256Prefix) throw new WeightsError(`no hash is known for ${file.fileName}`);
+  const prefix = file.sha256Prefix.toLowerCase();
+  return { algorithm: 'sha256', ok: (hex) => hex.startsWith(prefix), expected: `${prefix}... (only this prefix is published)` };
+}
+
+export async function md5OfFile(path: string, algorithm: 'md5' | 'sha256' = 'md5'): Promise<string> {
+  const hash = createHash(algorithm);
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
@@ -81,7 +92,8 @@ function offlineHint(file: RemoteFile): string {
 export async function fetchCached(file: RemoteFile, options: DownloadOptions = {}): Promise<string> {
   const folder = options.cacheDir ?? cacheDir();
   const target = join(folder, file.fileName);
-  if (await exists(target) && (await md5OfFile(target)) === file.md5) return target;
+  const check = checkOf(file);
+  if (await exists(target) && check.ok(await md5OfFile(target, check.algorithm))) return target;
 
   const url = remoteUrl(file, options.baseUrl);
   let response: Response;
@@ -97,7 +109,7 @@ export async function fetchCached(file: RemoteFile, options: DownloadOptions = {
   const expected = Number(response.headers.get('content-length')) || undefined;
 
   await withAtomicFile(target, async (temp) => {
-    const hash = createHash('md5');
+    const hash = createHash(check.algorithm);
     const out = await open(temp, 'w');
     const bar = options.progress === false ? undefined : progressBar(`downloading ${file.fileName}`, expected ?? 0);
     let received = 0;
@@ -117,9 +129,9 @@ export async function fetchCached(file: RemoteFile, options: DownloadOptions = {
     if (expected !== undefined && received !== expected) {
       throw new WeightsError(`download of ${url} was cut off after ${received} of ${expected} bytes; the partial file was deleted, try again`);
     }
-    const md5 = hash.digest('hex');
-    if (md5 !== file.md5) {
-      throw new WeightsError(`downloaded ${file.fileName} has MD5 ${md5}, expected ${file.md5}: corrupt download or wrong file at ${url}; deleted it`);
+    const digest = hash.digest('hex');
+    if (!check.ok(digest)) {
+      throw new WeightsError(`downloaded ${file.fileName} has ${check.algorithm.toUpperCase()} ${digest}, expected ${check.expected}: corrupt download or wrong file at ${url}; deleted it`);
     }
   });
   return target;

@@ -5,11 +5,12 @@
 import { basename } from 'node:path';
 import type { ModelOptions } from '../architecture/options.js';
 import { describeAsFlags, inferModelOptions } from './infer.js';
-import { readWeightsSource, isTfjsModelPath } from './load.js';
+import { isKeras3WeightsPath, readWeightsSource, isTfjsModelPath } from './load.js';
+import { isPthPath } from './pth/file.js';
 
 export interface WeightsInspection {
   file: string;
-  format: 'keras-h5' | 'tfjs';
+  format: 'keras-h5' | 'keras3' | 'tfjs' | 'pth';
   kerasVersion?: string;
   /** All layers the file lists, weightless ones included. */
   layerCount: number;
@@ -23,7 +24,39 @@ export interface WeightsInspection {
   fitsFlags: string | null;
 }
 
+/** A PyTorch state dict: its tensors as layers (module -> tensors) and the torchvision model it is. */
+async function inspectPth(path: string): Promise<WeightsInspection> {
+  const [{ readPthFile }, { torchvisionModelOptions }] = await Promise.all([import('./pth/file.js'), import('./pth/model.js')]);
+  const { tensors } = await readPthFile(path);
+  const modules = new Map<string, { name: string; shape: number[]; params: number }[]>();
+  for (const t of tensors) {
+    const at = t.name.lastIndexOf('.');
+    const list = modules.get(t.name.slice(0, at)) ?? [];
+    list.push({ name: t.name.slice(at + 1), shape: t.shape, params: t.data.length });
+    modules.set(t.name.slice(0, at), list);
+  }
+  const layers = [...modules].map(([name, ws]) => ({ name, weights: ws, params: ws.reduce((n, w) => n + w.params, 0) }));
+  const totalParams = layers.reduce((n, l) => n + l.params, 0);
+  const fits = torchvisionModelOptions({}, tensors, path);
+  const { flavor: _f, ...shown } = fits;
+  return { file: basename(path), format: 'pth', layerCount: layers.length, layers, totalParams, totalBytes: totalParams * 4, fits, fitsFlags: `${describeAsFlags(shown)} --padding symmetric --no-preprocessing (torchvision mean/std: what --weights x.pth builds)` };
+}
+
+/** Keras 3 weights: layers by their saving_lib paths; the model is not told by the file (pass the options). */
+async function inspectKeras3(path: string): Promise<WeightsInspection> {
+  const [{ readKeras3WeightsH5 }, { readWeightsBytes }] = await Promise.all([import('./keras3/weights-h5.js'), import('./h5-file.js')]);
+  const file = await readKeras3WeightsH5(await readWeightsBytes(path), path);
+  const layers = file.map((l) => {
+    const ws = l.vars.map((v, i) => ({ name: String(i), shape: v.shape, params: v.data.length }));
+    return { name: l.path, weights: ws, params: ws.reduce((n, w) => n + w.params, 0) };
+  });
+  const totalParams = layers.reduce((n, l) => n + l.params, 0);
+  return { file: basename(path), format: 'keras3', layerCount: layers.length, layers, totalParams, totalBytes: totalParams * 4, fits: null, fitsFlags: null };
+}
+
 export async function inspectWeightsFile(path: string): Promise<WeightsInspection> {
+  if (isPthPath(path)) return inspectPth(path);
+  if (isKeras3WeightsPath(path)) return inspectKeras3(path);
   const weights = await readWeightsSource(path);
   const layers = weights.layers.map((l) => {
     const ws = l.weights.map((w) => ({ name: w.name, shape: w.shape, params: w.data.length }));
@@ -50,13 +83,13 @@ export function formatInspection(r: WeightsInspection): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [
-    `${r.file} (${r.format === 'tfjs' ? 'TF.js model.json' : `Keras legacy HDF5${r.kerasVersion ? `, keras ${r.kerasVersion}` : ''}`})`,
+    `${r.file} (${r.format === 'tfjs' ? 'TF.js model.json' : r.format === 'pth' ? 'PyTorch state dict, torchvision names' : r.format === 'keras3' ? 'Keras 3 weights, layers by class path' : `Keras legacy HDF5${r.kerasVersion ? `, keras ${r.kerasVersion}` : ''}`})`,
     line(head),
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...rows.map(line),
     '',
     `Layers: ${r.layerCount} (${r.layers.length} with weights)`,
     `Total params: ${r.totalParams.toLocaleString('en-US')} (${(r.totalBytes / 1024 / 1024).toFixed(2)} MB as float32)`,
-    `Fits: ${r.fitsFlags ?? 'no model this package builds (different architecture)'}`,
+    `Fits: ${r.fitsFlags ?? (r.format === 'keras3' ? 'not told by the file (Keras 3 names layers by class): pass the model options with --weights' : 'no model this package builds (different architecture)')}`,
   ].join('\n');
 }

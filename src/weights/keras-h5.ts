@@ -113,7 +113,7 @@ export async function readKerasH5(bytes: Uint8Array | ArrayBuffer, label = 'weig
     if (!layerNames) {
       const keys = root.keys();
       if (keys.includes('layers') || keys.includes('vars')) {
-        throw new WeightsError(`${label} is a Keras 3 .weights.h5 file, not the legacy layout: in Keras 3 save with model.save('x.h5') (legacy HDF5), or convert through tf.keras 2 save_weights('x.h5')`);
+        throw new WeightsError(`${label} is a Keras 3 .weights.h5 file, not the legacy layout: name it x.weights.h5 (read in Keras 3's layout by --weights and weights convert)`);
       }
       throw new WeightsError(`${label} is HDF5 but not Keras weights (no layer_names attribute)`);
     }

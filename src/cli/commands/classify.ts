@@ -69,7 +69,7 @@ export function register(program: Command): void {
         }
       }
       // imagenet and model.json become .h5 bytes and the options they fit (the classifier takes .h5).
-      const { options: modelOptions, weights } = await weightsFromFlags({ ...flags, top: true });
+      const { options: modelOptions, weights, input } = await weightsFromFlags({ ...flags, top: true });
       const labels = flags.labels ? await readLabelsFile(flags.labels) : folderLabels;
 
       const [{ collectImageFiles }, { createClassifier }, { progressBar }] = await Promise.all([
@@ -88,7 +88,7 @@ export function register(program: Command): void {
       if (inputs.files.length === 0) throw new CliError('no images to classify');
 
       const classifier = await createClassifier({
-        ...modelOptions, weights, model: flags.model, engine: flags.engine, threads, top, crop, labels, cache: flags.cache,
+        ...modelOptions, weights, input, model: flags.model, engine: flags.engine, threads, top, crop, labels, cache: flags.cache,
       });
       const progress = inputs.expanded ? progressBar('classify', inputs.files.length) : undefined;
       let first = true;

@@ -7,7 +7,7 @@ import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-opt
 
 export const order = 60;
 
-type ExportFormat = 'onnx' | 'h5' | 'tfjs';
+type ExportFormat = 'onnx' | 'h5' | 'weights.h5' | 'tfjs';
 
 interface ExportFlags extends ModelFlags {
   format?: ExportFormat;
@@ -18,6 +18,7 @@ interface ExportFlags extends ModelFlags {
 /** The format the output name asks for: .onnx, .h5, a model.json (or any .json) or a folder (no extension). */
 function formatOfName(output: string): ExportFormat | undefined {
   const ext = extname(output).toLowerCase();
+  if (/\.weights\.h5$/i.test(output)) return 'weights.h5'; // Keras 3's name for its own layout
   return ext === '.onnx' ? 'onnx' : ext === '.h5' ? 'h5' : ext === '.json' || ext === '' ? 'tfjs' : undefined;
 }
 
@@ -37,7 +38,7 @@ function exportFormat(flags: ExportFlags): ExportFormat {
 export function register(program: Command): void {
   addModelOptions(program.command('export'))
     .description('write the model (with its weights) as ONNX (ONNX Runtime, Netron), Keras .h5 weights or a TF.js model (model.json + weights, for the browser)')
-    .addOption(new Option('--format <name>', 'onnx: opset 17, BN folded, NHWC input; h5: Keras legacy weights; tfjs: model.json + weights').choices(['onnx', 'h5', 'tfjs']))
+    .addOption(new Option('--format <name>', 'onnx: opset 17, BN folded, NHWC input; h5: Keras legacy weights; weights.h5: Keras 3 weights (model.load_weights); tfjs: model.json + weights').choices(['onnx', 'h5', 'weights.h5', 'tfjs']))
     .requiredOption('-o, --output <path>', 'output file: .onnx, .h5, or for tfjs the model.json path or a folder to put model.json in (the format follows from the name unless --format is given)')
     .option('--labels <file>', 'class names for the ONNX metadata: JSON array or one per line (default: ImageNet for 1000 classes)')
     .action(async (flags: ExportFlags) => {
@@ -64,6 +65,9 @@ export function register(program: Command): void {
           throw new CliError(`${labels.length} labels for a model with ${classes} classes`, 2);
         }
         await writeFileAtomic(flags.output, exportOnnx(model, { labels }));
+      } else if (format === 'weights.h5') {
+        const { writeKeras3WeightsH5 } = await import('../../weights/keras3/weights-h5.js');
+        await writeFileAtomic(flags.output, await writeKeras3WeightsH5(model));
       } else if (format === 'h5') {
         const { saveKerasH5Weights } = await import('../../weights/h5-file.js');
         await saveKerasH5Weights(model, flags.output);

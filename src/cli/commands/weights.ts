@@ -27,7 +27,7 @@ export function register(program: Command): void {
     });
 
   const convert = weights.command('convert <input> <output>')
-    .description('convert between Keras .h5 weights and TF.js model.json (+ .weights.bin); the model a .h5 fits is worked out from its shapes unless model options are given');
+    .description('convert between Keras .h5, Keras 3 .weights.h5 and TF.js model.json (+ .weights.bin), from a PyTorch .pth, to .onnx; the model a .h5 or .pth fits is worked out from the file unless model options are given (a .weights.h5 needs them)');
   addModelOptions(convert, { omit: ['weights'] })
     .option('--json', 'print the result as one JSON object')
     .action(async (input: string, output: string, flags: ModelFlags & { json?: boolean }) => {
@@ -37,13 +37,13 @@ export function register(program: Command): void {
       for (const [flag, key] of Object.entries(FLAG_TO_OPTION)) {
         if (convert.getOptionValueSource(flag) === 'cli') overrides[key] = all[key];
       }
-      const [{ convertWeights }, { useTfBackend }] = await Promise.all([
+      const [{ convertWeights, FORMAT_NAMES }, { useTfBackend }] = await Promise.all([
         import('../../weights/convert.js'),
         import('../../runtime/tfjs.js'),
       ]);
       await useTfBackend('cpu');
       const result = await convertWeights(input, output, overrides);
       if (flags.json) process.stdout.write(JSON.stringify({ input, output, ...result }) + '\n');
-      else process.stdout.write(`wrote ${output} (${result.to === 'tfjs' ? 'TF.js' : 'Keras .h5'}, ${result.model}, ${result.params.toLocaleString('en-US')} params)\n`);
+      else process.stdout.write(`wrote ${output} (${FORMAT_NAMES[result.to]}, ${result.model}, ${result.params.toLocaleString('en-US')} params)\n`);
     });
 }
