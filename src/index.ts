@@ -1,6 +1,11 @@
 /** mobilenetv3: MobileNetV3 for Node.js and the browser. */
 // Everything the browser entry offers (its list is the one kept), plus what needs Node.
 export * from './browser.js';
+// The API's builder is synchronous, so TF.js needs a backend that is ready at once: the cpu one,
+// registered here as the default (quiet: runtime/tfjs.ts sets production mode); useTfBackend('wasm')
+// or createTfjsEngine switch to the fast one. runtime/tf.ts itself brings no backend.
+import '@tensorflow/tfjs-backend-cpu';
+import './runtime/tfjs.js';
 export { centreCropRegion, IMAGE_EXTENSIONS, ImageError, isImageFileName, readImage, readImageBatch, stackImages, type ImageBatch, type ImageOptions, type ImageSource, type ImageTensor } from './images/index.js';
 export { ENGINE_NAMES, type Engine, type EngineName, type EngineOptions, type FloatTensor } from './runtime/engine.js';
 export { createEngine } from './runtime/create-engine.js';

@@ -3,7 +3,7 @@
  * The flavours differ only in their primitives (how a conv block, an SE module, a head are made
  * and named); the walk over the blocks is shared.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { writeMetadata, type BlockInfo } from './blocks.js';
 import { blogFlavor } from './flavor-blog.js';
 import { kerasFlavor } from './flavor-keras.js';
@@ -26,10 +26,21 @@ export interface Flavor {
   pool(ctx: BuildContext, x: Sym): Sym;
 }
 
+/** How to build, apart from what to build (ModelOptions, which the model's metadata records). */
+export interface BuildOptions {
+  /**
+   * false: every weight starts as zeros (TF.js's fast weight init, as `loadLayersModel` uses), for
+   * a model whose weights are loaded next or never read (a summary, a table, a plot); Keras's
+   * initialisers (truncated normal etc.: ~0.4 s for Large) only where they count, i.e. training
+   * from scratch. Default true.
+   */
+  initialize?: boolean;
+}
+
 export class BuildContext {
   readonly blocks: BlockInfo[] = [];
   private readonly counts = new Map<string, number>();
-  constructor(readonly options: ResolvedOptions) {}
+  constructor(readonly options: ResolvedOptions, private readonly initialize = true) {}
 
   /** Keras-style automatic name: base, base_1, base_2, ... unique within this model. */
   autoName(base: string): string {
@@ -44,19 +55,24 @@ export class BuildContext {
 
   add(layer: tf.layers.Layer, input: Sym | Sym[]): Sym {
     this.blocks[this.blocks.length - 1].layers.push(layer.name);
-    return layer.apply(input) as Sym;
+    if (this.initialize) return layer.apply(input) as Sym;
+    // The layer's weights are made when it is first applied; its config keeps Keras's initialisers.
+    layer.setFastWeightInitDuringBuild(true);
+    const output = layer.apply(input) as Sym;
+    layer.setFastWeightInitDuringBuild(false);
+    return output;
   }
 }
 
 const FLAVORS = { keras: kerasFlavor, blog: blogFlavor } as const;
 
 /** Build MobileNetV3 (Large or Small, Keras or blog flavour) as a TF.js functional model. */
-export function buildModel(options: ModelOptions = {}): tf.LayersModel {
+export function buildModel(options: ModelOptions = {}, build: BuildOptions = {}): tf.LayersModel {
   registerCustomLayers();
   const o = resolveOptions(options);
   const arch = resolveArchitecture(o);
   const flavor = FLAVORS[o.flavor];
-  const ctx = new BuildContext(o);
+  const ctx = new BuildContext(o, build.initialize ?? true);
 
   ctx.begin({ id: 'input', kind: 'input' });
   const input = tf.input({ shape: [...o.inputShape], name: flavor.inputName });

@@ -11,7 +11,7 @@
  * layer takes the pixels unchanged (scale 1, offset 0); torchvision weights need mean/std
  * normalisation (scale 1/(255 std), offset -mean/std).
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
 import type { ResolvedOptions } from './options.js';
 
 export const MODEL_CARD_VERSION = 1;

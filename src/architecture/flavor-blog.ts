@@ -4,7 +4,7 @@
  * Differences from Keras applications: biased convs, ReLU6 for "RE", every block has an
  * expansion conv, SE = Dense(c/4) + ReLU6 + Dense(c) + hard-swish gate, no Rescaling.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { stride2Pad, type BuildContext, type Flavor, type Sym } from './builder.js';
 import { GlobalAveragePooling2D, HardSwish } from './layers.js';
 import type { Activation } from './resolve.js';

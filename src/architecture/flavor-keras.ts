@@ -2,7 +2,7 @@
  * The `keras` flavour: layer for layer what `keras.applications.MobileNetV3Large/Small` builds,
  * with Keras 3 layer names (conv, conv_bn, expanded_conv_3_expand, ..., predictions).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { stride2Pad, type BuildContext, type Flavor, type Sym } from './builder.js';
 import { GlobalAveragePooling2D, HardSigmoid, HardSwish } from './layers.js';
 import type { Activation, ResolvedBlock } from './resolve.js';

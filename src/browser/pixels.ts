@@ -3,7 +3,7 @@
  * square crop of the shorter side (e.g. 0.875), bilinear resize to the model's input size, RGB
  * 0..255 as float32 (the model rescales itself). Uses only TF.js, so it runs on any backend.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 
 export type PixelSource = ImageData | HTMLImageElement | HTMLCanvasElement | HTMLVideoElement | ImageBitmap | OffscreenCanvas;
 
@@ -21,8 +21,8 @@ export function imageToTensor(source: PixelSource, { size, crop = 1 }: PixelOpti
     const pixels = tf.browser.fromPixels(source as Parameters<typeof tf.browser.fromPixels>[0], 3);
     const [h, w] = pixels.shape;
     const side = Math.max(1, Math.round(Math.min(h, w) * crop));
-    const cropped = crop === 1 ? pixels : pixels.slice([Math.floor((h - side) / 2), Math.floor((w - side) / 2), 0], [side, side, 3]);
+    const cropped = crop === 1 ? pixels : tf.slice(pixels, [Math.floor((h - side) / 2), Math.floor((w - side) / 2), 0], [side, side, 3]);
     // Half-pixel centres: what tf.image.resize (Keras) and sharp/PIL do.
-    return tf.image.resizeBilinear(cropped.toFloat().expandDims(0) as tf.Tensor4D, [size[0], size[1]], false, true);
+    return tf.image.resizeBilinear(tf.expandDims(tf.cast(cropped, 'float32'), 0) as tf.Tensor4D, [size[0], size[1]], false, true);
   });
 }

@@ -145,7 +145,7 @@ async function openEngine(options: ClassifierOptions): Promise<OpenedEngine> {
     import('../weights/keras-h5.js'),
   ]);
   await useTfBackend('wasm');
-  const model = buildModel(options);
+  const model = buildModel(options, { initialize: false }); // every weight is loaded next
   applyKerasWeights(model, await readKerasH5(weights, label), { label });
   if (engineName === 'tfjs') {
     const { createTfjsEngine } = await import('../runtime/tfjs-engine.js');

@@ -3,7 +3,8 @@
  * `--weights` (imagenet | file.h5 | model.json). Every model-building command calls this, so
  * weights, their errors and their notes behave the same everywhere.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
+import type { BuildOptions } from '../architecture/builder.js';
 import type { InputContract } from '../architecture/card.js';
 import type { ModelOptions } from '../architecture/options.js';
 import { CliError } from './errors.js';
@@ -18,16 +19,17 @@ export interface BuiltModel {
 /**
  * Build the model the flags describe and load its weights. Notes about the load (layers loaded by
  * order whose names differ, layers skipped) go to stderr, one line each; misfits throw one-line
- * errors. Call `useTfBackend(...)` first.
+ * errors. Call `useTfBackend(...)` first. `{ initialize: false }` for a command that never reads
+ * the weights of a model built without --weights (summary, table, plot).
  */
-export async function modelFromFlags(flags: ModelFlags): Promise<BuiltModel> {
+export async function modelFromFlags(flags: ModelFlags, build: BuildOptions = {}): Promise<BuiltModel> {
   const [{ buildModelWithWeights }, { describeLoadReport }, { readMetadata }] = await Promise.all([
     import('../weights/load.js'),
     import('../weights/apply.js'),
     import('../architecture/blocks.js'),
   ]);
   const options = modelOptionsFrom(flags);
-  const { model, report } = await buildModelWithWeights({ ...options, weights: flags.weights ?? null });
+  const { model, report } = await buildModelWithWeights({ ...options, weights: flags.weights ?? null }, build);
   for (const line of report ? describeLoadReport(report) : []) process.stderr.write(`mobilenetv3: note: ${line}\n`);
   return { model, options: readMetadata(model)?.options ?? options };
 }
@@ -45,7 +47,7 @@ export async function weightsFromFlags(flags: ModelFlags): Promise<{ options: Mo
   // A .h5 path passes straight through without loading the weights modules (they pull in TF.js):
   // the classifier's cached-ONNX path must start fast.
   if (source !== 'imagenet' && !/\.json$/i.test(source)) return { options, weights: source };
-  const { imagenetWeightsPath, isTfjsModelPath } = await import('../weights/load.js');
+  const [{ imagenetWeightsPath }, { isTfjsModelPath }] = await Promise.all([import('../weights/download.js'), import('../weights/source-kind.js')]);
   if (source === 'imagenet') return { options, weights: await imagenetWeightsPath(options) };
   if (!isTfjsModelPath(source)) return { options, weights: source };
   const [{ loadTfjsModel }, { kerasWeightsFromModel }, { writeKerasH5 }, { readMetadata }, { useTfBackend }] = await Promise.all([

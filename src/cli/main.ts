@@ -1,14 +1,27 @@
 #!/usr/bin/env node
 /**
- * The `mobilenetv3` command line. Every module in commands/ exports `register(program)` and an
- * `order` for the help listing; each loads its heavy modules lazily inside its action, so
- * `--help` and small commands start fast.
+ * The `mobilenetv3` command line. The registry below is static and in help order: each module in
+ * commands/ declares its command (options, help) with `register(program)` and imports only cheap
+ * modules itself; what a command runs (TF.js, h5wasm, sharp, ONNX Runtime, Graphviz) is imported
+ * inside its action, so `--help`, `--version` and a command's `--help` load none of it.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { reportAndExit } from './errors.js';
+import * as summary from './commands/summary.js';
+import * as table from './commands/table.js';
+import * as plot from './commands/plot.js';
+import * as see from './commands/see.js';
+import * as classify from './commands/classify.js';
+import * as weights from './commands/weights.js';
+import * as evaluate from './commands/evaluate.js';
+import * as exportCommand from './commands/export.js';
+import * as train from './commands/train.js';
+import * as serve from './commands/serve.js';
 
-interface CommandModule { order: number; register(program: Command): void }
+interface CommandModule { register(program: Command): void }
+
+const COMMANDS: readonly CommandModule[] = [summary, table, plot, see, classify, weights, evaluate, exportCommand, train, serve];
 
 // The version is package.json's, read once (src/cli/ and dist/cli/ both sit two folders below it),
 // so a release never prints a stale hard-coded number.
@@ -20,10 +33,7 @@ const program = new Command('mobilenetv3')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
-const dir = new URL('./commands/', import.meta.url);
-const files = readdirSync(dir).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts'));
-const modules = (await Promise.all(files.map((f) => import(new URL(f, dir).href)))) as CommandModule[];
-for (const m of modules.sort((a, b) => a.order - b.order)) m.register(program);
+for (const command of COMMANDS) command.register(program);
 
 try {
   await program.parseAsync(process.argv);

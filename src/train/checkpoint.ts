@@ -8,7 +8,7 @@
  * TF.js `encodeWeights` lays it out (the header carries the manifest).
  */
 import { readFile } from 'node:fs/promises';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { EpochRecord } from './loop.js';
 

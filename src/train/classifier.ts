@@ -5,7 +5,7 @@
  * functional model, so every writer (TF.js, .h5, ONNX) and `classify` see an ordinary model; its
  * block map gains a `classifier` block, and its metadata records the class names.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { readMetadata, type BlockInfo, type ModelMetadata } from '../architecture/blocks.js';
 
 const KEY = 'mobilenetv3';

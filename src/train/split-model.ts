@@ -4,7 +4,7 @@
  * the cached activations, every step). The top is not a copy: it calls the model's own layers,
  * so training it trains the full model in place.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { readMetadata, type BlockInfo } from '../architecture/blocks.js';
 import { runLayersFrom } from '../architecture/run-layers.js';
 

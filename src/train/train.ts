@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { readMetadata } from '../architecture/blocks.js';
 import { buildModel } from '../architecture/builder.js';
 import { resolveOptions, type Flavor, type Padding } from '../architecture/options.js';

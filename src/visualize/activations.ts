@@ -3,7 +3,7 @@
  * each normalised to its own min..max (so weak channels show their pattern too) and coloured with
  * viridis.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
 import type { ImageSource } from '../images/index.js';
 import { captionSvg, rasterFormatOf, writeRaster } from './raster.js';
 import { colormapTable, type Colormap } from './colormap.js';

@@ -12,7 +12,7 @@
  * the tail (global pooling, two 1x1 convs) is differentiated on the cpu backend, where it costs a
  * few milliseconds. scripts/gradcam-benchmark.ts measures this against running it all on cpu.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { readMetadata } from '../architecture/blocks.js';
 import type { ImageSource } from '../images/index.js';
 import { captionSvg, rasterFormatOf, writeRaster } from './raster.js';
@@ -95,16 +95,16 @@ export async function gradCam(model: tf.LayersModel, source: ImageSource, option
     // Differentiate the class score before the softmax, as Grad-CAM prescribes, wherever the
     // softmax is: its own Activation layer (keras flavour) or the classifier conv's (blog flavour).
     const logits = new Map(tail.filter((l) => configOf(l).activation === 'softmax').map((l) => [l.name, withoutSoftmax(l)]));
-    const scoresOf = (a: tf.Tensor): tf.Tensor => runTail(tail, cut, a, logits).reshape([-1]);
+    const scoresOf = (a: tf.Tensor): tf.Tensor => tf.reshape(runTail(tail, cut, a, logits), [-1]);
     try {
       return tf.tidy(() => {
         const map = tf.tensor4d(mapValues, shape);
         const scores = scoresOf(map);
-        const target = options.classIndex ?? scores.argMax().dataSync()[0];
+        const target = options.classIndex ?? tf.argMax(scores).dataSync()[0];
         const probabilities = tf.softmax(scores);
-        const gradient = tf.grad((a: tf.Tensor) => scoresOf(a).gather([target]).sum())(map);
-        const weights = method === 'gradcam' ? gradient.mean([1, 2], true) : gradCamPlusPlusWeights(map, gradient);
-        const cam = tf.relu(map.mul(weights).sum(-1)).reshape([-1]);
+        const gradient = tf.grad((a: tf.Tensor) => tf.sum(tf.gather(scoresOf(a), [target])))(map);
+        const weights = method === 'gradcam' ? tf.mean(gradient, [1, 2], true) : gradCamPlusPlusWeights(map, gradient);
+        const cam = tf.reshape(tf.relu(tf.sum(tf.mul(map, weights), -1)), [-1]);
         return { cam: cam.dataSync() as Float32Array, probabilities: probabilities.dataSync() as Float32Array, target };
       });
     } finally {
@@ -127,11 +127,12 @@ export async function gradCam(model: tf.LayersModel, source: ImageSource, option
  * a = g^2 / (2 g^2 + sum_ab A_kab g^3), g = d score / d A (the exp-score closed form).
  */
 function gradCamPlusPlusWeights(map: tf.Tensor, gradient: tf.Tensor): tf.Tensor {
-  const g2 = gradient.square();
-  const g3 = g2.mul(gradient);
-  const denominator = g2.mul(2).add(map.sum([1, 2], true).mul(g3));
-  const alpha = g2.div(tf.where(denominator.notEqual(0), denominator, tf.onesLike(denominator)));
-  return alpha.mul(tf.relu(gradient)).sum([1, 2], true);
+  // Functional ops, not chained ones (x.mul(y)): runtime/tf.ts does not register those.
+  const g2 = tf.square(gradient);
+  const g3 = tf.mul(g2, gradient);
+  const denominator = tf.add(tf.mul(g2, 2), tf.mul(tf.sum(map, [1, 2], true), g3));
+  const alpha = tf.div(g2, tf.where(tf.notEqual(denominator, 0), denominator, tf.onesLike(denominator)));
+  return tf.sum(tf.mul(alpha, tf.relu(gradient)), [1, 2], true);
 }
 
 /** Bilinear upsampling of a small map (half-pixel centres, as tf.image.resizeBilinear). */

@@ -10,7 +10,7 @@
  *   const graph = networkGraph(buildModel({ arch: 'small' }), { detail: 'blocks' });
  *   JSON.stringify(graph); // what plot's .html embeds
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
 import { readMetadata, type BlockInfo } from '../architecture/blocks.js';
 import { formatShape, readableCount, thousands } from '../inspect/format.js';
 import { summarize } from '../inspect/summary.js';

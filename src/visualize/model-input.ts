@@ -2,7 +2,7 @@
  * An image prepared for a built model (its input size, and the value range its preprocessing
  * expects), plus the original picture for overlays.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { readMetadata } from '../architecture/blocks.js';
 import { centreCropRegion, readImage, type ImageSource } from '../images/index.js';
 

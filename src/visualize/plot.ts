@@ -4,7 +4,7 @@
  * page). Written atomically.
  */
 import { extname } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { toDot, type Rankdir } from './dot.js';
 import { networkGraph, type Detail, type NetworkGraph } from './graph.js';

@@ -4,7 +4,7 @@
  * only the tail, so the front can run on a backend without gradients (TF.js wasm) while the small
  * tail runs where gradients exist.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { runLayersFrom } from '../architecture/run-layers.js';
 
 /** The chosen layer is not a cut of the network (a shortcut or branch crosses it). */
@@ -88,6 +88,8 @@ export function withoutSoftmax(layer: tf.layers.Layer): tf.layers.Layer {
 export async function withTfBackend<T>(backend: string, fn: () => Promise<T> | T): Promise<T> {
   const previous = tf.getBackend();
   if (previous === backend) return fn();
+  // runtime/tf.ts registers no backend; the cpu one loads here, on the one path that asks for it.
+  if (backend === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
   if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend "${backend}" is not available`);
   try {
     return await fn();

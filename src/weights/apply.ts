@@ -10,7 +10,7 @@
  *   differ are skipped and reported.
  * Works in the browser too (TF.js only).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { readMetadata } from '../architecture/blocks.js';
 import { WeightsError } from './errors.js';
 import type { KerasWeights, LayerWeights, WeightArray } from './keras-h5.js';

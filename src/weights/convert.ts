@@ -4,7 +4,7 @@
  * its weights fit (see infer.ts) or the options given.
  */
 import { extname, resolve } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
 import { readMetadata } from '../architecture/blocks.js';
 import { buildModel } from '../architecture/builder.js';
 import type { ModelOptions } from '../architecture/options.js';
@@ -60,7 +60,7 @@ export async function convertWeights(input: string, output: string, overrides: M
     model = (await buildModelFromPth(input, overrides)).model; // the file says its arch and classes
   } else if (from === 'weights.h5') {
     // Keras 3 weights name layers by class, not by name, so the model comes from the options given.
-    model = buildModel(overrides);
+    model = buildModel(overrides, { initialize: false }); // every weight is loaded next
     try {
       applyKeras3Weights(model, await readKeras3WeightsH5(await readWeightsBytes(input), input), input);
     } catch (error) {
@@ -72,7 +72,7 @@ export async function convertWeights(input: string, output: string, overrides: M
     const inferred = inferModelOptions(weights);
     const fits = inferred || Object.keys(overrides).length ? { ...inferred, ...overrides } : undefined;
     if (!fits) throw new WeightsError(`cannot tell which MobileNetV3 ${input} holds: no model this package builds has its ${weights.layers.length} weight shapes`);
-    model = buildModel(fits);
+    model = buildModel(fits, { initialize: false });
     try {
       applyKerasWeights(model, weights, { label: input });
     } catch (error) {

@@ -13,7 +13,8 @@ import { progressBar } from '../cli/progress.js';
 import { withAtomicFile } from '../io/atomic.js';
 import { cacheDir } from '../io/cache-dir.js';
 import { WeightsError } from './errors.js';
-import { KERAS_WEIGHTS_URL } from './imagenet.js';
+import type { ModelOptions } from '../architecture/options.js';
+import { findImagenetWeights, KERAS_WEIGHTS_URL } from './imagenet.js';
 
 /** What to fetch: a file name under the base URL and the MD5 it must have (or the start of its SHA-256). */
 export interface RemoteFile {
@@ -135,4 +136,11 @@ export async function fetchCached(file: RemoteFile, options: DownloadOptions = {
     }
   });
   return target;
+}
+
+/** Path of the cached ImageNet file for these model options (downloading it if needed). */
+export async function imagenetWeightsPath(options: ModelOptions, download: DownloadOptions = {}): Promise<string> {
+  const found = findImagenetWeights(options);
+  if (typeof found === 'string') throw new WeightsError(found);
+  return fetchCached(found, download);
 }

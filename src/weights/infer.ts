@@ -33,7 +33,7 @@ export function inferModelOptions(weights: KerasWeights): ModelOptions | undefin
       for (const minimalistic of flavor === 'keras' ? [false, true] : [false]) {
         for (const alpha of ALPHAS) {
           const options: ModelOptions = { flavor, arch, minimalistic, alpha, includeTop, ...(includeTop ? { classes } : {}), inputShape: [32, 32, 3] };
-          const model = buildModel(options);
+          const model = buildModel(options, { initialize: false }); // only its shapes are read
           const weighted = model.layers.filter((l) => l.weights.length > 0);
           const shapes = weighted.map((l) => l.weights.map((w) => w.shape.join('x')).join(',')).join(';');
           model.dispose();

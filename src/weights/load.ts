@@ -3,45 +3,33 @@
  * options, downloaded and cached), a Keras `.h5` file, a TF.js `model.json`, or a PyTorch `.pth`
  * state dict of torchvision's MobileNetV3.
  */
-import { extname } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
 import { readMetadata } from '../architecture/blocks.js';
-import { buildModel } from '../architecture/builder.js';
+import { buildModel, type BuildOptions } from '../architecture/builder.js';
 import type { ModelOptions } from '../architecture/options.js';
 import { applyKerasWeights, kerasWeightsFromModel, type LoadOptions, type LoadReport } from './apply.js';
-import { fetchCached, type DownloadOptions } from './download.js';
+import { fetchCached, imagenetWeightsPath, type DownloadOptions } from './download.js';
 import { WeightsError } from './errors.js';
-import { readKerasH5File, readWeightsBytes } from './h5-file.js';
-import { findImagenetWeights } from './imagenet.js';
 import { describeAsFlags, inferModelOptions } from './infer.js';
 import type { KerasWeights } from './keras-h5.js';
-import { applyKeras3Weights, readKeras3WeightsH5 } from './keras3/weights-h5.js';
-import { buildModelFromPth, isPthPath } from './pth/file.js';
+import { isKeras3WeightsPath, isPthPath, isTfjsModelPath } from './source-kind.js';
 import { findTorchvisionWeights, isTorchvisionWeightsName, type TorchvisionWeights, type TorchvisionWeightsName } from './torchvision-weights.js';
 import { readModelCard, updateModelCard } from '../architecture/card.js';
 import type { ArchName } from '../architecture/tables.js';
-import { loadTfjsModel } from './tfjs-files.js';
+
+// The readers of each format (h5wasm, the .pth unpickler, TF.js's io) load when a source needs
+// them, so building a model without weights (summary, table, plot) loads none of them.
+const h5File = () => import('./h5-file.js');
+const pthFile = () => import('./pth/file.js');
+const tfjsFiles = () => import('./tfjs-files.js');
 
 /** `'imagenet'`, a path to a Keras `.h5` weights file, or a path to a TF.js `model.json`. */
 export type WeightsSource = string;
 
 export type WeightsOptions = LoadOptions & DownloadOptions;
 
-/** Keras 3 names its weights files `x.weights.h5` (and requires that name). */
-export function isKeras3WeightsPath(source: string): boolean {
-  return /\.weights\.h5$/i.test(source);
-}
-
-export function isTfjsModelPath(source: string): boolean {
-  return extname(source).toLowerCase() === '.json';
-}
-
-/** Path of the cached ImageNet file for these model options (downloading it if needed). */
-export async function imagenetWeightsPath(options: ModelOptions, download: DownloadOptions = {}): Promise<string> {
-  const found = findImagenetWeights(options);
-  if (typeof found === 'string') throw new WeightsError(found);
-  return fetchCached(found, download);
-}
+export { isKeras3WeightsPath, isTfjsModelPath } from './source-kind.js';
+export { imagenetWeightsPath } from './download.js';
 
 /** The weights of a source as named arrays (a TF.js model's weights are read off the loaded model). */
 export async function readWeightsSource(source: WeightsSource, modelOptions: ModelOptions = {}, options: DownloadOptions = {}): Promise<KerasWeights> {
@@ -49,15 +37,16 @@ export async function readWeightsSource(source: WeightsSource, modelOptions: Mod
     // These name layers otherwise (torchvision modules, Keras 3 class paths): the model is built for them.
     throw new WeightsError(`${source} loads when the model is built (--weights, buildModelWithWeights), not into a model built before`);
   }
-  if (source === 'imagenet') return readKerasH5File(await imagenetWeightsPath(modelOptions, options));
   if (isTfjsModelPath(source)) {
-    const model = await loadTfjsModel(source);
+    const model = await (await tfjsFiles()).loadTfjsModel(source);
     try {
       return kerasWeightsFromModel(model);
     } finally {
       model.dispose();
     }
   }
+  const { readKerasH5File } = await h5File();
+  if (source === 'imagenet') return readKerasH5File(await imagenetWeightsPath(modelOptions, options));
   return readKerasH5File(source);
 }
 
@@ -90,7 +79,7 @@ export async function torchvisionWeightsPath(name: TorchvisionWeightsName, arch:
 /** torchvision's published weights: downloaded, built like any .pth, and the card says how torchvision evaluates them. */
 async function buildTorchvisionPretrained(name: TorchvisionWeightsName, options: ModelOptions, download: DownloadOptions): Promise<tf.LayersModel> {
   const { path, record } = await torchvisionWeightsPath(name, options.arch, download);
-  const { model } = await buildModelFromPth(path, options);
+  const { model } = await (await pthFile()).buildModelFromPth(path, options);
   const card = readModelCard(model);
   if (card) {
     updateModelCard(model, {
@@ -113,17 +102,22 @@ export interface ModelWithWeights {
 /**
  * Build a model and load its weights. A TF.js `model.json` carries its own architecture, so it is
  * loaded whole (the model options are not used); other sources go into `buildModel(options)`.
+ * Weights loaded by order (or from a .pth / .weights.h5) overwrite every weight, so the model is
+ * built without Keras's initialisers; a load by name may leave layers as built (a new head), so
+ * those keep them. Without weights, `load.initialize` says whether they are needed (default yes:
+ * the model may be trained or exported; a summary passes false).
  */
-export async function buildModelWithWeights(options: ModelOptions & { weights?: WeightsSource | null }, load: WeightsOptions = {}): Promise<ModelWithWeights> {
+export async function buildModelWithWeights(options: ModelOptions & { weights?: WeightsSource | null }, load: WeightsOptions & BuildOptions = {}): Promise<ModelWithWeights> {
   const { weights, ...modelOptions } = options;
-  if (weights && isTfjsModelPath(weights)) return { model: await loadTfjsModel(weights) };
+  if (weights && isTfjsModelPath(weights)) return { model: await (await tfjsFiles()).loadTfjsModel(weights) };
   // A PyTorch state dict says which model it is (arch, classes) and needs torchvision's padding and
   // normalisation: the model is built for it, and its card records the normalisation.
-  if (weights && isPthPath(weights)) return { model: (await buildModelFromPth(weights, modelOptions)).model };
+  if (weights && isPthPath(weights)) return { model: (await (await pthFile()).buildModelFromPth(weights, modelOptions)).model };
   if (weights && isTorchvisionWeightsName(weights)) return { model: await buildTorchvisionPretrained(weights, modelOptions, load) };
   // Keras 3's own layout: layers found by their saving_lib paths (checked shape by shape).
   if (weights && isKeras3WeightsPath(weights)) {
-    const model = buildModel(modelOptions);
+    const [{ readWeightsBytes }, { applyKeras3Weights, readKeras3WeightsH5 }] = await Promise.all([h5File(), import('./keras3/weights-h5.js')]);
+    const model = buildModel(modelOptions, { initialize: false });
     try {
       applyKeras3Weights(model, await readKeras3WeightsH5(await readWeightsBytes(weights), weights), weights);
     } catch (error) {
@@ -132,7 +126,7 @@ export async function buildModelWithWeights(options: ModelOptions & { weights?: 
     }
     return { model };
   }
-  const model = buildModel(modelOptions);
+  const model = buildModel(modelOptions, { initialize: weights ? load.byName === true : load.initialize ?? true });
   if (!weights) return { model };
   try {
     return { model, report: await loadWeights(model, weights, load) };

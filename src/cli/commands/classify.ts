@@ -5,8 +5,6 @@ import { weightsFromFlags } from '../build-model.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 import { cropFlag, wholeNumberFlag } from '../number-flags.js';
 
-export const order = 40;
-
 interface ClassifyFlags extends Omit<ModelFlags, 'top'> {
   model?: string;
   top: string;

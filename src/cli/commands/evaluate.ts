@@ -4,8 +4,6 @@ import { CliError } from '../errors.js';
 import { addModelOptions, type ModelFlags } from '../model-options.js';
 import { cropFlag, wholeNumberFlag } from '../number-flags.js';
 
-export const order = 50;
-
 interface EvaluateFlags extends ModelFlags {
   classIndex?: string;
   crop?: string;

@@ -5,8 +5,6 @@ import { readLabelsFile } from '../../classify/labels.js';
 import { modelFromFlags } from '../build-model.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 
-export const order = 60;
-
 type ExportFormat = 'onnx' | 'h5' | 'weights.h5' | 'tfjs';
 
 interface ExportFlags extends ModelFlags {

@@ -10,8 +10,6 @@ import { readLabelsFile } from '../../classify/labels.js';
 import { addModelOptions, type ModelFlags } from '../model-options.js';
 import { cropFlag, wholeNumberFlag } from '../number-flags.js';
 
-export const order = 13;
-
 interface SeeFlags extends ModelFlags {
   output: string;
   crop?: string;

@@ -4,8 +4,6 @@ import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-opt
 import { numberFlag, wholeNumberFlag } from '../number-flags.js';
 import type { Progress } from '../progress.js';
 
-export const order = 60;
-
 interface TrainFlags extends Omit<ModelFlags, 'classes' | 'top' | 'pooling' | 'preprocessing'> {
   output: string;
   epochs: string;

@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import type { ModelOptions } from '../../architecture/options.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 
-export const order = 40;
-
 /** Commander attribute of each shared model flag -> the ModelOptions field it sets. */
 const FLAG_TO_OPTION: Record<string, keyof ModelOptions> = {
   arch: 'arch', flavor: 'flavor', alpha: 'alpha', minimalistic: 'minimalistic', inputSize: 'inputShape', classes: 'classes',

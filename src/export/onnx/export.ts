@@ -13,7 +13,7 @@
  * convolution; the Rescaling's factor folded into the first convolution (one Add remains); Dropout, linear activations and the input layer emit nothing; hard-swish and
  * hard-sigmoid become the ONNX HardSwish / HardSigmoid(alpha=1/6, beta=0.5) operators.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../../runtime/tf.js';
 import { readMetadata } from '../../architecture/blocks.js';
 import { float, int, ints, OnnxGraph } from './graph.js';
 import { DataType, encodeModel } from './proto.js';

@@ -4,7 +4,7 @@
  * with Keras's rule: moving = momentum * moving + (1 - momentum) * batch, biased batch variance),
  * and writes both back into the tf.LayersModel when asked.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../../runtime/tf.js';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { buildStepGraph, type BatchNormMode, type StepGraph } from './step-graph.js';
 
@@ -141,7 +141,7 @@ export class StepRunner {
 
   /** Batch statistics of the last step are folded in; write weights and moving statistics into the model. */
   async writeBack(): Promise<void> {
-    const tfjs = await import('@tensorflow/tfjs');
+    const tfjs = await import('../../runtime/tf.js');
     const byLayer = new Map<string, { index: number; values: Float32Array }[]>();
     const push = (layer: string, index: number, values: Float32Array) => {
       const list = byLayer.get(layer) ?? [];

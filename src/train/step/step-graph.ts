@@ -16,7 +16,7 @@
  * Parameters come in as graph inputs in Keras's own layouts and their gradients go out in the
  * same layouts, so the optimiser and the tf.LayersModel share one set of arrays.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../../runtime/tf.js';
 import { float, int, ints, Ops } from './onnx-ops.js';
 import { DataType, encodeModel } from '../../export/onnx/proto.js';
 import { samePads } from '../../export/onnx/export.js';

@@ -12,8 +12,8 @@
  * are found by that path, so only the order of layers of each class matters, which the keras
  * flavour shares with `keras.applications.MobileNetV3*`.
  */
-import type * as tf from '@tensorflow/tfjs';
-import { tensor } from '@tensorflow/tfjs';
+import type * as tf from '../../runtime/tf.js';
+import { tensor } from '../../runtime/tf.js';
 import * as h5wasm from 'h5wasm';
 import { WeightsError } from '../errors.js';
 
