@@ -116,7 +116,7 @@ export async function buildModelWithWeights(options: ModelOptions & { weights?: 
   if (weights && isTorchvisionWeightsName(weights)) return { model: await buildTorchvisionPretrained(weights, modelOptions, load) };
   // Keras 3's own layout: layers found by their saving_lib paths (checked shape by shape).
   if (weights && isKeras3WeightsPath(weights)) {
-    const [{ readWeightsBytes }, { applyKeras3Weights, readKeras3WeightsH5 }] = await Promise.all([h5File(), import('./keras3/weights-h5.js')]);
+    const [{ readWeightsBytes }, { applyKeras3Weights, readKeras3WeightsH5 }] = await Promise.all([import('./read-bytes.js'), import('./keras3/weights-h5.js')]);
     const model = buildModel(modelOptions, { initialize: false });
     try {
       applyKeras3Weights(model, await readKeras3WeightsH5(await readWeightsBytes(weights), weights), weights);

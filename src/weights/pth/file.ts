@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import type * as tf from '../../runtime/tf.js';
 import type { ModelOptions } from '../../architecture/options.js';
-import { readWeightsBytes } from '../h5-file.js';
+import { readWeightsBytes } from '../read-bytes.js';
 import type { TorchvisionLoadReport } from '../torchvision.js';
 import { applyTorchvisionStateDict, buildTorchvisionModel } from './model.js';
 import { readPth, type PthContents } from './read.js';
