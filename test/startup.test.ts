@@ -11,7 +11,9 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { Command } from 'commander';
 import { buildModel } from '../src/architecture/builder.js';
+import { COMMANDS, commandsFor } from '../src/cli/registry.js';
 import { useTfBackend } from '../src/runtime/tfjs.js';
 import { readKerasH5File } from '../src/weights/h5-file.js';
 import { buildModelWithWeights } from '../src/weights/load.js';
@@ -108,6 +110,20 @@ describe('start-up: what each command loads', () => {
     assert.equal(stderr, '');
     const packages = new Set(readFileSync(out, 'utf8').split('\n').filter(Boolean));
     assert.deepEqual(loaded(packages, ['@tensorflow/tfjs-core', '@tensorflow/tfjs', 'h5wasm', 'sharp']), []);
+  });
+});
+
+describe('start-up: the command registry', () => {
+  it('names exactly the commands its modules register, in help order', async () => {
+    const program = new Command('mobilenetv3');
+    for (const entry of COMMANDS) {
+      const before = program.commands.length;
+      (await entry.load()).register(program);
+      assert.deepEqual(program.commands.slice(before).map((c) => c.name()), entry.names);
+    }
+    assert.deepEqual(commandsFor(['explain', 'x.jpg']).map((c) => c.names), [['activations', 'explain']]);
+    assert.equal(commandsFor(['--help']).length, COMMANDS.length);
+    assert.equal(commandsFor(['sumary']).length, COMMANDS.length, 'a typo gets every name for the suggestion');
   });
 });
 

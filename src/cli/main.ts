@@ -1,27 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `mobilenetv3` command line. The registry below is static and in help order: each module in
- * commands/ declares its command (options, help) with `register(program)` and imports only cheap
- * modules itself; what a command runs (TF.js, h5wasm, sharp, ONNX Runtime, Graphviz) is imported
- * inside its action, so `--help`, `--version` and a command's `--help` load none of it.
+ * The `mobilenetv3` command line: the registry (registry.ts) says which command modules to load
+ * for these arguments; `--help` and `--version` load commander and the declarations alone.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { reportAndExit } from './errors.js';
-import * as summary from './commands/summary.js';
-import * as table from './commands/table.js';
-import * as plot from './commands/plot.js';
-import * as see from './commands/see.js';
-import * as classify from './commands/classify.js';
-import * as weights from './commands/weights.js';
-import * as evaluate from './commands/evaluate.js';
-import * as exportCommand from './commands/export.js';
-import * as train from './commands/train.js';
-import * as serve from './commands/serve.js';
-
-interface CommandModule { register(program: Command): void }
-
-const COMMANDS: readonly CommandModule[] = [summary, table, plot, see, classify, weights, evaluate, exportCommand, train, serve];
+import { commandsFor } from './registry.js';
 
 // The version is package.json's, read once (src/cli/ and dist/cli/ both sit two folders below it),
 // so a release never prints a stale hard-coded number.
@@ -33,7 +18,7 @@ const program = new Command('mobilenetv3')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
-for (const command of COMMANDS) command.register(program);
+for (const command of await Promise.all(commandsFor(process.argv.slice(2)).map((c) => c.load()))) command.register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@
  * TF.js set-up for this package in Node: production mode and a backend choice. Only the chosen
  * backend is loaded (runtime/tf.ts brings none), so webgl, which cannot run in Node, never loads.
  */
+import { createRequire } from 'node:module';
 import * as tf from './tf.js';
 
 export type TfBackend = 'wasm' | 'cpu';
@@ -23,8 +24,9 @@ export function useTfBackend(backend: TfBackend = 'wasm'): Promise<void> {
   if (prepared && chosen === backend) return prepared;
   chosen = backend;
   prepared = (async () => {
-    if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-    else await import('@tensorflow/tfjs-backend-cpu');
+    // require, not import(): an ESM import of these CommonJS bundles runs Node's export lexer over
+    // them (~0.1 s), and only their side effect (registering the backend) is wanted.
+    createRequire(import.meta.url)(backend === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs-backend-cpu');
     if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend "${backend}" could not be initialised`);
     await tf.ready();
   })();
