@@ -14,6 +14,9 @@ import { before, describe, it } from 'node:test';
 import { Command } from 'commander';
 import { buildModel } from '../src/architecture/builder.js';
 import { COMMANDS, commandsFor } from '../src/cli/registry.js';
+import { exportOnnx } from '../src/export/onnx/export.js';
+import { readOnnxMetadata } from '../src/export/onnx/metadata.js';
+import { decodeModel } from '../src/export/onnx/proto.js';
 import { useTfBackend } from '../src/runtime/tfjs.js';
 import { readKerasH5File } from '../src/weights/h5-file.js';
 import { buildModelWithWeights } from '../src/weights/load.js';
@@ -124,6 +127,19 @@ describe('start-up: the command registry', () => {
     assert.deepEqual(commandsFor(['explain', 'x.jpg']).map((c) => c.names), [['activations', 'explain']]);
     assert.equal(commandsFor(['--help']).length, COMMANDS.length);
     assert.equal(commandsFor(['sumary']).length, COMMANDS.length, 'a typo gets every name for the suggestion');
+  });
+});
+
+describe('start-up: ONNX metadata read off the wire', () => {
+  it('gives what protobufjs decodes, and a one-line error for a cut file', async () => {
+    await useTfBackend('cpu');
+    const model = buildModel({ arch: 'small', inputShape: [32, 32, 3], classes: 3 }, { initialize: false });
+    const bytes = exportOnnx(model, { labels: ['a', 'b', 'ç'] });
+    model.dispose();
+    const decoded = decodeModel(bytes).metadata_props as { key: string; value: string }[];
+    assert.deepEqual(readOnnxMetadata(bytes), Object.fromEntries(decoded.map((p) => [p.key, p.value])));
+    assert.deepEqual(JSON.parse(readOnnxMetadata(bytes).labels), ['a', 'b', 'ç']);
+    assert.throws(() => readOnnxMetadata(bytes.subarray(0, bytes.length - 7)), /^Error: not an ONNX model/);
   });
 });
 

@@ -31,9 +31,3 @@ export function decodeModel(bytes: Uint8Array): Record<string, any> {
   return ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, enums: String, defaults: false });
 }
 
-/** Only the metadata_props of an ONNX file (tensors stay undecoded views). */
-export function decodeMetadataProps(bytes: Uint8Array): { key: string; value: string }[] {
-  const ModelProto = schema().lookupType('onnx.ModelProto');
-  const model = ModelProto.decode(bytes) as unknown as { metadata_props?: { key: string; value: string }[] };
-  return (model.metadata_props ?? []).map((p) => ({ key: p.key, value: p.value }));
-}
