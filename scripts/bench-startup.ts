@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   }
   const s = (v: number) => `${v.toFixed(3)} s`;
   const header = ['case', `best of ${RUNS}`, 'median', 'above node -e 0', 'target', 'meets'];
-  const lines = rows.map((r) => [r.case, s(r.best), s(r.median), r.case === 'node -e 0' ? '' : `+${s(r.above)}`, r.target, r.meets === null ? '' : r.meets ? 'yes' : 'NO']);
+  const lines = rows.map((r) => [r.case, s(r.best), s(r.median), r.case === 'node -e 0' ? '' : `${r.above < 0 ? '-' : '+'}${s(Math.abs(r.above))}`, r.target, r.meets === null ? '' : r.meets ? 'yes' : 'NO']);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const format = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   process.stdout.write([format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n') + '\n');
