@@ -5,6 +5,7 @@
  * of an uninterrupted run; bad settings are refused.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -107,5 +108,25 @@ describe('train every layer', () => {
     await assert.rejects(train({ ...base, fineTune: 'all', labelSmoothing: 1 }), /label smoothing must be in \[0, 1\), got 1/);
     await assert.rejects(train({ ...base, fineTune: 'all', schedule: 'linear' as 'cosine' }), /schedule must be one of constant, cosine, step/);
     assert.equal(existsSync(base.output), false);
+  });
+
+  it('the CLI refuses bad training options with one line and exit code 2', () => {
+    const cases: [string[], RegExp][] = [
+      [['--fine-tune', '0'], /--fine-tune must be all or a number of blocks from 1 to 11 \(MobileNetV3-Small has 11\), got "0"/],
+      [['--fine-tune', '999'], /from 1 to 11 .*got "999"/],
+      [['--fine-tune', 'all', '--optimizer', 'lion'], /'lion' is invalid\. Allowed choices are adam, adamw, sgd, rmsprop/],
+      [['--fine-tune', 'all', '--lr', '-0.1'], /--lr must be a positive number, got "-0.1"/],
+      [['--fine-tune', 'all', '--fine-tune-lr', '0'], /--fine-tune-lr must be a positive number, got "0"/],
+      [['--fine-tune', 'all', '--label-smoothing', '1'], /--label-smoothing must be in \[0, 1\), got "1"/],
+      [['--fine-tune', 'all', '--weight-decay', '-1'], /--weight-decay must be a number of at least 0, got "-1"/],
+      [['--fine-tune', 'all', '--threads', '0'], /--threads must be a whole number from 1 to 256, got "0"/],
+    ];
+    for (const [args, message] of cases) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', 'nowhere', '-o', join(ROOT, 'never'), '--arch', 'small', ...args], { encoding: 'utf8' });
+      assert.equal(r.status, 2, `${args.join(' ')}: exit ${r.status} (${r.stderr})`);
+      assert.match(r.stderr, message, args.join(' '));
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+    assert.equal(existsSync(join(ROOT, 'never')), false);
   });
 });
