@@ -52,19 +52,21 @@ describe('train every layer', () => {
     assert.equal(metrics.config.weights, 'none');
     assert.ok(metrics.imagesPerSecond.stage2 > 0);
     assert.equal(metrics.imagesPerSecond.stage1, null);
+    assert.equal(metrics.batchNorm, 'train', 'from scratch, batch norm learns');
   });
 
   it('from the real Small weights: every layer and batch norm train, the saved model carries the new statistics, resume repeats the run', async () => {
     const data = await dataset('pretrained', 8);
     const options = (output: string): TrainOptions => ({
       data, output, arch: 'small', weights: WEIGHTS, inputSize: 96, epochs: 2, batchSize: 8, learningRate: 0.01, valSplit: 0.25, seed: 5,
-      fineTune: 'all', fineTuneEpochs: 3, fineTuneLearningRate: 1e-4, optimizer: 'adamw', weightDecay: 0.01, warmupEpochs: 1, labelSmoothing: 0.1, clipNorm: 5,
+      fineTune: 'all', fineTuneEpochs: 3, fineTuneLearningRate: 1e-4, freezeBn: false, optimizer: 'adamw', weightDecay: 0.01, warmupEpochs: 1, labelSmoothing: 0.1, clipNorm: 5,
     });
     const whole = await fresh('whole');
     const result = await train(options(whole));
     assert.equal(result.completed, true);
     assert.deepEqual(result.history.map((r) => [r.epoch, r.stage]), [[1, 1], [2, 1], [3, 2], [4, 2], [5, 2]]);
     assert.ok(result.imagesPerSecond.stage2! > 0 && result.imagesPerSecond.stage1! > 0);
+    assert.equal(result.batchNorm, 'train');
     assert.equal(result.confusion.flat().reduce((a, b) => a + b, 0), result.counts.val);
     for (const f of ['model.json', 'model.h5', 'model.onnx', 'labels.json', 'metrics.json', 'curves.png', 'confusion.png']) assert.ok(existsSync(join(whole, f)), f);
 
@@ -98,6 +100,13 @@ describe('train every layer', () => {
     assert.equal(resumed.completed, true);
     const numbers = (r: typeof result) => r.history.map((h) => [h.loss, h.accuracy, h.valLoss, h.valAccuracy]);
     assert.deepEqual(numbers(resumed), numbers(result));
+
+    // These weights came from TFLite with batch norm folded (identity statistics): by default it
+    // stays frozen, and the run says so.
+    const notices: string[] = [];
+    const auto = await train({ ...options(await fresh('auto')), freezeBn: undefined, fineTuneEpochs: 1, onProgress: (e) => { if (e.phase === 'notice') notices.push(e.message); } });
+    assert.equal(auto.batchNorm, 'frozen');
+    assert.match(notices.join('\n'), /batch norm folded into the convolutions .*stays frozen/);
   });
 
   it('refuses bad settings before any work', async () => {

@@ -28,8 +28,20 @@ export interface LabelledImages {
   samples: number[];
 }
 
+/** Where a step's inputs come from and how an epoch is validated (photos, or cached activations). */
+export interface StageData {
+  /** The trained part's inputs for these training examples, NHWC, for this (global) epoch. */
+  batch(indices: number[], epoch: number, random: Random): Promise<Float32Array>;
+  /** Loss, accuracy and predictions on the validation set of the model as written back. */
+  validate(): Promise<{ loss: number; accuracy: number; predicted: Int32Array } | undefined>;
+}
+
 export interface NetworkStageOptions {
   model: tf.LayersModel;
+  /** The first layer trained (default: the model's first; its input is the step's input). */
+  fromLayer?: string;
+  /** Default: photos decoded per step, validated on ONNX Runtime. */
+  data?: StageData;
   batchNorm: BatchNormMode;
   /** A random-resized crop + flip of each image every epoch; false: the evaluation view. */
   augment: boolean;
@@ -123,10 +135,19 @@ export async function evaluateNetwork(model: tf.LayersModel, images: LabelledIma
   }
 }
 
+/** The default data: photos, decoded (and augmented) for every step; validation on ONNX Runtime. */
+function photoData(o: NetworkStageOptions): StageData {
+  return {
+    batch: (indices, epoch) => decodeBatch(o, indices, epoch),
+    validate: () => evaluateNetwork(o.model, o.val, o),
+  };
+}
+
 export async function trainNetwork(o: NetworkStageOptions): Promise<NetworkStageResult> {
-  const count = o.train.paths.length;
+  const count = o.train.labels.length;
   const steps = Math.ceil(count / o.batchSize);
-  const runner = await StepRunner.create(o.model, { batch: Math.min(o.batchSize, count), batchNorm: o.batchNorm, threads: o.threads });
+  const data = o.data ?? photoData(o);
+  const runner = await StepRunner.create(o.model, { batch: Math.min(o.batchSize, count), fromLayer: o.fromLayer, batchNorm: o.batchNorm, threads: o.threads });
   const decays = new Set(runner.graph.params.filter((p) => p.decay).map((p) => p.key));
   const optimizer: Optimizer = createOptimizer(o.optimizer, (key) => decays.has(key));
   if (o.optimizerState) optimizer.restore(o.optimizerState);
@@ -148,13 +169,15 @@ export async function trainNetwork(o: NetworkStageOptions): Promise<NetworkStage
       let hits = 0;
       let seen = 0;
       let epochTrainSeconds = 0;
-      let next = decodeBatch(o, batches[0], global);
+      // Batches are drawn in order from their own generator, so decoding ahead keeps the numbers.
+      const views = new Random(o.seed * 7 + global * 104729 + 11);
+      let next = data.batch(batches[0], global, views);
       for (let s = 0; s < steps; s++) {
         if (o.signal?.aborted) return { completed: false, imagesPerSecond: rate(trainedImages, trainSeconds) };
         const stepStart = performance.now();
         const indices = batches[s];
         const input = await next;
-        if (s + 1 < steps) next = decodeBatch(o, batches[s + 1], global);
+        if (s + 1 < steps) next = data.batch(batches[s + 1], global, views);
         const labels = indices.map((i) => o.train.labels[i]);
         const result = await runner.step(input, smoothedTargets(labels, o.classes, o.labelSmoothing), (size) => Float32Array.from({ length: size }, () => random.next()));
         if (!Number.isFinite(result.loss)) throw new Error(`the training loss became ${result.loss} at epoch ${global}, step ${s + 1}: lower the learning rate or clip gradients (clipNorm)`);
@@ -171,9 +194,9 @@ export async function trainNetwork(o: NetworkStageOptions): Promise<NetworkStage
       trainSeconds += epochTrainSeconds;
       trainedImages += seen;
       await runner.writeBack();
-      let val: Awaited<ReturnType<typeof evaluateNetwork>>;
+      let val: Awaited<ReturnType<StageData['validate']>>;
       try {
-        val = await evaluateNetwork(o.model, o.val, o);
+        val = await data.validate();
       } catch (error) {
         if (error instanceof Interrupted) return { completed: false, imagesPerSecond: rate(trainedImages, trainSeconds) };
         throw error;

@@ -38,7 +38,7 @@ import { checkOutputFolder, LABELS_FILE, METRICS_FILE, prepareOutputFolder } fro
 import { svgToPng } from '../visualize/render.js';
 import { confusionSvg, curvesSvg } from './plots.js';
 import { bottomModel, lastBnecks, topSegment, type TopSegment } from './split-model.js';
-import { evaluateNetwork, trainNetwork } from './network-stage.js';
+import { evaluateNetwork, trainNetwork, type StageData } from './network-stage.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type OptimizerState, type ScheduleName } from './optim/index.js';
 import { registerWasmGradients } from './wasm-gradients.js';
 
@@ -73,7 +73,12 @@ export interface TrainOptions {
   fineTune?: number | 'all';
   fineTuneEpochs?: number;
   fineTuneLearningRate?: number;
-  /** Whole-network training: keep batch norm in inference mode (default: it learns batch statistics). */
+  /**
+   * Whole-network training: true keeps batch norm in inference mode, false trains it (batch
+   * statistics, moving averages updated). Default: trained, unless the weights' batch norm is
+   * folded into the convolutions (identity statistics, as in weights converted from TFLite):
+   * normalising by batch statistics would then undo the pretrained network.
+   */
   freezeBn?: boolean;
   /** Whole-network training's optimiser (default adam; stage 1 and fineTune n use Adam). */
   optimizer?: OptimizerName;
@@ -106,7 +111,8 @@ export type TrainProgress =
   | { phase: 'features'; stage: 1 | 2; done: number; total: number }
   | { phase: 'step'; stage: 1 | 2; done: number; total: number; epoch: number; epochs: number; loss: number; accuracy: number; imagesPerSecond?: number }
   | { phase: 'epoch'; record: EpochRecord }
-  | { phase: 'export' };
+  | { phase: 'export' }
+  | { phase: 'notice'; message: string };
 
 /** The run's settings, all resolved; stored in the checkpoint and metrics.json. */
 export interface TrainConfig {
@@ -127,7 +133,8 @@ export interface TrainConfig {
   fineTune: number | 'all';
   fineTuneEpochs: number;
   fineTuneLearningRate: number;
-  freezeBn: boolean;
+  /** 'auto': decided when the weights are loaded (see TrainOptions.freezeBn). */
+  freezeBn: boolean | 'auto';
   optimizer: OptimizerName;
   momentum: number;
   nesterov: boolean;
@@ -158,6 +165,8 @@ export interface TrainResult {
   fineTuneImagesPerSecond: number | null;
   /** Training speed of each stage (images per second over its training steps; null if it did not run). */
   imagesPerSecond: { stage1: number | null; stage2: number | null };
+  /** How batch norm ran in stage 2: statistics learned ('train') or inference mode ('frozen'). */
+  batchNorm: 'train' | 'frozen';
 }
 
 function resolveConfig(o: TrainOptions): TrainConfig {
@@ -216,7 +225,7 @@ function resolveConfig(o: TrainOptions): TrainConfig {
     fineTune,
     fineTuneEpochs: positiveInt('fine-tune-epochs', o.fineTuneEpochs ?? 5),
     fineTuneLearningRate: positive('fine-tune-lr', o.fineTuneLearningRate ?? learningRate / 10),
-    freezeBn: Boolean(o.freezeBn),
+    freezeBn: o.freezeBn ?? 'auto',
     optimizer,
     momentum,
     nesterov: Boolean(o.nesterov),
@@ -292,6 +301,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       throw new WeightsError(`${config.weights} has no weights for ${missing.length} backbone layers (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): check --arch, --alpha, --minimalistic, --flavor`);
     }
   }
+  const bnFolded = config.weights !== 'none' && foldedBatchNorm(backbone);
   const model = attachClassifier(backbone, { classes: scanned.classes, dropout: config.dropout, seed: config.seed });
   const head = topSegment(model, 'classifier');
   const fineTop = typeof config.fineTune === 'number' && config.fineTune > 0 ? topSegment(model, lastBnecks(model, config.fineTune)[0]) : undefined;
@@ -400,6 +410,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     };
 
     const images = (set: Sample[]) => ({ paths: set.map((s) => s.path), labels: Int32Array.from(set.map((s) => s.label)), samples: set.map((s) => index.get(s.path)!) });
+    let batchNormMode: 'train' | 'frozen' = 'frozen';
     const finish = (completed: boolean): TrainResult => {
       seconds.total = (performance.now() - started) / 1000;
       return {
@@ -407,7 +418,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         valAccuracy: history.at(-1)?.valAccuracy ?? null,
         stage1ValAccuracy: history.filter((r) => r.stage === 1).at(-1)?.valAccuracy ?? null,
         perClass: [], confusion: [], skipped, counts: { train: split.train.length, val: split.val.length }, seconds,
-        fineTuneImagesPerSecond: null, imagesPerSecond: speeds(),
+        fineTuneImagesPerSecond: null, imagesPerSecond: speeds(), batchNorm: batchNormMode,
       };
     };
     const stageSpeed = (which: 1 | 2) => {
@@ -422,20 +433,31 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (stage === 1 && !(await runStage(1, head, merged[0], config.epochs, config.learningRate))) return finish(false);
     let fineTuneImagesPerSecond: number | null = null;
     let networkPredicted: Int32Array | undefined;
-    if (config.fineTune === 'all') {
+    if (config.fineTune === 'all' || fineTop) {
       if (stage === 1) {
         stage = 2;
         epochsDone = 0;
       }
-      // The cached features are of the old backbone: free their engines before the step graph.
-      await Promise.all(engines.splice(0).map((e) => e.dispose()));
+      const whole = config.fineTune === 'all';
+      const freezeBn = config.freezeBn === 'auto' ? bnFolded : config.freezeBn;
+      if (whole && config.freezeBn === 'auto' && bnFolded) {
+        emit({ phase: 'notice', message: `${config.weights} has batch norm folded into the convolutions (identity statistics): batch norm stays frozen (train it anyway with freezeBn: false)` });
+      }
+      batchNormMode = whole && !freezeBn ? 'train' : 'frozen';
+      // Whole network: the cached features are of the old backbone; free their engines first.
+      if (whole) await Promise.all(engines.splice(0).map((e) => e.dispose()));
       const scratch = config.weights === 'none';
       const epochOffset = scratch ? 0 : config.epochs;
+      const epochs = scratch ? config.epochs : config.fineTuneEpochs;
       const stageStart = performance.now();
-      const weighted = model.layers.filter((l) => l.weights.length > 0);
+      // What the checkpoint keeps: every weighted layer (with batch norm's statistics), or the top's.
+      const kept = whole ? model.layers.filter((l) => l.weights.length > 0) : trainedLayers(fineTop!);
       const result = await trainNetwork({
-        model, batchNorm: config.freezeBn ? 'frozen' : 'train', augment: config.augmentNetwork, train: images(split.train), val: images(split.val), classes, size, range,
-        seed: config.seed, batchSize: config.batchSize, firstEpoch: epochsDone, epochs: scratch ? config.epochs : config.fineTuneEpochs, epochOffset, stage: 2,
+        model, fromLayer: whole ? undefined : fineTop!.blocks[0].layers[0],
+        // The last n blocks train on cached activations with batch norm frozen (it saw every view once).
+        data: whole ? undefined : cachedData(fineTop!, merged[1], trainRows, tableExamples(merged[1], valRows, valLabels), classes),
+        batchNorm: whole && !freezeBn ? 'train' : 'frozen', augment: config.augmentNetwork, train: images(split.train), val: images(split.val), classes, size, range,
+        seed: config.seed, batchSize: config.batchSize, firstEpoch: epochsDone, epochs, epochOffset, stage: 2,
         optimizer: {
           name: config.optimizer, learningRate: scratch ? config.learningRate : config.fineTuneLearningRate,
           weightDecay: config.weightDecay, momentum: config.momentum, nesterov: config.nesterov,
@@ -444,11 +466,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         labelSmoothing: config.labelSmoothing, clipNorm: config.clipNorm,
         optimizerState: checkpoint?.header.stage === 2 ? optimizerStateOf(checkpoint) : undefined,
         threads: options.threads, signal,
-        onStep: (d, total, loss, accuracy, epoch, imagesPerSecond) => emit({ phase: 'step', stage: 2, done: d, total, epoch, epochs: epochOffset + (scratch ? config.epochs : config.fineTuneEpochs), loss, accuracy, imagesPerSecond }),
+        onStep: (d, total, loss, accuracy, epoch, imagesPerSecond) => emit({ phase: 'step', stage: 2, done: d, total, epoch, epochs: epochOffset + epochs, loss, accuracy, imagesPerSecond }),
         onEpoch: async (record, state) => {
           history = [...history, record];
           epochsDone = record.epoch - epochOffset;
-          await writeCheckpoint(join(options.output, CHECKPOINT_FILE), { ...header(), optimizerSteps: state.steps }, weighted, namedSlots(state));
+          await writeCheckpoint(join(options.output, CHECKPOINT_FILE), { ...header(), optimizerSteps: state.steps }, kept, namedSlots(state));
           await writeFileAtomic(join(options.output, LABELS_FILE), JSON.stringify(dataset.classes, null, 2) + '\n');
           await writeFileAtomic(join(options.output, 'curves.png'), await svgToPng(curvesSvg(history, curvesTitle(config, dataset.classes.length))));
           emit({ phase: 'epoch', record });
@@ -459,17 +481,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       networkPredicted = result.predicted;
       fineTuneImagesPerSecond = stageSpeed(2);
     }
-    if (fineTop) {
-      if (stage === 1) {
-        stage = 2;
-        epochsDone = 0;
-      }
-      const stepsBefore = history.filter((r) => r.stage === 2).length;
-      if (!(await runStage(2, fineTop, merged[1], config.fineTuneEpochs, config.fineTuneLearningRate))) return finish(false);
-      const trainSeconds = history.filter((r) => r.stage === 2).slice(stepsBefore).reduce((a, r) => a + r.trainSeconds, 0);
-      const epochsRun = history.filter((r) => r.stage === 2).length - stepsBefore;
-      if (epochsRun > 0 && trainSeconds > 0) fineTuneImagesPerSecond = (epochsRun * split.train.length) / trainSeconds;
-    }
 
     // --- final evaluation and outputs --------------------------------------------------------
     emit({ phase: 'export' });
@@ -477,8 +488,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const finalSegment = fineTop ?? head;
     const finalTable = fineTop ? merged[1] : merged[0];
     const valExamples = tableExamples(finalTable, valRows, valLabels);
-    const predicted = config.fineTune === 'all'
-      ? networkPredicted ?? (valExamples.count ? (await evaluateNetwork(model, images(split.val), { classes, size, range, seed: config.seed, batchSize: config.batchSize, threads: options.threads }))?.predicted : undefined)
+    const predicted = networkPredicted ? networkPredicted : config.fineTune === 'all'
+      ? (valExamples.count ? (await evaluateNetwork(model, images(split.val), { classes, size, range, seed: config.seed, batchSize: config.batchSize, threads: options.threads }))?.predicted : undefined)
       : valExamples.count ? evaluate((x, t) => finalSegment.run(x, t), valExamples, classes, 64).predicted : undefined;
     const confusion = predicted ? confusionMatrix(valLabels, predicted, classes) : [];
     const perClass = predicted ? perClassMetrics(confusion, dataset.classes) : [];
@@ -495,7 +506,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       return {
         output: options.output, classes: scanned.classes, completed: false, history: checkpoint?.header.history ?? [], valAccuracy: null,
         stage1ValAccuracy: null, perClass: [], confusion: [], skipped: [], counts: { train: 0, val: 0 }, seconds, fineTuneImagesPerSecond: null,
-        imagesPerSecond: { stage1: null, stage2: null },
+        imagesPerSecond: { stage1: null, stage2: null }, batchNorm: 'frozen',
       };
     }
     throw error;
@@ -503,6 +514,36 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await Promise.all(engines.map((e) => e.dispose()));
     model.dispose();
   }
+}
+
+/**
+ * Stage 2 on cached activations: a training example's input is one of its cached views (drawn
+ * from the batch generator), validation runs the top on the cached evaluation views.
+ */
+function cachedData(top: TopSegment, table: FeatureTable, rowsOf: number[][], val: Examples, classes: number): StageData {
+  return {
+    async batch(indices, _epoch, random) {
+      const rows = indices.map((i) => (rowsOf[i].length === 1 ? rowsOf[i][0] : rowsOf[i][Math.floor(random.next() * rowsOf[i].length)]));
+      return selectRows(table, rows).data;
+    },
+    async validate() {
+      return val.count ? evaluate((x, t) => top.run(x, t), val, classes, 64) : undefined;
+    },
+  };
+}
+
+/**
+ * Whether every batch norm of the model is the identity but for its shift (gamma 1, moving mean 0,
+ * moving variance constant): the statistics were folded into the convolutions.
+ */
+function foldedBatchNorm(model: tf.LayersModel): boolean {
+  const bns = model.layers.filter((l) => l.getClassName() === 'BatchNormalization');
+  return bns.length > 0 && bns.every((layer) => {
+    const weights = layer.getWeights();
+    if (weights.length !== 4) return false;
+    const [gamma, , mean, variance] = weights.map((w) => w.dataSync() as Float32Array);
+    return gamma.every((v) => v === 1) && mean.every((v) => v === 0) && variance.every((v) => v === variance[0]);
+  });
 }
 
 /** Our optimiser's slots as checkpoint tensors (`slot:<name>:<param key>`), and back. */
@@ -545,6 +586,7 @@ async function writeMetrics(dir: string, config: TrainConfig, r: TrainResult, tr
     seconds: r.seconds,
     fineTuneImagesPerSecond: r.fineTuneImagesPerSecond,
     imagesPerSecond: r.imagesPerSecond,
+    batchNorm: r.batchNorm,
   };
   await writeFileAtomic(join(dir, METRICS_FILE), JSON.stringify(metrics, null, 2) + '\n');
 }

@@ -19,6 +19,7 @@ interface TrainFlags extends Omit<ModelFlags, 'classes' | 'top' | 'pooling' | 'p
   fineTuneEpochs: string;
   fineTuneLr?: string;
   freezeBn?: boolean;
+  trainBn?: boolean;
   optimizer: string;
   momentum: string;
   nesterov?: boolean;
@@ -43,6 +44,11 @@ function fineTuneFlag(text: string | undefined, arch: keyof typeof ARCHITECTURES
   return numberFlag('fine-tune', text, (n) => Number.isInteger(n) && n >= 1 && n <= bnecks, `all or a number of blocks from 1 to ${bnecks} (MobileNetV3-${arch === 'small' ? 'Small' : 'Large'} has ${bnecks})`);
 }
 
+function bnFlag(flags: { freezeBn?: boolean; trainBn?: boolean }): boolean | undefined {
+  if (flags.freezeBn && flags.trainBn) throw new CliError('--freeze-bn and --train-bn contradict each other: pass one', 2);
+  return flags.freezeBn ? true : flags.trainBn ? false : undefined;
+}
+
 const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`);
 
 export function register(program: Command): void {
@@ -58,7 +64,8 @@ export function register(program: Command): void {
     .option('--fine-tune <blocks|all>', 'stage 2: also train the last N bneck blocks (on cached activations, batch norm frozen), or all: every layer on the photos')
     .option('--fine-tune-epochs <n>', 'epochs of stage 2', '5')
     .option('--fine-tune-lr <x>', 'learning rate of stage 2 (default: --lr / 10)')
-    .option('--freeze-bn', '--fine-tune all: keep batch norm in inference mode (default: batch statistics, moving averages updated)')
+    .option('--freeze-bn', '--fine-tune all: keep batch norm in inference mode')
+    .option('--train-bn', '--fine-tune all: train batch norm (batch statistics, moving averages updated) even for weights whose batch norm is folded (identity statistics), which are frozen by default')
     .addOption(new Option('--optimizer <name>', '--fine-tune all / --weights none: the optimiser').choices([...OPTIMIZER_NAMES]).default('adam'))
     .option('--momentum <x>', 'sgd / rmsprop momentum', '0.9')
     .option('--nesterov', 'sgd with Nesterov momentum')
@@ -85,7 +92,7 @@ export function register(program: Command): void {
         padding: model.padding,
         dropout: model.dropoutRate,
         weights: flags.weights ?? 'imagenet',
-        freezeBn: Boolean(flags.freezeBn),
+        freezeBn: bnFlag(flags),
         optimizer: flags.optimizer as (typeof OPTIMIZER_NAMES)[number],
         momentum: numberFlag('momentum', flags.momentum, (n) => n >= 0 && n < 1, 'in [0, 1)'),
         nesterov: Boolean(flags.nesterov),
@@ -141,6 +148,7 @@ export function register(program: Command): void {
           signal: controller.signal,
           onProgress(event) {
             if (event.phase === 'scan') log(`${event.images} images in ${event.classes} classes`);
+            if (event.phase === 'notice') log(`mobilenetv3: ${event.message}`);
             if (event.phase === 'resume') log(`resuming after epoch ${event.epoch} (stage ${event.stage}) with the checkpoint's settings`);
             if (event.phase === 'features') advance(`features-${event.total}`, event.done, () => progressBar('features', event.total));
             if (event.phase === 'step') {
