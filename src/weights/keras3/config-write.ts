@@ -119,9 +119,11 @@ export function kerasModelConfig(model: tf.LayersModel): Config {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new WeightsError('a .keras archive is written for models with one input and one output');
   const layers: Json[] = model.layers.map((layer) => {
     const [className, config] = kerasLayer(layer);
+    // InputLayer's config is exactly its get_config (no trainable); other layers take Layer's arguments too.
+    const common: Config = className === 'InputLayer' ? { name: layer.name, dtype: 'float32' } : { name: layer.name, trainable: layer.trainable, dtype: 'float32' };
     return {
       module: 'keras.layers', class_name: className,
-      config: { name: layer.name, trainable: layer.trainable, dtype: 'float32', ...config },
+      config: { ...common, ...config },
       registered_name: null, name: layer.name, inbound_nodes: inboundNodes(layer),
     };
   });
