@@ -89,7 +89,10 @@ export async function convertWeights(input: string, output: string, overrides: M
     const inferred = inferModelOptions(weights);
     const fits = inferred || Object.keys(overrides).length ? { ...inferred, ...overrides } : undefined;
     if (!fits) throw new WeightsError(`cannot tell which MobileNetV3 ${input} holds: no model this package builds has its ${weights.layers.length} weight shapes`);
-    model = buildModel(fits);
+    // A Dense last layer on a model without top: train's classifier head (a .h5 has no block map).
+    const last = weights.layers[weights.layers.length - 1]?.weights[0]?.shape;
+    const head = fits.includeTop === false && last?.length === 2 ? { classes: last[1], dropout: fits.dropoutRate ?? 0, softmax: true } : undefined;
+    model = buildKeras3Fit({ options: fits, head });
     try {
       applyKerasWeights(model, weights, { label: input });
     } catch (error) {

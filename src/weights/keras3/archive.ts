@@ -125,7 +125,8 @@ export interface SaveKerasOptions {
 export async function writeKerasArchive(model: tf.LayersModel, options: SaveKerasOptions = {}): Promise<Uint8Array> {
   const meta = readMetadata(model);
   const labels = options.labels ?? readLabels(model);
-  const classifier = meta?.blocks.find((b) => b.kind === 'classifier');
+  // train's classifier (a Dense head on a backbone without top), not Keras's own top.
+  const classifier = meta?.options.includeTop === false ? meta.blocks.find((b) => b.kind === 'classifier') : undefined;
   const ours: OurMetadata | undefined = meta && {
     options: classifier ? { ...meta.options, classes: undefined, includeTop: false, pooling: 'avg' } : meta.options,
     ...(classifier ? { head: { classes: classifier.out ?? 0, dropout: meta.options.dropoutRate ?? 0, softmax: true } } : {}),
