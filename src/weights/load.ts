@@ -79,7 +79,7 @@ export async function readWeightsSource(source: WeightsSource, modelOptions: Mod
 async function loadTorchvisionInto(model: tf.LayersModel, source: string, options: DownloadOptions): Promise<LoadReport> {
   const meta = readMetadata(model)?.options;
   if (meta && (meta.padding !== 'symmetric' || meta.includePreprocessing !== false)) {
-    throw new WeightsError(`${source} holds PyTorch-trained weights, which need a model built with --padding symmetric --no-preprocessing (padding: 'symmetric', includePreprocessing: false)`);
+    throw new WeightsError(`${source} holds PyTorch-trained weights, which need a model built with padding 'symmetric' and no Rescaling layer (--padding symmetric --no-preprocessing) and torchvision's mean/std on its input`);
   }
   const path = isTorchvisionWeightsName(source) ? (await torchvisionWeightsPath(source, meta?.arch, options)).path : source;
   const report = await loadPthWeights(model, path);
