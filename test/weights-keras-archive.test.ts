@@ -26,6 +26,7 @@ import { kerasModelConfig } from '../src/weights/keras3/config-write.js';
 import { readKerasModelConfig } from '../src/weights/keras3/config-read.js';
 import { crc32, readZip, writeZip } from '../src/weights/zip.js';
 import { randomizeWeights } from './helpers.js';
+import { sharedPath } from './shared.js';
 
 await useTfBackend('wasm');
 
@@ -175,6 +176,17 @@ describe('.keras laid out as Keras 3 writes it', () => {
 });
 
 describe('CLI: .keras', () => {
+  it('Keras\'s published Small as .keras classifies elephant.jpg as an African elephant (classify --weights x.keras)', () => {
+    const k = join(OUT, 'imagenet-small.keras');
+    let r = cli('export', '--arch', 'small', '--weights', sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5'), '-o', k);
+    assert.equal(r.status, 0, r.stderr);
+    r = cli('classify', sharedPath('data/elephant.jpg'), '--weights', k, '--json', '--top', '1');
+    assert.equal(r.status, 0, r.stderr);
+    const line = JSON.parse(r.stdout.trim()) as { predictions: { index: number; probability: number }[] };
+    assert.equal(line.predictions[0].index, 386); // African elephant
+    assert.ok(line.predictions[0].probability > 0.5);
+  });
+
   it('export --format keras, weights inspect, --weights x.keras, convert .keras -> .h5 -> .keras', async () => {
     const k = join(OUT, 'small.keras');
     let r = cli('export', '--arch', 'small', '--alpha', '0.75', '--classes', '7', '-o', k);
@@ -198,6 +210,9 @@ describe('CLI: .keras', () => {
     const back = buildModelFromKerasArchive(await readKerasArchive(new Uint8Array(readFileSync(join(OUT, 'back.keras')))));
     const first = buildModelFromKerasArchive(await readKerasArchive(new Uint8Array(readFileSync(fixture('keras-transfer-nested.keras')))));
     sameWeights(first.model, back.model);
+    r = cli('classify', sharedPath('data/elephant.jpg'), '--weights', fixture('keras-transfer-nested.keras'));
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^mobilenetv3: .*holds a transfer-learning model \(a Dense head of 5 classes\): convert it/);
     writeFileSync(join(OUT, 'bad.keras'), 'not a zip at all, just text');
     r = cli('summary', '--weights', join(OUT, 'bad.keras'));
     assert.equal(r.status, 1);

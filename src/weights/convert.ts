@@ -107,8 +107,10 @@ export async function convertWeights(input: string, output: string, overrides: M
     else if (to === 'keras') await saveKerasArchive(model, output);
     else if (to === 'onnx') await writeFileAtomic(output, (await import('../export/onnx/export.js')).exportOnnx(model));
     else await saveKerasH5Weights(model, output);
-    const built = readMetadata(model)?.options;
-    return { from, to, model: built ? describeAsFlags(built) : model.name, params: model.countParams() };
+    const meta = readMetadata(model);
+    const head = meta?.options.includeTop === false ? meta.blocks.find((b) => b.kind === 'classifier') : undefined;
+    const described = meta ? `${describeAsFlags(meta.options)}${head ? ` --pooling avg + Dense head of ${head.out} classes` : ''}` : model.name;
+    return { from, to, model: described, params: model.countParams() };
   } finally {
     model.dispose();
   }
