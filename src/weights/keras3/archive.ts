@@ -6,7 +6,7 @@
  * the weights by their saving_lib paths; writing serializes any of our models (config-write.ts).
  * Our own archives also carry this package's options and labels in `metadata.json` (Keras reads
  * only config.json and the weights), so a blog-flavour or torchvision-padded model comes back as
- * it was. Browser-safe: bytes in, bytes out.
+ * it was. Bytes in, bytes out (the zip code uses node:zlib, so this is not in the browser entry).
  */
 import type * as tf from '@tensorflow/tfjs';
 import { readMetadata } from '../../architecture/blocks.js';
