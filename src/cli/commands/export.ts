@@ -26,7 +26,7 @@ function formatOfName(output: string): ExportFormat | undefined {
 function exportFormat(flags: ExportFlags): ExportFormat {
   const named = formatOfName(flags.output);
   if (!flags.format) {
-    if (!named) throw new CliError(`cannot tell the export format from "${flags.output}": end it in .onnx, .h5, .keras or .json (TF.js model.json), name a folder, or pass --format`, 2);
+    if (!named) throw new CliError(`cannot tell the export format from "${flags.output}": end it in .onnx, .h5 or .json (TF.js model.json), .keras or .weights.h5 (Keras 3), name a folder, or pass --format`, 2);
     return named;
   }
   if (named && named !== flags.format && extname(flags.output) !== '') {
