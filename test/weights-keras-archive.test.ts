@@ -70,6 +70,8 @@ describe('.keras: our write -> our read', () => {
     { arch: 'small', minimalistic: true, includeTop: false, pooling: 'max' },
     { arch: 'large', includeTop: false, includePreprocessing: false },
     { arch: 'small', alpha: 0.5, classes: 5, classifierActivation: null, dropoutRate: 0 },
+    { arch: 'small', padding: 'symmetric', includePreprocessing: false, inputShape: [97, 130, 3] },
+    { arch: 'small', flavor: 'blog' },
     'head',
   ];
   for (const options of variants) {
@@ -82,8 +84,15 @@ describe('.keras: our write -> our read', () => {
       const ours = buildModelFromKerasArchive(archive, {}, 'x.keras');
       sameWeights(a, ours.model);
       if (options === 'head') assert.deepEqual(readLabels(ours.model), ['cat', 'dog', 'emu']);
-      // Without this package's record in metadata.json: what a file from Keras gives.
+      // Without this package's record in metadata.json: what a file from Keras gives (the blog
+      // flavour is not a keras.applications model: refused).
       delete archive.metadata.mobilenetv3;
+      if (options !== 'head' && options.flavor === 'blog') {
+        assert.throws(() => buildModelFromKerasArchive(archive, {}, 'x.keras'), oneLine(/^x\.keras is not a keras\.applications MobileNetV3/));
+        a.dispose();
+        ours.model.dispose();
+        return;
+      }
       const fromConfig = buildModelFromKerasArchive(archive, {}, 'x.keras');
       sameWeights(a, fromConfig.model);
       assert.equal(fromConfig.model.outputs[0].shape.join(), a.outputs[0].shape.join());
@@ -126,8 +135,8 @@ describe('.keras: our write -> our read', () => {
 
 describe('.keras laid out as Keras 3 writes it', () => {
   const cases: [string, ModelOptions, { classes: number; dropout: number; softmax: boolean }, boolean][] = [
-    ['keras-transfer-nested.keras', { arch: 'small', alpha: 0.35, inputShape: [96, 96, 3], minimalistic: false, includePreprocessing: true, includeTop: false, pooling: 'avg' }, { classes: 5, dropout: 0.2, softmax: true }, true],
-    ['keras-transfer-flat.keras', { arch: 'small', alpha: 0.35, inputShape: [64, 80, 3], minimalistic: true, includePreprocessing: false, includeTop: false, pooling: 'avg' }, { classes: 3, dropout: 0, softmax: false }, false],
+    ['keras-transfer-nested.keras', { arch: 'small', alpha: 0.35, inputShape: [96, 96, 3], minimalistic: false, includePreprocessing: true, padding: 'same', includeTop: false, pooling: 'avg' }, { classes: 5, dropout: 0.2, softmax: true }, true],
+    ['keras-transfer-flat.keras', { arch: 'small', alpha: 0.35, inputShape: [64, 80, 3], minimalistic: true, includePreprocessing: false, padding: 'same', includeTop: false, pooling: 'avg' }, { classes: 3, dropout: 0, softmax: false }, false],
   ];
   for (const [name, options, head, nested] of cases) {
     it(`${name}: the MobileNetV3 and head recognised, every Keras layer's values in our layer of that name`, async () => {
@@ -168,6 +177,10 @@ describe('.keras laid out as Keras 3 writes it', () => {
     lstm.config.layers.push({ name: 'lstm', class_name: 'LSTM', config: {} });
     assert.throws(() => readKerasModelConfig(lstm, 'a.keras'), oneLine(/layer lstm \(LSTM\) after the MobileNetV3 base/));
     assert.throws(() => readKerasModelConfig({ class_name: 'Sequential', config: { name: 's' } }, 'a.keras'), oneLine(/config\.json is not a Keras functional model/));
+    const padded = structuredClone(archive);
+    const pad = (padded.config as typeof config).config.layers.find((l) => l.class_name === 'ZeroPadding2D')!;
+    pad.config.padding = [[2, 2], [2, 2]];
+    assert.throws(() => buildModelFromKerasArchive(padded, {}, 'a.keras'), oneLine(/^a\.keras: expanded_conv_depthwise_pad pads \[\[2,2\],\[2,2\]\], not as this package builds/));
     const bytes = readFileSync(fixture('keras-transfer-flat.keras'));
     await assert.rejects(readKerasArchive(new Uint8Array(bytes.subarray(0, bytes.length - 100)), 'cut.keras'), oneLine(/^cut\.keras is truncated/));
     const noWeights = writeZip([{ name: 'config.json', data: new TextEncoder().encode('{}') }]);

@@ -63,22 +63,35 @@ export async function readKerasArchive(bytes: Uint8Array, source = 'the archive'
 
 const ALPHAS = [1.0, 0.75, 0.5, 0.35, 1.25, 1.5, 2.0, 0.25, 0.6, 0.9, 1.1];
 
-/** The alpha whose widths are the file's: built candidates compared layer by layer by name. */
+/**
+ * The alpha whose widths are the file's: built candidates compared layer by layer by name; the
+ * paddings of the one found (at the file's input size) must be the file's too.
+ */
 function alphaOf(spec: KerasModelSpec, source: string): number {
+  const { arch, minimalistic, padding, inputShape } = spec.options;
   for (const alpha of ALPHAS) {
-    const model = buildModel({ arch: spec.options.arch, minimalistic: spec.options.minimalistic, alpha, includeTop: false, includePreprocessing: false, inputShape: [32, 32, 3] });
+    const model = buildModel({ arch, minimalistic, padding, alpha, includeTop: false, includePreprocessing: false, inputShape: [32, 32, 3] });
     const ours = new Map(model.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => [l.name, Number((l.getConfig() as { filters: number }).filters)]));
     model.dispose();
-    if (ours.size === spec.widths.size && [...spec.widths].every(([name, filters]) => ours.get(name) === filters)) return alpha;
+    if (ours.size !== spec.widths.size || ![...spec.widths].every(([name, filters]) => ours.get(name) === filters)) continue;
+    const sized = buildModel({ arch, minimalistic, padding, alpha, includeTop: false, includePreprocessing: false, inputShape });
+    const pads = new Map(sized.layers.filter((l) => l.getClassName() === 'ZeroPadding2D').map((l) => [l.name, JSON.stringify((l.getConfig() as { padding: unknown }).padding)]));
+    sized.dispose();
+    const differs = [...spec.pads].find(([name, pad]) => pads.get(name) !== pad);
+    if (differs || pads.size !== spec.pads.size) {
+      throw new WeightsError(`${source}: ${differs ? `${differs[0]} pads ${differs[1]}` : `${spec.pads.size} padding layers`}, not as this package builds a MobileNetV3 with padding '${padding}'`);
+    }
+    return alpha;
   }
-  throw new WeightsError(`${source}: a MobileNetV3${spec.options.arch === 'large' ? 'Large' : 'Small'} whose widths match no alpha in ${ALPHAS.join(', ')}`);
+  throw new WeightsError(`${source}: a MobileNetV3${arch === 'large' ? 'Large' : 'Small'} whose widths match no alpha in ${ALPHAS.join(', ')}`);
 }
 
 /** Our options and head for an archive: this package's own record when it wrote the file, else from the config. */
 export function kerasArchiveSpec(archive: KerasArchive, source = 'the archive'): OurMetadata & { nested: boolean } {
+  // Our own record says exactly what we wrote (flat, any flavour, even what no Keras config tells).
   const ours = archive.metadata[OURS] as OurMetadata | undefined;
+  if (ours?.options) return { ...ours, nested: false };
   const spec = readKerasModelConfig(archive.config, source);
-  if (ours?.options) return { ...ours, nested: spec.nested };
   return { options: { ...spec.options, alpha: alphaOf(spec, source) }, head: spec.head, nested: spec.nested };
 }
 

@@ -28,8 +28,10 @@ export interface KerasHead {
 export interface KerasModelSpec {
   /** Options of the keras.applications model (includeTop false + pooling 'avg' under a head). */
   options: ModelOptions;
-  /** Filters of every Conv2D/DepthwiseConv2D of the base by layer name, to check widths against. */
+  /** Filters of every Conv2D of the base by layer name, to check widths against. */
   widths: Map<string, number>;
+  /** Paddings of every ZeroPadding2D of the base by layer name (JSON), to check the padding convention against. */
+  pads: Map<string, string>;
   head?: KerasHead;
   /** The base is one nested Functional layer: its weights sit under `layers/<its path>/layers/...`. */
   nested: boolean;
@@ -123,7 +125,9 @@ export function readKerasModelConfig(config: unknown, source = 'the archive'): K
   const activation = flat[end];
   if (!activation || !['Activation', 'ReLU'].includes(String(activation.class_name))) throw new WeightsError(`${source}: no activation after conv_1_bn, not a keras.applications MobileNetV3`);
   const widths = new Map<string, number>();
+  const pads = new Map<string, string>();
   for (const l of flat.slice(0, end)) {
+    if (l.class_name === 'ZeroPadding2D') pads.set(String(l.name), JSON.stringify(l.config?.padding));
     if (l.class_name === 'Conv2D') widths.set(String(l.name), Number(l.config?.filters));
     if (l.class_name === 'DepthwiseConv2D' && Number(l.config?.depth_multiplier ?? 1) !== 1) throw new WeightsError(`${source}: ${l.name} has depth multiplier ${l.config?.depth_multiplier}`);
   }
@@ -135,8 +139,10 @@ export function readKerasModelConfig(config: unknown, source = 'the archive'): K
   return {
     options: {
       arch, inputShape: inputShapeOf(root.config.layers, source),
-      minimalistic: !flat.some((l) => /squeeze_excite/.test(String(l.name))), includePreprocessing: rescaling !== undefined, ...options,
+      minimalistic: !flat.some((l) => /squeeze_excite/.test(String(l.name))), includePreprocessing: rescaling !== undefined,
+      // keras.applications pads the stem conv "same"; PyTorch-style padding pads it explicitly (our conv_pad).
+      padding: names.has('conv_pad') ? 'symmetric' : 'same', ...options,
     },
-    widths, head, nested: nested === 1,
+    widths, pads, head, nested: nested === 1,
   };
 }
