@@ -68,7 +68,7 @@ describe('train every layer', () => {
     assert.ok(result.imagesPerSecond.stage2! > 0 && result.imagesPerSecond.stage1! > 0);
     assert.equal(result.batchNorm, 'train');
     assert.equal(result.confusion.flat().reduce((a, b) => a + b, 0), result.counts.val);
-    for (const f of ['model.json', 'model.h5', 'model.onnx', 'labels.json', 'metrics.json', 'curves.png', 'confusion.png']) assert.ok(existsSync(join(whole, f)), f);
+    for (const f of ['model.json', 'model.h5', 'model.keras', 'model.onnx', 'labels.json', 'metrics.json', 'curves.png', 'confusion.png']) assert.ok(existsSync(join(whole, f)), f);
 
     // Every layer moved, and batch norm's moving statistics too (against the weights as loaded).
     const start = buildModel({ arch: 'small', includeTop: false, pooling: 'avg', inputShape: [96, 96, 3] });

@@ -592,13 +592,15 @@ async function writeMetrics(dir: string, config: TrainConfig, r: TrainResult, tr
 }
 
 async function writeModelFiles(model: tf.LayersModel, dir: string, r: TrainResult, classes: string[]): Promise<void> {
-  const [{ saveTfjsModel }, { saveKerasH5Weights }, { exportOnnx }] = await Promise.all([
+  const [{ saveTfjsModel }, { saveKerasH5Weights }, { saveKerasArchive }, { exportOnnx }] = await Promise.all([
     import('../weights/tfjs-files.js'),
     import('../weights/h5-file.js'),
+    import('../weights/keras3/file.js'),
     import('../export/onnx/export.js'),
   ]);
   await saveTfjsModel(model, join(dir, 'model.json'));
   await saveKerasH5Weights(model, join(dir, 'model.h5'));
+  await saveKerasArchive(model, join(dir, 'model.keras'), { labels: classes });
   await writeFileAtomic(join(dir, 'model.onnx'), exportOnnx(model, { labels: classes }));
   if (r.confusion.length) {
     const accuracy = r.valAccuracy === null ? '' : ` (accuracy ${(100 * r.valAccuracy).toFixed(1)}%)`;

@@ -55,7 +55,7 @@ export function register(program: Command): void {
   addModelOptions(program.command('train'), { omit: ['classes', 'no-top', 'pooling', 'no-preprocessing'] })
     .description('train a classifier on <dir> (one sub-folder of images per class): the head, the last N blocks, or every layer, and export it')
     .argument('<dir>', 'folder with one sub-folder of images per class')
-    .requiredOption('-o, --output <dir>', 'output folder (model.json, model.h5, model.onnx, labels.json, metrics.json, curves.png, confusion.png)')
+    .requiredOption('-o, --output <dir>', 'output folder (model.json, model.h5, model.keras, model.onnx, labels.json, metrics.json, curves.png, confusion.png)')
     .option('--epochs <n>', 'epochs of stage 1 (the new classifier on cached features)', '20')
     .option('--batch <n>', 'batch size', '32')
     .option('--lr <x>', 'Adam learning rate of stage 1', '0.001')
@@ -186,7 +186,7 @@ export function register(program: Command): void {
           `trained ${result.classes.length} classes on ${result.counts.train} images, validated on ${result.counts.val}`,
           `validation accuracy ${pct(result.valAccuracy)}${result.stage1ValAccuracy !== null && result.history.some((r) => r.stage === 2) ? ` (stage 1: ${pct(result.stage1ValAccuracy)})` : ''}`,
           `time ${result.seconds.total.toFixed(1)} s (features ${result.seconds.features.toFixed(1)} s, stage 1 ${result.seconds.stage1.toFixed(1)} s${result.seconds.stage2 ? `, ${options.fineTune === 'all' ? 'every layer' : 'fine-tuning'} ${result.seconds.stage2.toFixed(1)} s at ${result.imagesPerSecond.stage2?.toFixed(1)} images/s` : ''})`,
-          `written to ${options.output}: model.json, model.h5, model.onnx, labels.json, metrics.json, curves.png${result.confusion.length ? ', confusion.png' : ''}`,
+          `written to ${options.output}: model.json, model.h5, model.keras, model.onnx, labels.json, metrics.json, curves.png${result.confusion.length ? ', confusion.png' : ''}`,
         ];
         process.stdout.write(lines.join('\n') + '\n');
       } finally {
