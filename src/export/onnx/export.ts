@@ -15,6 +15,8 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { readMetadata } from '../../architecture/blocks.js';
+import { readModelCard } from '../../architecture/card.js';
+import { CARD_KEY } from './metadata.js';
 import { float, int, ints, OnnxGraph } from './graph.js';
 import { DataType, encodeModel } from './proto.js';
 
@@ -536,14 +538,18 @@ function valueInfo(name: string, shape: number[]): Record<string, unknown> {
   };
 }
 
-/** How to feed the exported model, in words (also written into its metadata). */
+/** How to feed the exported model, in words (for people reading the file; programs read the card). */
 export function inputContract(model: tf.LayersModel): string {
-  const meta = readMetadata(model);
   const shape = layerShape(model.inputLayers[0]);
-  const range = meta?.options.includePreprocessing
-    ? 'RGB values 0..255 (the graph rescales with x / 127.5 - 1)'
-    : 'RGB values as the weights were trained on (no rescaling inside; Keras convention x / 127.5 - 1)';
-  return `float32 [batch, ${shape[0]}, ${shape[1]}, ${shape[2]}] NHWC, ${range}`;
+  const card = readModelCard(model);
+  const head = `float32 [batch, ${shape[0]}, ${shape[1]}, ${shape[2]}] NHWC RGB`;
+  if (!card) return `${head}, as the TF.js model takes it`;
+  const { scale, offset, mean, std, crop } = card.input;
+  const fmt = (v: readonly number[]) => `[${v.map((x) => Number(x.toPrecision(6))).join(', ')}]`;
+  const values = mean && std ? `(pixel / 255 - mean ${fmt(mean)}) / std ${fmt(std)}`
+    : scale.every((x) => x === 1) && offset.every((x) => x === 0) ? 'pixels 0..255 (the graph rescales them itself)'
+    : `pixel (0..255) * ${fmt(scale)} + ${fmt(offset)}`;
+  return `${head}: ${values}; evaluated with ${crop === null ? 'no crop' : `centre crop ${Number(crop.toFixed(4))}`}, bilinear resize (card: ${CARD_KEY})`;
 }
 
 /** Export a tf.LayersModel (built by this package, with its weights) to ONNX bytes. */
@@ -568,7 +574,13 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
   }
   props.input_layout = 'NHWC';
   props.preprocessing = inputContract(model);
-  if (options.labels) props.labels = JSON.stringify(options.labels);
+  // The card, as JSON: what the classifier (and any other reader) takes its input contract and
+  // labels from. Labels given here are the model's output names, so they go into the card too.
+  const card = readModelCard(model);
+  if (card) props[CARD_KEY] = JSON.stringify(options.labels ? { ...card, labels: [...options.labels] } : card);
+  // Also as 0.1 wrote them, for readers that know only this key.
+  const labels = options.labels ?? card?.labels;
+  if (labels) props.labels = JSON.stringify(labels);
   Object.assign(props, options.metadata);
   return encodeModel({
     ir_version: IR_VERSION,
