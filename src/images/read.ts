@@ -96,7 +96,8 @@ export async function decodePixels(source: ImageSource, index = 0): Promise<Pixe
 
 /** The scale/offset of `range` (the contract of a model with or without its Rescaling layer). */
 function rangeNormalisation(options: ImageOptions): Pick<InputSpec, 'scale' | 'offset'> {
-  if (options.normalise) return options.normalise;
+  // Only these two: a whole InputContract may be passed, whose own size and crop must not leak in.
+  if (options.normalise) return { scale: options.normalise.scale, offset: options.normalise.offset };
   if (options.range === '-1-1') return { scale: [1 / 127.5, 1 / 127.5, 1 / 127.5], offset: [-1, -1, -1] };
   return { scale: [1, 1, 1], offset: [0, 0, 0] };
 }
