@@ -1,7 +1,9 @@
 /** The page: wires the explorer, the weights, the engines and classification together. */
 import * as tf from '@tensorflow/tfjs';
 import { readMetadata } from '../../src/architecture/blocks.js';
+import { FLAVOR_NAMES } from '../../src/architecture/flavors.js';
 import type { ModelOptions } from '../../src/architecture/options.js';
+import { ARCH_NAMES } from '../../src/architecture/tables.js';
 import { cardInput } from '../../src/browser/pixels.js';
 import { topK } from '../../src/classify/top-k.js';
 import { createPageEngine, DEFAULT_ENGINE, ENGINES, prepareTf, type EngineName, type PageEngine } from './engines.js';
@@ -217,6 +219,14 @@ function modelChoice(): ModelOptions {
   return { arch, flavor, alpha, minimalistic };
 }
 
+/** The arch and flavour radio buttons, from the library's tables (no second list in the page). */
+function fillChoices(): void {
+  const radios = (name: string, values: readonly string[]) => values
+    .map((v) => `<label><input type="radio" name="${name}" value="${v}"><span>${v[0].toUpperCase()}${v.slice(1)}</span></label>`).join('');
+  $('arch-choices').insertAdjacentHTML('beforeend', radios('arch', ARCH_NAMES));
+  $('flavor-choices').insertAdjacentHTML('beforeend', radios('flavor', FLAVOR_NAMES));
+}
+
 function setExplorerChoice(options: ModelOptions): void {
   const form = $<HTMLFormElement>('arch-form');
   (form.querySelector(`input[name=arch][value=${options.arch ?? 'large'}]`) as HTMLInputElement).checked = true;
@@ -287,6 +297,7 @@ async function bench(name: EngineName, runs: number): Promise<BenchResult> {
 // ---------- start ----------
 
 async function start(): Promise<void> {
+  fillChoices();
   fillEngines();
   wireImageInputs();
   $<HTMLInputElement>('weights-file').addEventListener('change', (e) => {
