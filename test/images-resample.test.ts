@@ -46,7 +46,12 @@ describe('resizeRegion (antialiased bilinear)', () => {
       rgba[i * 4 + 3] = 255;
     }
     const region = { left: 0, top: 0, width: c.width, height: c.height };
-    const rgb = resizeRegion({ data: Uint8Array.from(c.pixels), width: c.width, height: c.height, channels: 3 }, region, c.outWidth, c.outHeight);
+    const rgb = resizeRegion(
+      { data: Uint8Array.from(c.pixels), width: c.width, height: c.height, channels: 3 },
+      region,
+      c.outWidth,
+      c.outHeight,
+    );
     const four = resizeRegion({ data: rgba, width: c.width, height: c.height, channels: 4 }, region, c.outWidth, c.outHeight);
     assert.deepEqual(four, rgb);
     const flipped = resizeRegion({ data: rgba, width: c.width, height: c.height, channels: 4 }, region, c.outWidth, c.outHeight, true);

@@ -8,7 +8,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { buildModel } from '../src/architecture/builder.js';
-import { defaultModelCard, meanStdContract, parseModelCard, readModelCard, recordWeights, trainedModelCard, updateModelCard } from '../src/architecture/card.js';
+import {
+  defaultModelCard,
+  meanStdContract,
+  parseModelCard,
+  readModelCard,
+  recordWeights,
+  trainedModelCard,
+  updateModelCard,
+} from '../src/architecture/card.js';
 import { resolveOptions } from '../src/architecture/options.js';
 import { classNames } from '../src/classify/class-names.js';
 import { IMAGENET_CLASSES } from '../src/classify/imagenet-classes.js';
@@ -32,7 +40,10 @@ describe('model card', () => {
     assert.deepEqual([withLayer.input.scale, withLayer.input.offset, withLayer.input.crop], [[1, 1, 1], [0, 0, 0], 0.875]);
     assert.deepEqual(withLayer.input.inModel, { scale: 1 / 127.5, offset: -1 });
     const without = defaultModelCard(resolveOptions({ includePreprocessing: false }));
-    assert.deepEqual([without.input.scale, without.input.offset, without.input.inModel], [[1 / 127.5, 1 / 127.5, 1 / 127.5], [-1, -1, -1], null]);
+    assert.deepEqual(
+      [without.input.scale, without.input.offset, without.input.inModel],
+      [[1 / 127.5, 1 / 127.5, 1 / 127.5], [-1, -1, -1], null],
+    );
     assert.equal(withLayer.labels, null);
   });
 
@@ -59,7 +70,7 @@ describe('model card', () => {
     const card = readModelCard(model)!;
     assert.deepEqual(card.labels, ['cat', 'dog', 'eel']);
     assert.equal(card.weights?.source, 'trained');
-    assert.deepEqual(card.input.offset, [-1, -1, -1], 'the backbone\'s contract');
+    assert.deepEqual(card.input.offset, [-1, -1, -1], "the backbone's contract");
     assert.deepEqual(readLabels(model), ['cat', 'dog', 'eel']);
     await saveTfjsModel(model, join(OUT, 'model.json'));
     const loaded = await loadTfjsModel(join(OUT, 'model.json'));
@@ -87,7 +98,7 @@ describe('model card', () => {
     assert.equal(parseModelCard(JSON.parse(JSON.stringify(good))).input.crop, 0.875);
   });
 
-  it('class names: the card\'s when they fit, ImageNet\'s for 1000 classes, else numbered', () => {
+  it("class names: the card's when they fit, ImageNet's for 1000 classes, else numbered", () => {
     assert.deepEqual(classNames({ labels: ['a', 'b'] }, 2), ['a', 'b']);
     assert.equal(classNames({ labels: null }, 1000), IMAGENET_CLASSES);
     assert.deepEqual(classNames({ labels: ['a'] }, 2), ['class 0', 'class 1']);

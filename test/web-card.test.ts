@@ -19,7 +19,11 @@ const SAMPLE = join(SHARED, 'data/imagenet-sample');
 const PTH = join(ROOT, 'test/fixtures/pth');
 const OUT = join(ROOT, 'test-output/web-card');
 
-interface Prediction { index: number; label: string; probability: number }
+interface Prediction {
+  index: number;
+  label: string;
+  probability: number;
+}
 
 const softmax = (row: number[]): number[] => {
   const top = Math.max(...row);
@@ -43,22 +47,47 @@ async function pageTop5(page: Page, image: string): Promise<Prediction[]> {
   });
   await page.setInputFiles('#image-file', image);
   await page.waitForSelector('#top5 li.best', { timeout: 60_000 });
-  return page.evaluate(() => (window as unknown as { mobilenetv3: { lastPredictions: Prediction[] } }).mobilenetv3.lastPredictions.map((p) => ({ ...p })));
+  return page.evaluate(() =>
+    (window as unknown as { mobilenetv3: { lastPredictions: Prediction[] } }).mobilenetv3.lastPredictions.map((p) => ({ ...p })),
+  );
 }
 
 async function loadUserModel(page: Page, dir: string, name: RegExp): Promise<void> {
   // model.json and its weight shards (a train folder also holds checkpoint.bin, labels.json, ...).
-  await page.setInputFiles('#weights-file', readdirSync(dir).filter((f) => /^model(\.json|.*\.bin)$/.test(f)).map((f) => join(dir, f)));
-  await page.evaluate(() => { document.getElementById('classify-error')!.hidden = true; });
-  await page.waitForFunction((source) => new RegExp(source).test(document.getElementById('weights-status')!.textContent ?? '')
-    || !document.getElementById('classify-error')!.hidden, name.source, { timeout: 60_000 });
-  const error = await page.evaluate(() => { const e = document.getElementById('classify-error')!; return e.hidden ? '' : e.textContent; });
+  await page.setInputFiles(
+    '#weights-file',
+    readdirSync(dir)
+      .filter((f) => /^model(\.json|.*\.bin)$/.test(f))
+      .map((f) => join(dir, f)),
+  );
+  await page.evaluate(() => {
+    document.getElementById('classify-error')!.hidden = true;
+  });
+  await page.waitForFunction(
+    (source) =>
+      new RegExp(source).test(document.getElementById('weights-status')!.textContent ?? '') ||
+      !document.getElementById('classify-error')!.hidden,
+    name.source,
+    { timeout: 60_000 },
+  );
+  const error = await page.evaluate(() => {
+    const e = document.getElementById('classify-error')!;
+    return e.hidden ? '' : e.textContent;
+  });
   assert.equal(error, '', 'the page took the model');
 }
 
 function assertSameTop5(actual: Prediction[], expected: Prediction[], what: string): number {
-  assert.deepEqual(actual.map((p) => p.index), expected.map((p) => p.index), `${what}: the same classes in the same order`);
-  assert.deepEqual(actual.map((p) => p.label), expected.map((p) => p.label), `${what}: the same names`);
+  assert.deepEqual(
+    actual.map((p) => p.index),
+    expected.map((p) => p.index),
+    `${what}: the same classes in the same order`,
+  );
+  assert.deepEqual(
+    actual.map((p) => p.label),
+    expected.map((p) => p.label),
+    `${what}: the same names`,
+  );
   const diff = Math.max(...actual.map((p, i) => Math.abs(p.probability - expected[i].probability)));
   assert.ok(diff < 1e-4, `${what}: probabilities differ by ${diff}`);
   return diff;
@@ -79,8 +108,13 @@ describe('the page and the CLI read one model card (serve + Chromium)', { skip: 
     page.on('pageerror', (error) => console.error('page error:', error.message));
     await page.goto(served.url);
     await page.waitForSelector('body[data-ready=true]', { timeout: 120_000 });
-    await page.waitForFunction(() => /mobilenet_v3_small/.test(document.getElementById('weights-name')!.textContent ?? '')
-      && !/loading/.test(document.getElementById('weights-status')!.textContent ?? ''), null, { timeout: 120_000 });
+    await page.waitForFunction(
+      () =>
+        /mobilenet_v3_small/.test(document.getElementById('weights-name')!.textContent ?? '') &&
+        !/loading/.test(document.getElementById('weights-status')!.textContent ?? ''),
+      null,
+      { timeout: 120_000 },
+    );
   });
 
   after(async () => {
@@ -92,13 +126,18 @@ describe('the page and the CLI read one model card (serve + Chromium)', { skip: 
     const expected = cliTop5(ELEPHANT, '--weights', WEIGHTS, '--arch', 'small');
     const actual = await pageTop5(page, ELEPHANT);
     const diff = assertSameTop5(actual, expected, 'elephant.jpg');
-    console.log(`page vs CLI on elephant.jpg: max |Δp| over the top-5 ${diff.toExponential(2)} (top-1 ${expected[0].label} ${expected[0].probability.toFixed(4)})`);
+    console.log(
+      `page vs CLI on elephant.jpg: max |Δp| over the top-5 ${diff.toExponential(2)} (top-1 ${expected[0].label} ${expected[0].probability.toFixed(4)})`,
+    );
     assert.match(expected[0].label, /elephant|tusker/i);
   });
 
   it('a model from train -o shows its own class names in the page', async () => {
     const data = join(OUT, 'photos');
-    for (const [label, files] of [['elephants', ['n01871265_tusker', 'n02504013_Indian_elephant', 'n02504458_African_elephant']], ['fishes', ['n01440764_tench', 'n01443537_goldfish', 'n01484850_great_white_shark']]] as const) {
+    for (const [label, files] of [
+      ['elephants', ['n01871265_tusker', 'n02504013_Indian_elephant', 'n02504458_African_elephant']],
+      ['fishes', ['n01440764_tench', 'n01443537_goldfish', 'n01484850_great_white_shark']],
+    ] as const) {
       mkdirSync(join(data, label), { recursive: true });
       for (const f of files) symlinkSync(join(SAMPLE, `${f}.JPEG`), join(data, label, `${f}.JPEG`));
     }
@@ -114,7 +153,7 @@ describe('the page and the CLI read one model card (serve + Chromium)', { skip: 
     assertSameTop5(top, cliTop5(ELEPHANT, '--model', trained), 'trained model');
   });
 
-  it('a model whose card says mean/std (torchvision weights): the page, the CLI and the API give torch\'s probabilities', async () => {
+  it("a model whose card says mean/std (torchvision weights): the page, the CLI and the API give torch's probabilities", async () => {
     const expected: { images: string[]; logits: number[][] } = JSON.parse(readFileSync(join(PTH, 'small-fp16.json'), 'utf8'));
     const dir = join(OUT, 'pth-model');
     const r = cli('weights', 'convert', join(PTH, 'small-fp16.pth'), join(dir, 'model.json'));
@@ -129,10 +168,20 @@ describe('the page and the CLI read one model card (serve + Chromium)', { skip: 
       for (const [i, name] of expected.images.entries()) {
         const image = join(PTH, name);
         const p = softmax(expected.logits[i]);
-        const torchTop = Array.from(p.keys()).sort((a, b) => p[b] - p[a]).slice(0, 5);
+        const torchTop = Array.from(p.keys())
+          .sort((a, b) => p[b] - p[a])
+          .slice(0, 5);
         const check = (got: Prediction[], who: string) => {
-          assert.deepEqual(got.map((x) => x.index), torchTop, `${who}, ${name}`);
-          for (const x of got) assert.ok(Math.abs(x.probability - p[x.index]) < 1e-4, `${who}, ${name}, class ${x.index}: ${x.probability} vs torch ${p[x.index]}`);
+          assert.deepEqual(
+            got.map((x) => x.index),
+            torchTop,
+            `${who}, ${name}`,
+          );
+          for (const x of got)
+            assert.ok(
+              Math.abs(x.probability - p[x.index]) < 1e-4,
+              `${who}, ${name}, class ${x.index}: ${x.probability} vs torch ${p[x.index]}`,
+            );
         };
         check(cliTop5(image, '--model', onnx, '--no-crop'), 'CLI');
         check((await api.classify(image)).predictions, 'API');

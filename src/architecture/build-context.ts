@@ -49,14 +49,20 @@ export class BuildContext {
 export function correctPad(height: number, width: number, kernel: number): [[number, number], [number, number]] {
   const c = Math.floor(kernel / 2);
   const adjust = [1 - (height % 2), 1 - (width % 2)];
-  return [[c - adjust[0], c], [c - adjust[1], c]];
+  return [
+    [c - adjust[0], c],
+    [c - adjust[1], c],
+  ];
 }
 
 /** Padding in front of a stride-2 conv for the chosen convention. */
 export function stride2Pad(o: ResolvedOptions, x: Sym, kernel: number): [[number, number], [number, number]] {
   if (o.padding === 'symmetric') {
     const p = Math.floor((kernel - 1) / 2);
-    return [[p, p], [p, p]];
+    return [
+      [p, p],
+      [p, p],
+    ];
   }
   return correctPad(x.shape[1] as number, x.shape[2] as number, kernel);
 }
@@ -68,7 +74,14 @@ export function stride2Pad(o: ResolvedOptions, x: Sym, kernel: number): [[number
  * input for the conv and the padding mode to build it with. `name` may be a function, called only
  * when the layer is made (automatic names count up only for layers that exist).
  */
-export function padStride2(ctx: BuildContext, x: Sym, kernel: number, stride: number, name: string | (() => string), explicit = false): { x: Sym; padding: 'same' | 'valid' } {
+export function padStride2(
+  ctx: BuildContext,
+  x: Sym,
+  kernel: number,
+  stride: number,
+  name: string | (() => string),
+  explicit = false,
+): { x: Sym; padding: 'same' | 'valid' } {
   if (stride !== 2 || !(explicit || ctx.options.padding === 'symmetric')) return { x, padding: 'same' };
   const layer = tf.layers.zeroPadding2d({ padding: stride2Pad(ctx.options, x, kernel), name: typeof name === 'string' ? name : name() });
   return { x: ctx.add(layer, x), padding: 'valid' };

@@ -4,7 +4,7 @@
  * only the tail of the network, training to run (and train) only the top; both call the same
  * layer objects, so nothing of the network is copied.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 
 /** How one layer is applied to its input values (default: `layer.apply`, inference mode). */
 export type ApplyLayer = (layer: tf.layers.Layer, inputs: tf.Tensor | tf.Tensor[]) => tf.Tensor;

@@ -57,7 +57,9 @@ function axisWeights(inSize: number, outSize: number): AxisWeights {
 export function resizeRegion(pixels: Pixels, region: Region, outWidth: number, outHeight: number, flip = false): Float32Array {
   const { data, width, channels } = pixels;
   if (region.left < 0 || region.top < 0 || region.left + region.width > width || region.top + region.height > pixels.height) {
-    throw new RangeError(`region ${region.width}x${region.height}+${region.left}+${region.top} lies outside the ${width}x${pixels.height} image`);
+    throw new RangeError(
+      `region ${region.width}x${region.height}+${region.left}+${region.top} lies outside the ${width}x${pixels.height} image`,
+    );
   }
   const xs = axisWeights(region.width, outWidth);
   const ys = axisWeights(region.height, outHeight);

@@ -106,7 +106,10 @@ async function buildTorchvisionPretrained(name: TorchvisionWeightsName, options:
  * MD5, evaluation crop and ImageNet's class names; for a file, its name.
  */
 function recordProvenance(model: tf.LayersModel, source: WeightsSource, options: ModelOptions): void {
-  if (source !== 'imagenet') return recordWeights(model, { source: 'file', id: basename(source) });
+  if (source !== 'imagenet') {
+    recordWeights(model, { source: 'file', id: basename(source) });
+    return;
+  }
   const record = findImagenetWeights(options);
   if (typeof record === 'string') return;
   recordWeights(model, { source: 'imagenet', id: record.id, md5: record.md5, description: record.meta.source }, {

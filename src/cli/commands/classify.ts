@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
 import { readLabelsFile } from '../../classify/labels.js';
 import { weightsFromFlags } from '../build-model.js';
-import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
+import { addModelOptions, type ModelFlags } from '../model-options.js';
 import { cropFlag, wholeNumberFlag } from '../number-flags.js';
 
 export const order = 40;

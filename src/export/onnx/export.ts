@@ -55,6 +55,7 @@ interface Value {
   scale?: number;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: Keras layer configs are untyped JSON, read field by field per layer class
 type Config = Record<string, any>;
 
 function layerShape(layer: tf.layers.Layer): number[] {
@@ -63,12 +64,12 @@ function layerShape(layer: tf.layers.Layer): number[] {
 }
 
 function inboundLayers(layer: tf.layers.Layer): tf.layers.Layer[] {
-  const nodes = (layer as any).inboundNodes as { inboundLayers: tf.layers.Layer[] }[];
+  const nodes = (layer as unknown as { inboundNodes: { inboundLayers: tf.layers.Layer[] }[] }).inboundNodes;
   return nodes.length ? nodes[0].inboundLayers : [];
 }
 
 function consumers(layer: tf.layers.Layer): tf.layers.Layer[] {
-  return ((layer as any).outboundNodes as { outboundLayer: tf.layers.Layer }[]).map((n) => n.outboundLayer);
+  return (layer as unknown as { outboundNodes: { outboundLayer: tf.layers.Layer }[] }).outboundNodes.map((n) => n.outboundLayer);
 }
 
 function weightsByName(layer: tf.layers.Layer): Map<string, { values: Float32Array; shape: number[] }> {
