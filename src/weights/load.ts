@@ -3,7 +3,7 @@
  * options, downloaded and cached), a Keras `.h5` file, a TF.js `model.json`, a Keras 3 `.keras` or
  * `.weights.h5`, a PyTorch `.pth` state dict of torchvision's MobileNetV3 or `'torchvision'`.
  */
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { readMetadata } from '../architecture/blocks.js';
 import { buildModel } from '../architecture/builder.js';
@@ -19,7 +19,8 @@ import { buildModelFromKerasFile, isKerasArchivePath } from './keras3/file.js';
 import { applyKeras3Weights, readKeras3WeightsH5 } from './keras3/weights-h5.js';
 import { buildModelFromPth, isPthPath, loadPthWeights } from './pth/file.js';
 import { findTorchvisionWeights, isTorchvisionWeightsName, type TorchvisionWeights, type TorchvisionWeightsName } from './torchvision-weights.js';
-import { readModelCard, updateModelCard } from '../architecture/card.js';
+import { recordWeights } from '../architecture/card.js';
+import { IMAGENET_CLASSES } from '../classify/imagenet-classes.js';
 import type { ArchName } from '../architecture/tables.js';
 import { loadTfjsModel } from './tfjs-files.js';
 
@@ -100,7 +101,9 @@ export async function loadWeights(model: tf.LayersModel, source: WeightsSource, 
   const readAs: ModelOptions = options.byName ? (isKeras3WeightsPath(source) ? { ...anyClasses, includeTop: false, pooling: null } : anyClasses) : modelOptions;
   const weights = await readWeightsSource(source, readAs, options);
   try {
-    return applyKerasWeights(model, weights, { label: source === 'imagenet' ? 'the ImageNet weights' : source, ...options });
+    const report = applyKerasWeights(model, weights, { label: source === 'imagenet' ? 'the ImageNet weights' : source, ...options });
+    recordProvenance(model, source, modelOptions);
+    return report;
   } catch (error) {
     // Say which model the file does fit, when that can be worked out.
     if (error instanceof WeightsError && !options.byName) {
@@ -122,17 +125,27 @@ export async function torchvisionWeightsPath(name: TorchvisionWeightsName, arch:
 async function buildTorchvisionPretrained(name: TorchvisionWeightsName, options: ModelOptions, download: DownloadOptions): Promise<tf.LayersModel> {
   const { path, record } = await torchvisionWeightsPath(name, options.arch, download);
   const { model } = await buildModelFromPth(path, options);
-  const card = readModelCard(model);
-  if (card) {
-    updateModelCard(model, {
-      input: { ...card.input, crop: record.crop / record.resize },
-      weights: {
-        source: name, id: `${record.arch} ${record.id}`, url: record.url,
-        description: `torchvision mobilenet_v3_${record.arch} ${record.id} (top-1 ${record.top1}% at resize ${record.resize} / crop ${record.crop}); SHA-256 starts ${record.sha256Prefix} (the full hash is not published)`,
-      },
-    });
-  }
+  recordWeights(model, {
+    source: name, id: `${record.arch} ${record.id}`, url: record.url,
+    description: `torchvision mobilenet_v3_${record.arch} ${record.id} (top-1 ${record.top1}% at resize ${record.resize} / crop ${record.crop}); SHA-256 starts ${record.sha256Prefix} (the full hash is not published)`,
+  }, { input: { crop: record.crop / record.resize }, labels: IMAGENET_CLASSES });
   return model;
+}
+
+/**
+ * The card's provenance after Keras-layout weights load: for `imagenet`, the record's id, URL,
+ * MD5, evaluation crop and ImageNet's class names; for a file, its name.
+ */
+function recordProvenance(model: tf.LayersModel, source: WeightsSource, options: ModelOptions): void {
+  if (source !== 'imagenet') {
+    recordWeights(model, { source: 'file', id: basename(source) });
+    return;
+  }
+  const record = findImagenetWeights(options);
+  if (typeof record === 'string') return;
+  recordWeights(model, { source: 'imagenet', id: record.id, md5: record.md5, description: record.meta.source }, {
+    input: { crop: record.transforms.evalCrop }, labels: IMAGENET_CLASSES,
+  });
 }
 
 export interface ModelWithWeights {
