@@ -39,7 +39,11 @@ const CASES: Case[] = [
   { name: '--help', args: ['--help'], target: { above: 0.15 } },
   { name: '--version', args: ['--version'], target: { above: 0.15 } },
   { name: 'summary --arch large', args: ['summary', '--arch', 'large'], target: { total: 0.6 } },
-  { name: 'classify 1 image (ONNX cache warm)', args: ['classify', IMAGE, '--arch', 'small', '--weights', WEIGHTS], target: { total: 0.35 } },
+  {
+    name: 'classify 1 image (ONNX cache warm)',
+    args: ['classify', IMAGE, '--arch', 'small', '--weights', WEIGHTS],
+    target: { total: 0.35 },
+  },
   { name: 'classify --model x.onnx', args: ['classify', '--model', ONNX, IMAGE], target: { total: 0.35 } },
   { name: 'table', args: ['table'], target: { total: 0.8 } },
   { name: 'plot -o x.svg', args: ['plot', '-o', join(WORK, 'x.svg')], target: { total: 0.8 } },
@@ -70,7 +74,10 @@ async function main(): Promise<void> {
     const limit = c.target.above ?? c.target.total;
     const measured = c.target.above !== undefined ? above : best[i];
     return {
-      case: c.name, best: best[i], median: times[i].slice().sort((a, b) => a - b)[Math.floor(times[i].length / 2)], above,
+      case: c.name,
+      best: best[i],
+      median: times[i].slice().sort((a, b) => a - b)[Math.floor(times[i].length / 2)],
+      above,
       target: limit === undefined ? '' : `${c.target.above !== undefined ? '+' : ''}<= ${limit.toFixed(2)} s`,
       meets: limit === undefined ? null : measured <= limit,
     };
@@ -81,7 +88,14 @@ async function main(): Promise<void> {
   }
   const s = (v: number) => `${v.toFixed(3)} s`;
   const header = ['case', `best of ${RUNS}`, 'median', 'above node -e 0', 'target', 'meets'];
-  const lines = rows.map((r) => [r.case, s(r.best), s(r.median), r.case === 'node -e 0' ? '' : `${r.above < 0 ? '-' : '+'}${s(Math.abs(r.above))}`, r.target, r.meets === null ? '' : r.meets ? 'yes' : 'NO']);
+  const lines = rows.map((r) => [
+    r.case,
+    s(r.best),
+    s(r.median),
+    r.case === 'node -e 0' ? '' : `${r.above < 0 ? '-' : '+'}${s(Math.abs(r.above))}`,
+    r.target,
+    r.meets === null ? '' : r.meets ? 'yes' : 'NO',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const format = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   process.stdout.write([format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n') + '\n');

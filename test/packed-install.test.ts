@@ -66,10 +66,27 @@ describe('packed install: what a consumer gets from npm', () => {
 
   it('installs the runtime dependencies only: no TF.js umbrella, webgl, Vite, esbuild, tsx or ONNX Runtime Web', (t) => {
     const modules = join(dir, 'node_modules');
-    for (const name of ['mobilenetv3', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-wasm', 'onnxruntime-node', 'sharp', 'h5wasm']) {
+    for (const name of [
+      'mobilenetv3',
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-layers',
+      '@tensorflow/tfjs-backend-wasm',
+      'onnxruntime-node',
+      'sharp',
+      'h5wasm',
+    ]) {
       assert.ok(existsSync(join(modules, name)), `${name} installed`);
     }
-    for (const name of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-converter', 'vite', 'esbuild', 'tsx', 'onnxruntime-web', 'typescript']) {
+    for (const name of [
+      '@tensorflow/tfjs',
+      '@tensorflow/tfjs-backend-webgl',
+      '@tensorflow/tfjs-converter',
+      'vite',
+      'esbuild',
+      'tsx',
+      'onnxruntime-web',
+      'typescript',
+    ]) {
       assert.ok(!existsSync(join(modules, name)), `${name} not installed`);
     }
     t.diagnostic(`node_modules: ${(folderBytes(modules) / 1e6).toFixed(0)} MB`);
@@ -91,7 +108,8 @@ describe('packed install: what a consumer gets from npm', () => {
   });
 
   it('imports the API as ESM and builds and summarises a model', () => {
-    const script = "import { buildModel, summarize } from 'mobilenetv3'; const m = buildModel({ arch: 'small' }); console.log(summarize(m).totalParams);";
+    const script =
+      "import { buildModel, summarize } from 'mobilenetv3'; const m = buildModel({ arch: 'small' }); console.log(summarize(m).totalParams);";
     const r = run(process.execPath, ['--input-type=module', '-e', script], dir, env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '', 'no TF.js banner through the API either');

@@ -28,14 +28,27 @@ const SMALL_H5 = sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5');
 const ELEPHANT = sharedPath('data/elephant.jpg');
 const TRACKER = join(ROOT, 'test/fixtures/track-packages.mjs');
 /** Never needed by a command that only builds a model; webgl and the umbrella never in Node. */
-const HEAVY = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-data', 'h5wasm', 'sharp', 'onnxruntime-node', '@hpcc-js/wasm-graphviz', 'protobufjs', 'esbuild'];
+const HEAVY = [
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-backend-webgl',
+  '@tensorflow/tfjs-converter',
+  '@tensorflow/tfjs-data',
+  'h5wasm',
+  'sharp',
+  'onnxruntime-node',
+  '@hpcc-js/wasm-graphviz',
+  'protobufjs',
+  'esbuild',
+];
 
 let runs = 0;
 /** Run the CLI from the sources; `packages`: every package the process resolved. */
 function cli(...args: string[]) {
   const out = join(TMP, `packages-${runs++}.txt`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', TRACKER, 'src/cli/main.ts', ...args], {
-    cwd: ROOT, encoding: 'utf8', env: { ...process.env, TRACK_PACKAGES: out, MOBILENETV3_CACHE: join(TMP, 'cache') },
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, TRACK_PACKAGES: out, MOBILENETV3_CACHE: join(TMP, 'cache') },
   });
   const packages = new Set(existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean) : []);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, packages };
@@ -55,7 +68,9 @@ describe('start-up: what each command loads', () => {
       const r = cli(flag);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, '');
-      const ours = [...r.packages].filter((p) => p !== 'tsx' && p !== 'esbuild' && !p.startsWith('@esbuild/') && p !== 'get-tsconfig' && p !== 'resolve-pkg-maps');
+      const ours = [...r.packages].filter(
+        (p) => p !== 'tsx' && p !== 'esbuild' && !p.startsWith('@esbuild/') && p !== 'get-tsconfig' && p !== 'resolve-pkg-maps',
+      );
       assert.deepEqual(ours, ['commander'], `${flag} loaded ${ours.join(', ')}`);
     }
   });
@@ -65,8 +80,15 @@ describe('start-up: what each command loads', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '', 'nothing on stderr (no TF.js banner)');
     assert.match(r.stdout, /Total params: 2,554,968/);
-    for (const p of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu']) assert.ok(r.packages.has(p), `${p} loaded`);
-    assert.deepEqual(loaded(r.packages, HEAVY.filter((p) => p !== 'esbuild')), []);
+    for (const p of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu'])
+      assert.ok(r.packages.has(p), `${p} loaded`);
+    assert.deepEqual(
+      loaded(
+        r.packages,
+        HEAVY.filter((p) => p !== 'esbuild'),
+      ),
+      [],
+    );
   });
 
   it('a TF.js model.json (weights convert, then summary and classify on TF.js) prints nothing foreign', () => {
@@ -98,17 +120,32 @@ describe('start-up: what each command loads', () => {
   it('serve loads no TF.js and prints only its address line', async () => {
     assert.ok(existsSync(join(ROOT, 'dist/web/index.html')), 'dist/web is built (npm run build)');
     const out = join(TMP, 'serve-packages.txt');
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', TRACKER, 'src/cli/main.ts', 'serve', '--port', '0', '--arch', 'small', '--weights', SMALL_H5], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRACK_PACKAGES: out },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--import', TRACKER, 'src/cli/main.ts', 'serve', '--port', '0', '--arch', 'small', '--weights', SMALL_H5],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TRACK_PACKAGES: out },
+      },
+    );
     let stdout = '';
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk; });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk; if (stdout.includes('\n')) resolve(); });
+      child.stdout!.on('data', (chunk: Buffer) => {
+        stdout += chunk;
+        if (stdout.includes('\n')) resolve();
+      });
       child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
     });
-    await new Promise<void>((resolve) => { child.removeAllListeners('exit'); child.once('exit', () => resolve()); child.kill('SIGINT'); });
+    await new Promise<void>((resolve) => {
+      child.removeAllListeners('exit');
+      child.once('exit', () => resolve());
+      child.kill('SIGINT');
+    });
     assert.match(stdout, /^mobilenetv3 page: http:\/\/127\.0\.0\.1:\d+\//);
     assert.equal(stderr, '');
     const packages = new Set(readFileSync(out, 'utf8').split('\n').filter(Boolean));
@@ -122,9 +159,15 @@ describe('start-up: the command registry', () => {
     for (const entry of COMMANDS) {
       const before = program.commands.length;
       (await entry.load()).register(program);
-      assert.deepEqual(program.commands.slice(before).map((c) => c.name()), entry.names);
+      assert.deepEqual(
+        program.commands.slice(before).map((c) => c.name()),
+        entry.names,
+      );
     }
-    assert.deepEqual(commandsFor(['explain', 'x.jpg']).map((c) => c.names), [['activations', 'explain']]);
+    assert.deepEqual(
+      commandsFor(['explain', 'x.jpg']).map((c) => c.names),
+      [['activations', 'explain']],
+    );
     assert.equal(commandsFor(['--help']).length, COMMANDS.length);
     assert.equal(commandsFor(['sumary']).length, COMMANDS.length, 'a typo gets every name for the suggestion');
   });
@@ -161,18 +204,23 @@ describe('start-up: weights are initialised only where they count', () => {
     }
   });
 
-  it('loaded by order every weight is the file\'s; loaded by name a new head keeps Keras\'s initialiser', async () => {
+  it("loaded by order every weight is the file's; loaded by name a new head keeps Keras's initialiser", async () => {
     const { model } = await buildModelWithWeights({ arch: 'small', weights: SMALL_H5 });
     const { model: head, report } = await buildModelWithWeights({ arch: 'small', classes: 5, weights: SMALL_H5 }, { byName: true });
     try {
       const file = await readKerasH5File(SMALL_H5);
       const weighted = model.layers.filter((l) => l.weights.length > 0);
       assert.equal(weighted.length, file.layers.length);
-      weighted.forEach((layer, i) => layer.getWeights().forEach((w, j) => {
-        const bytes = (a: ArrayLike<number>) => Buffer.from(Float32Array.from(a).buffer);
-        assert.ok(bytes(w.dataSync()).equals(bytes(file.layers[i].weights[j].data)), `${layer.name} weight ${j} is the file's`);
-      }));
-      assert.deepEqual(report?.skipped.map((s) => s.layer), ['logits']);
+      weighted.forEach((layer, i) =>
+        layer.getWeights().forEach((w, j) => {
+          const bytes = (a: ArrayLike<number>) => Buffer.from(Float32Array.from(a).buffer);
+          assert.ok(bytes(w.dataSync()).equals(bytes(file.layers[i].weights[j].data)), `${layer.name} weight ${j} is the file's`);
+        }),
+      );
+      assert.deepEqual(
+        report?.skipped.map((s) => s.layer),
+        ['logits'],
+      );
       assert.ok(!allZero(head.getLayer('logits').getWeights()[0].dataSync()), 'the new head is initialised');
     } finally {
       model.dispose();

@@ -1,6 +1,7 @@
-import { ARCHITECTURES, type ArchName } from './tables.js';
+import { FLAVOR_NAMES, type Flavor } from './flavors.js';
+import { ARCH_NAMES, type ArchName } from './tables.js';
 
-export type Flavor = 'keras' | 'blog';
+export type { Flavor } from './flavors.js';
 export type Pooling = 'avg' | 'max';
 /** How convolutions pad: TF/Keras "same" (asymmetric on stride 2) or PyTorch-style symmetric (k-1)/2. */
 export type Padding = 'same' | 'symmetric';
@@ -40,11 +41,11 @@ export const MIN_INPUT_SIZE = 32;
 
 export function resolveOptions(options: ModelOptions = {}): ResolvedOptions {
   const arch = options.arch ?? 'large';
-  if (!(arch in ARCHITECTURES)) {
-    throw new OptionError(`unknown arch "${String(arch)}": use one of ${Object.keys(ARCHITECTURES).join(', ')}`);
+  if (!ARCH_NAMES.includes(arch)) {
+    throw new OptionError(`unknown arch "${String(arch)}": use one of ${ARCH_NAMES.join(', ')}`);
   }
   const flavor = options.flavor ?? 'keras';
-  if (flavor !== 'keras' && flavor !== 'blog') throw new OptionError(`unknown flavor "${String(flavor)}": use keras or blog`);
+  if (!FLAVOR_NAMES.includes(flavor)) throw new OptionError(`unknown flavor "${String(flavor)}": use ${FLAVOR_NAMES.join(' or ')}`);
   const inputShape = options.inputShape ?? [224, 224, 3];
   const [h, w, c] = inputShape;
   if (inputShape.length !== 3 || c !== 3) throw new OptionError(`input shape must be [height, width, 3], got [${inputShape.join(', ')}]`);

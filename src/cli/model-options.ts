@@ -3,7 +3,9 @@
  * evaluate, export, train, serve), defined once.
  */
 import { Option, type Command } from 'commander';
+import { FLAVOR_NAMES } from '../architecture/flavors.js';
 import type { ModelOptions } from '../architecture/options.js';
+import { ARCH_NAMES } from '../architecture/tables.js';
 import { CliError } from './errors.js';
 import { numberFlag } from './number-flags.js';
 
@@ -29,8 +31,8 @@ export type ModelOptionName = 'arch' | 'flavor' | 'alpha' | 'minimalistic' | 'in
 
 function modelOptionList(): Option[] {
   return [
-    new Option('--arch <name>', 'architecture').choices(['large', 'small']).default('large'),
-    new Option('--flavor <name>', 'keras: keras.applications layer for layer; blog: the blog post\'s Keras code').choices(['keras', 'blog']).default('keras'),
+    new Option('--arch <name>', 'architecture').choices(ARCH_NAMES).default('large'),
+    new Option('--flavor <name>', 'keras: keras.applications layer for layer; blog: the blog post\'s Keras code').choices(FLAVOR_NAMES).default('keras'),
     new Option('--alpha <n>', 'width multiplier').default('1.0'),
     new Option('--minimalistic', 'no SE, no hard-swish, no 5x5 (Keras minimalistic)'),
     new Option('--input-size <n|HxW>', 'input size, e.g. 224 or 257x311 (at least 32)').default('224'),

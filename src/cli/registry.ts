@@ -6,7 +6,9 @@
  */
 import type { Command } from 'commander';
 
-export interface CommandModule { register(program: Command): void }
+export interface CommandModule {
+  register(program: Command): void;
+}
 
 export interface CommandEntry {
   /** Top-level command names the module registers. */

@@ -12,7 +12,7 @@ import { imageBatchFor } from './model-input.js';
 import { findLayer, frontModel } from './split.js';
 
 export interface ActivationOptions {
-  /** Centre crop fraction before resizing; default null: the whole image. */
+  /** Centre crop fraction before resizing; default: the model card's (as `classify`); null: the whole image. */
   crop?: number | null;
 }
 
@@ -28,7 +28,7 @@ export interface FeatureMaps {
 /** One layer's feature maps for one image (inference on the current TF.js backend). */
 export async function featureMaps(model: tf.LayersModel, source: ImageSource, layerName: string, options: ActivationOptions = {}): Promise<FeatureMaps> {
   const layer = requireFeatureMap(findLayer(model, layerName));
-  const input = await imageBatchFor(model, source, options.crop ?? null);
+  const input = await imageBatchFor(model, source, options.crop);
   const front = frontModel(model, layer);
   const output = front.predict(input) as tf.Tensor4D;
   input.dispose();

@@ -18,7 +18,7 @@ import type { ImageSource } from '../images/index.js';
 import { captionSvg, rasterFormatOf, writeRaster } from './raster.js';
 import { colormapTable } from './colormap.js';
 import { configOf, isGlobalPooling, requireFeatureMap } from './layer-info.js';
-import { imageBatchFor, readPicture, type RgbImage } from './model-input.js';
+import { cropFor, imageBatchFor, readPicture, type RgbImage } from './model-input.js';
 import { findLayer, frontModel, runTail, tailLayers, withoutSoftmax, withTfBackend } from './split.js';
 
 export type CamMethod = 'gradcam' | 'gradcam++';
@@ -35,7 +35,7 @@ export interface GradCamOptions {
   tailBackend?: 'cpu' | 'current';
   /** Class names for the result (index = class id). */
   labels?: readonly string[];
-  /** Centre crop fraction before resizing (e.g. 0.875 as `classify`); default null: the whole image. */
+  /** Centre crop fraction before resizing; default: the model card's (as `classify`); null: the whole image. */
   crop?: number | null;
 }
 
@@ -83,7 +83,7 @@ export async function gradCam(model: tf.LayersModel, source: ImageSource, option
   }
 
   // Front: inference only, on the current backend.
-  const input = await imageBatchFor(model, source, options.crop ?? null);
+  const input = await imageBatchFor(model, source, options.crop);
   const front = frontModel(model, cut);
   const mapTensor = front.predict(input) as tf.Tensor4D;
   input.dispose();
@@ -179,7 +179,7 @@ export async function explainImage(model: tf.LayersModel, source: ImageSource, o
   rasterFormatOf(output);
   const result = await gradCam(model, source, options);
   const shape = model.inputs[0].shape as number[];
-  const crop = options.crop ?? null;
+  const crop = cropFor(model, options.crop);
   const picture = await readPicture(source, options.maxSide ?? 640, crop, [shape[1], shape[2]]);
   const heat = upsample(result.cam, result.camHeight, result.camWidth, picture.height, picture.width);
   const pixels = overlayHeatmap(picture, heat);

@@ -153,7 +153,6 @@ function weightsOf(layer: tf.layers.Layer): WeightInfo[] {
 }
 
 const arrow = '→';
-const nlName = (nl: string | null): string => (nl === 'HS' ? 'h-swish' : nl === 'RE' ? 'ReLU' : 'linear');
 
 /** Label lines of a block, worded like the paper's table row(s). */
 function blockLabel(block: BlockInfo, rows: TableRow[]): { title: string; lines: string[]; kind: NodeKind } {

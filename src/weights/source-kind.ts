@@ -16,3 +16,8 @@ export function isTfjsModelPath(source: string): boolean {
 export function isPthPath(source: string): boolean {
   return /\.(pth|pt)$/i.test(source);
 }
+
+/** A Keras 3 `.keras` archive (config + weights in a zip). */
+export function isKerasArchivePath(source: string): boolean {
+  return /\.keras$/i.test(source);
+}

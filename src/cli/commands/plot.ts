@@ -26,7 +26,7 @@ export function register(program: Command): void {
         import('../../runtime/tfjs.js'),
       ]);
       modelOptionsFrom(flags); // bad options fail before any work
-      let format;
+      let format: ReturnType<typeof plot.plotFormatOf>;
       try {
         format = plot.plotFormatOf(flags.output);
       } catch (error) {

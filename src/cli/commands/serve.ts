@@ -36,7 +36,7 @@ export function register(program: Command): void {
         model: options,
         weights: weights ? { format: weights.format, name: weights.name, url: weights.url, bytes: weights.bytes } : null,
       };
-      let server;
+      let server: Awaited<ReturnType<typeof serveStatic>>;
       try {
         server = await serveStatic({
           root,

@@ -1,8 +1,13 @@
 /**
- * Reading back what the exporter wrote into an ONNX file's metadata_props, straight off the
- * protobuf wire: `classify --model x.onnx` needs only these few strings, and decoding the whole
- * ModelProto with protobufjs (loading it and the ONNX schema, walking every node) cost it ~0.1 s.
+ * Reading back what the exporter wrote into an ONNX file's metadata_props: the model card as JSON
+ * under `mobilenetv3.card`; files exported by 0.1 carry only `options` (and `labels`), from which
+ * the same card is worked out.
  */
+import { defaultModelCard, parseModelCard, type ModelCard } from '../../architecture/card.js';
+import type { ResolvedOptions } from '../../architecture/options.js';
+
+/** The metadata_props key of the model card. */
+export const CARD_KEY = 'mobilenetv3.card';
 
 const METADATA_PROPS = 14; // ModelProto.metadata_props: repeated StringStringEntryProto { key = 1; value = 2 }
 
@@ -34,6 +39,11 @@ function* fields(bytes: Uint8Array, start: number, end: number): Generator<[numb
   if (pos > end) throw new Error('not an ONNX model (truncated)');
 }
 
+/**
+ * metadata_props straight off the protobuf wire: `classify --model x.onnx` needs only these few
+ * strings, and decoding the whole ModelProto with protobufjs (loading it and the ONNX schema,
+ * walking every node) cost it ~0.1 s.
+ */
 export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
   const text = new TextDecoder();
   const metadata: Record<string, string> = {};
@@ -52,7 +62,8 @@ export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
 
 /** The class names written by `exportOnnx(model, { labels })`, if any. */
 export function readOnnxLabels(bytes: Uint8Array): string[] | undefined {
-  return labelsOf(readOnnxMetadata(bytes));
+  const metadata = readOnnxMetadata(bytes);
+  return cardOf(metadata)?.labels?.slice() ?? labelsOf(metadata);
 }
 
 /** The class names in already read metadata; undefined when absent or not a JSON array of strings. */
@@ -65,4 +76,29 @@ export function labelsOf(metadata: Record<string, string>): string[] | undefined
     return undefined;
   }
   return Array.isArray(labels) && labels.every((l) => typeof l === 'string') ? labels : undefined;
+}
+
+/**
+ * The model card of an exported file; for a 0.1 export, the card its `options` imply plus its
+ * `labels`; undefined for an ONNX file not written by this package. A damaged card throws.
+ */
+export function cardOf(metadata: Record<string, string>, what = 'the ONNX model'): ModelCard | undefined {
+  if (metadata[CARD_KEY] !== undefined) {
+    let value: unknown;
+    try {
+      value = JSON.parse(metadata[CARD_KEY]);
+    } catch {
+      throw new Error(`the model card in ${what} is not valid JSON`);
+    }
+    return parseModelCard(value, `the model card in ${what}`);
+  }
+  if (!metadata.options) return undefined;
+  let options: ResolvedOptions;
+  try {
+    options = JSON.parse(metadata.options) as ResolvedOptions;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(options.inputShape)) return undefined;
+  return { ...defaultModelCard(options), labels: labelsOf(metadata) ?? null };
 }

@@ -26,6 +26,7 @@ export function encodeModel(model: Record<string, unknown>): Uint8Array {
 }
 
 /** Decode ONNX bytes to a plain object (int64 as numbers, enums as names); for tests and tools. */
+// biome-ignore lint/suspicious/noExplicitAny: a decoded protobuf tree, walked freely by tests and tools
 export function decodeModel(bytes: Uint8Array): Record<string, any> {
   const ModelProto = schema().lookupType('onnx.ModelProto');
   return ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, enums: String, defaults: false });
