@@ -6,6 +6,7 @@
  */
 import { basename } from 'node:path';
 import sharp from 'sharp';
+import { FileReadError, MAX_BYTES, readRegularFile } from '../io/read-file.js';
 import { centreCropRegion, type Region } from './geometry.js';
 
 /** A file path or the bytes of an encoded image. */
@@ -75,7 +76,10 @@ export async function readImage(source: ImageSource, options: ImageOptions, inde
   const name = describeSource(source, index);
   try {
     // failOn 'error': a truncated or corrupt file is an error, not a silently grey image.
-    const input = typeof source === 'string' ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+    // A path is read here, not by libvips: regular files only (a FIFO would block it forever), size
+    // capped, and the real reason (permission denied) rather than "not an image".
+    const bytes = typeof source === 'string' ? await readRegularFile(source, { maxBytes: MAX_BYTES.image, what: 'image' }) : source;
+    const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const meta = await sharp(input, { failOn: 'error' }).metadata();
     if (!meta.width || !meta.height) throw new Error('image has no size');
     // EXIF orientations 5..8 swap width and height.
@@ -105,7 +109,7 @@ export async function readImage(source: ImageSource, options: ImageOptions, inde
     return { data: out, height, width, original };
   } catch (error) {
     if (error instanceof RangeError) throw error;
-    throw new ImageError(name, reason(error));
+    throw new ImageError(name, error instanceof FileReadError ? error.reason : reason(error));
   }
 }
 
