@@ -3,7 +3,7 @@ import { CliError } from '../errors.js';
 import { readLabelsFile } from '../../classify/labels.js';
 import { weightsFromFlags } from '../build-model.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
-import { cropFlag, wholeNumberFlag } from '../number-flags.js';
+import { cropFlag, threadsFlag, wholeNumberFlag } from '../number-flags.js';
 
 export const order = 40;
 
@@ -44,7 +44,7 @@ export function register(program: Command): void {
     .action(async (images: string[], flags: ClassifyFlags) => {
       const top = wholeNumberFlag('top', flags.top);
       const batch = wholeNumberFlag('batch', flags.batch);
-      const threads = flags.threads === undefined ? undefined : wholeNumberFlag('threads', flags.threads);
+      const threads = flags.threads === undefined ? undefined : threadsFlag(flags.threads);
       const crop = flags.crop === false ? null : cropFlag(flags.crop);
       if (flags.weights && flags.model) throw new CliError('pass either --weights or --model, not both', 2);
       // --model: an .onnx (ONNX Runtime directly), a TF.js model.json (goes the --weights way: it
@@ -109,9 +109,7 @@ export function register(program: Command): void {
         progress?.stop();
         await classifier.dispose();
       }
-      if (failed > 0) {
-        process.stderr.write(`mobilenetv3: ${failed} of ${inputs.files.length + inputs.problems.length} inputs could not be classified\n`);
-        process.exitCode = 1;
-      }
+      // Each bad input has had its one line; the exit code says that some failed.
+      if (failed > 0) process.exitCode = 1;
     });
 }
