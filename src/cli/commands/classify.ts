@@ -69,6 +69,8 @@ export function register(program: Command): void {
         }
       }
       // imagenet and model.json become .h5 bytes and the options they fit (the classifier takes .h5).
+      // Model options are checked before any image is read: a bad one is the command line's fault (exit 2).
+      if (!flags.model) (await import('../../architecture/options.js')).resolveOptions(modelOptionsFrom({ ...flags, top: true }));
       const { options: modelOptions, weights, input } = await weightsFromFlags({ ...flags, top: true });
       const labels = flags.labels ? await readLabelsFile(flags.labels) : folderLabels;
 
@@ -85,7 +87,11 @@ export function register(program: Command): void {
         if (flags.json) process.stdout.write(JSON.stringify({ source, error }) + '\n');
       };
       for (const p of inputs.problems) report(p.source, p.error);
-      if (inputs.files.length === 0) throw new CliError('no images to classify');
+      if (inputs.files.length === 0) {
+        // Every argument has had its one line already; a summary would be a second line for one mistake.
+        process.exitCode = 1;
+        return;
+      }
 
       const classifier = await createClassifier({
         ...modelOptions, weights, input, model: flags.model, engine: flags.engine, threads, top, crop, labels, cache: flags.cache,
