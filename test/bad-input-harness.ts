@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, chown, lstat, mkdir, mkdtemp, readdir } from 'node:fs/promises';
+import { chmod, chown, cp, lstat, mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -119,6 +119,25 @@ export async function newCtx(root: string, index: number, mirror: string, fix: s
   return c;
 }
 
+/**
+ * tsx keeps its compiled files in $TMPDIR/tsx-<uid>; each case's fresh TMPDIR starts with a copy of
+ * one warmed up here, so a case pays for its command, not for compiling the CLI again.
+ */
+let warmTsx: string | undefined;
+export async function warmUp(root: string): Promise<void> {
+  const tmp = join(root, 'tsx-warm');
+  await mkdir(tmp);
+  for (const args of [['summary', '--arch', 'small', '--json'], ['weights', 'inspect', '/nonexistent.h5'], ['classify', '--help']]) {
+    await new Promise<void>((resolve) => spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: 'ignore' }).on('close', () => resolve()));
+  }
+  const [dir] = (await readdir(tmp)).filter((n) => /^tsx-\d+$/.test(n));
+  warmTsx = dir ? join(tmp, dir) : undefined;
+}
+
+async function seedTsx(tmp: string, uid: number): Promise<void> {
+  if (warmTsx) await cp(warmTsx, join(tmp, `tsx-${uid}`), { recursive: true });
+}
+
 async function chownTree(path: string): Promise<void> {
   const info = await lstat(path);
   await chown(path, NOBODY, NOBODY).catch(() => undefined);
@@ -140,6 +159,7 @@ export async function listTree(dir: string, prefix = ''): Promise<string[]> {
 export async function runCase(k: Case, c: Ctx, timeoutMs = 90_000): Promise<Result> {
   await k.setup?.(c);
   const asUser = Boolean(k.asUser && AS_ROOT);
+  await seedTsx(c.tmp, asUser ? NOBODY : process.getuid?.() ?? 0);
   if (asUser) {
     await chmod(c.dir, 0o755);
     await chown(c.dir, NOBODY, NOBODY);

@@ -69,3 +69,46 @@ describe('readers refuse what is not a regular file', () => {
     await assert.rejects(readRegularFile(join(dir, 'small.bin'), { maxBytes: 2 }), oneLine(/3 bytes is more than/));
   });
 });
+
+describe('folder walks and training data', () => {
+  it('a link back up (cats/up -> ..) is not followed, a file linked twice counts once', async () => {
+    const { listImageFiles } = await import('../src/images/files.js');
+    const data = join(dir, 'walk');
+    for (const cls of ['cats', 'dogs']) {
+      await mkdir(join(data, cls), { recursive: true });
+      for (const n of ['1.jpg', '2.jpg']) await writeFile(join(data, cls, n), 'x');
+    }
+    const { symlink } = await import('node:fs/promises');
+    await symlink('..', join(data, 'cats/up'));
+    await symlink('1.jpg', join(data, 'cats/again.jpg'));
+    assert.deepEqual((await listImageFiles(join(data, 'cats'))).map((p) => p.slice(data.length + 1)), ['cats/1.jpg', 'cats/2.jpg']);
+  });
+
+  it("an earlier run's output folder inside the data folder is skipped and said, not a class", async () => {
+    const { scanDataset } = await import('../src/train/dataset.js');
+    const data = join(dir, 'data-with-run');
+    for (const cls of ['a', 'b']) {
+      await mkdir(join(data, cls), { recursive: true });
+      await writeFile(join(data, cls, '1.png'), 'x');
+    }
+    await mkdir(join(data, 'model'));
+    await writeFile(join(data, 'model/labels.json'), '["a","b"]');
+    await writeFile(join(data, 'model/model.onnx'), 'x');
+    const scanned = await scanDataset(data);
+    assert.deepEqual(scanned.classes, ['a', 'b']);
+    assert.deepEqual(scanned.skipped, [{ path: 'model', reason: 'an output folder of mobilenetv3 train, not a class' }]);
+    // Excluded by name too, before it holds anything.
+    await mkdir(join(data, 'new-out'));
+    await writeFile(join(data, 'new-out/x.png'), 'x');
+    assert.deepEqual((await scanDataset(data, { exclude: join(data, 'new-out') })).classes, ['a', 'b']);
+  });
+
+  it('the output folder is checked, not created, before the data is read', async () => {
+    const { prepareOutputFolder } = await import('../src/train/output-folder.js');
+    const { stat } = await import('node:fs/promises');
+    await prepareOutputFolder(join(dir, 'not-yet/out'));
+    assert.equal(await stat(join(dir, 'not-yet')).catch(() => undefined), undefined);
+    await writeFile(join(dir, 'a-file'), 'x');
+    await assert.rejects(prepareOutputFolder(join(dir, 'a-file/out')), oneLine(/cannot write to output folder .*part of the path is a file/));
+  });
+});

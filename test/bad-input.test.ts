@@ -10,7 +10,7 @@
 import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { CASES, makeFixtures } from './bad-input-cases.js';
-import { checkCase, makeRoot, newCtx, runCase, startMirror } from './bad-input-harness.js';
+import { checkCase, makeRoot, newCtx, runCase, startMirror, warmUp } from './bad-input-harness.js';
 
 let root: string;
 let fix: string;
@@ -20,6 +20,7 @@ before(async () => {
   root = await makeRoot();
   mirror = await startMirror();
   fix = await makeFixtures(root);
+  await warmUp(root);
 });
 after(async () => {
   await mirror?.close();
