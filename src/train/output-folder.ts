@@ -4,9 +4,10 @@
  * folder with another model or with unrelated files is refused, so training never mixes two
  * models' files or deletes someone's work.
  */
-import { access, constants, readdir, readFile, stat } from 'node:fs/promises';
+import { access, constants, readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CHECKPOINT_FILE, readCheckpointHeader } from './checkpoint.js';
+import { readTextFile } from '../io/read-file.js';
 import { DataError } from './dataset.js';
 import { LABELS_FILE, METRICS_FILE } from './output-files.js';
 
@@ -31,7 +32,7 @@ async function readPrevious(dir: string, names: string[]): Promise<PreviousRun |
   }
   if (names.includes(LABELS_FILE) && names.includes(METRICS_FILE)) {
     // Files of those names that are not what a run writes make the folder someone else's.
-    const json = (name: string): Promise<unknown> => readFile(join(dir, name), 'utf8').then((text) => JSON.parse(text) as unknown).catch(() => undefined);
+    const json = (name: string): Promise<unknown> => readTextFile(join(dir, name)).then((text) => JSON.parse(text) as unknown).catch(() => undefined);
     const classes = await json(LABELS_FILE);
     const metrics = (await json(METRICS_FILE)) as { config?: { arch?: unknown } } | undefined;
     if (Array.isArray(classes) && classes.every((c) => typeof c === 'string') && metrics && typeof metrics === 'object') {
