@@ -500,7 +500,7 @@ export const CASES: Case[] = [
   badOption(['train', 'data', '-o', 'out'], '--epochs', '0', /--epochs must be/),
   badOption(['train', 'data', '-o', 'out'], '--lr', '-1', /--lr must be a positive number/),
   badOption(['train', 'data', '-o', 'out'], '--batch', 'many', /--batch must be/),
-  badOption(['train', 'data', '-o', 'out'], '--augment', '0', /--augment must be/),
+  badOption(['train', 'data', '-o', 'out'], '--augment', '-1', /--augment must be/),
   badOption(['train', 'data', '-o', 'out'], '--seed', '1.5', /--seed must be a whole number/),
   badOption(['train', 'data', '-o', 'out'], '--input-size', '224x', /--input-size must be N or HxW/),
 
