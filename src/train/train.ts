@@ -277,7 +277,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const signal = options.signal;
   let config = resolveConfig(options);
 
-  const scanned = await scanDataset(options.data);
+  const scanned = await scanDataset(options.data, { exclude: options.output });
   // Of the files found (readable or not), so --resume can refuse changed data before any work.
   const dataFingerprint = await fingerprint(scanned.root, scanned.samples);
   emit({ phase: 'scan', images: scanned.samples.length, classes: scanned.classes.length });
@@ -330,7 +330,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       size, input, seed: config.seed, signal, batchSize: 32,
       onProgress: (done, total) => emit({ phase: 'features', stage: 1, done, total }),
     });
-    const skipped = [...centre.unreadable].map(([path, reason]) => ({ path: relative(options.data, path), reason }));
+    const skipped = [...(scanned.skipped ?? []), ...[...centre.unreadable].map(([path, reason]) => ({ path: relative(options.data, path), reason }))];
     const dataset = withoutUnreadable(scanned, new Set(centre.unreadable.keys()));
     const split = splitDataset(dataset, config.valSplit, config.seed);
     const index = new Map(scanned.samples.map((s, i) => [s.path, i]));
