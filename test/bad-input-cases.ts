@@ -496,11 +496,30 @@ export const CASES: Case[] = [
     lines: 2,
     stderr: /images in 2 classes|class cats has 1 image/,
   },
+  {
+    name: 'train, valid: classes of grayscale, CMYK, 16-bit, alpha, palette, 1x1 and EXIF-rotated images',
+    setup: async (c) => {
+      const kinds = ['gray.png', 'cmyk.jpg', '16bit.png', 'alpha.png', 'palette.png', 'one.png', 'exif.jpg'];
+      for (const cls of ['a', 'b']) {
+        await mkdir(join(c.dir, 'data', cls), { recursive: true });
+        for (const k of kinds) await copyFile(f(c, k), join(c.dir, 'data', cls, k));
+      }
+    },
+    args: (c) => ['train', join(c.dir, 'data'), '-o', c.out, ...TRAIN_FAST, '--weights', SMALL_H5],
+    code: 0,
+    writes: true,
+    check: async (r, c) => {
+      assert.match(r.stderr, /^14 images in 2 classes$/m);
+      assert.doesNotMatch(r.stderr, /skipped/);
+      const files = await readdir(c.out);
+      for (const name of ['model.onnx', 'labels.json', 'metrics.json']) assert.ok(files.includes(name), files.join(', '));
+    },
+  },
   badOption(['train', 'data', '-o', 'out'], '--val-split', '1', /--val-split must be a fraction in \[0, 1\)/),
   badOption(['train', 'data', '-o', 'out'], '--epochs', '0', /--epochs must be/),
   badOption(['train', 'data', '-o', 'out'], '--lr', '-1', /--lr must be a positive number/),
   badOption(['train', 'data', '-o', 'out'], '--batch', 'many', /--batch must be/),
-  badOption(['train', 'data', '-o', 'out'], '--augment', '0', /--augment must be/),
+  badOption(['train', 'data', '-o', 'out'], '--augment', '-1', /--augment must be/),
   badOption(['train', 'data', '-o', 'out'], '--seed', '1.5', /--seed must be a whole number/),
   badOption(['train', 'data', '-o', 'out'], '--input-size', '224x', /--input-size must be N or HxW/),
 

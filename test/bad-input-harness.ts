@@ -5,7 +5,7 @@
  * stack trace, nothing left in the output folder, the cache, TMPDIR or HOME).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmod, chown, cp, lstat, mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -19,6 +19,17 @@ const MAIN = join(ROOT, 'src/cli/main.ts');
 /** Permission cases need a user the permission bits apply to: as root, the CLI runs as nobody. */
 export const AS_ROOT = process.getuid?.() === 0;
 const NOBODY = 65534;
+
+/**
+ * Whether, as root, the permission cases can run at all: nobody must be able to reach the checkout
+ * and its node_modules (a clone under a private folder, e.g. mktemp -d, is not). Otherwise they are
+ * skipped with this reason, rather than failing on the environment.
+ */
+export function permissionCasesSkipped(): string | false {
+  if (!AS_ROOT) return false;
+  const probe = spawnSync(process.execPath, ['--import', 'tsx', '-e', '0'], { cwd: ROOT, uid: NOBODY, gid: NOBODY, stdio: 'ignore', timeout: 60_000 });
+  return probe.status === 0 ? false : `running as root and user nobody cannot read ${ROOT}: permission cases need a checkout other users can read`;
+}
 
 export interface Ctx {
   /** The case's own folder (inputs it makes go here). */

@@ -138,4 +138,17 @@ describe('train every layer', () => {
     }
     assert.equal(existsSync(join(ROOT, 'never')), false);
   });
+
+  it('a PyTorch .pth trains: symmetric padding, no Rescaling, and its mean/std from the card go into the trained model', async () => {
+    const data = await dataset('pth', 4);
+    const output = await fresh('pth-out');
+    const result = await train({ data, output, arch: 'small', weights: 'test/fixtures/pth/small-5class.pth', inputSize: 64, epochs: 1, batchSize: 8, valSplit: 0.25, seed: 2, fineTune: 'all', fineTuneEpochs: 1 });
+    assert.equal(result.completed, true);
+    const metrics = JSON.parse(await readFile(join(output, 'metrics.json'), 'utf8'));
+    assert.equal(metrics.config.padding, 'symmetric');
+    assert.equal(metrics.config.includePreprocessing, false);
+    const card = JSON.parse(await readFile(join(output, 'model.json'), 'utf8')).userDefinedMetadata.mobilenetv3.card;
+    assert.deepEqual(card.input.mean, [0.485, 0.456, 0.406]);
+    assert.deepEqual(card.labels, ['birds', 'dogs', 'fish-aquatic']);
+  });
 });

@@ -169,7 +169,7 @@ export function register(program: Command): void {
           },
         });
         bar?.stop();
-        for (const s of result.skipped) log(`mobilenetv3: skipped unreadable image ${s.path}: ${s.reason}`);
+        for (const s of result.skipped) log(`mobilenetv3: skipped ${s.path}: ${s.reason}`);
         if (!result.completed) {
           const last = result.history.at(-1);
           throw new CliError(last
