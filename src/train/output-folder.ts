@@ -14,7 +14,7 @@ import { LABELS_FILE, METRICS_FILE } from './output-files.js';
 export { LABELS_FILE, METRICS_FILE } from './output-files.js';
 
 /** The files a training run writes (anything else in the folder makes it "not ours"). */
-export const OUTPUT_FILES = new Set([LABELS_FILE, METRICS_FILE, CHECKPOINT_FILE, 'model.json', 'model.weights.bin', 'model.h5', 'model.onnx', 'curves.png', 'confusion.png']);
+export const OUTPUT_FILES = new Set([LABELS_FILE, METRICS_FILE, CHECKPOINT_FILE, 'model.json', 'model.weights.bin', 'model.h5', 'model.keras', 'model.onnx', 'curves.png', 'confusion.png']);
 
 export interface PreviousRun {
   classes: string[];
