@@ -7,9 +7,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImageFileName } from '../images/index.js';
 
-export class DatasetError extends Error {
-  override name = 'DatasetError';
-}
+/** The evaluation folder's bad-data error is the library's one `DataError` (kept under its old name). */
+export { DataError as DatasetError } from '../errors.js';
+import { DataError as DatasetError } from '../errors.js';
 
 export interface ClassIndex {
   /** Output index -> [synset, human-readable name]. */

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { listImageFiles } from '../images/files.js';
 import { Random } from './random.js';
 
-export class DataError extends Error {
-  override name = 'DataError';
-}
+// One error class for bad data, shared with evaluation (src/errors.ts).
+export { DataError } from '../errors.js';
+import { DataError } from '../errors.js';
 
 export interface Sample {
   /** Absolute or as-given path of the image file. */
