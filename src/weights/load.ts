@@ -62,7 +62,18 @@ export async function readWeightsSource(source: WeightsSource, modelOptions: Mod
   return readKerasH5File(source);
 }
 
-/** Load weights into a built model (in place). */
+/**
+ * Load weights into a built model (in place); the model card records where they came from.
+ *
+ * @example
+ * ```ts
+ * import { buildModel, loadWeights } from 'mobilenetv3';
+ * const model = buildModel({ arch: 'small' });
+ * await loadWeights(model, 'imagenet');                          // or a .h5 path, or a model.json
+ * const head = buildModel({ arch: 'small', classes: 5 });
+ * const report = await loadWeights(head, 'x.h5', { byName: true }); // report.skipped = ['logits']
+ * ```
+ */
 export async function loadWeights(model: tf.LayersModel, source: WeightsSource, options: WeightsOptions = {}): Promise<LoadReport> {
   const modelOptions: ModelOptions = readMetadata(model)?.options ?? {};
   // By name, a new head takes nothing from the file, so the published 1000-class file serves a
