@@ -40,4 +40,7 @@ export { PICKLE_WHITELIST } from './weights/pth/pickle.js';
 export { buildModelFromPth, isPthPath, loadPthWeights, readPthFile } from './weights/pth/file.js';
 export { applyTorchvisionStateDict, buildTorchvisionModel, torchvisionOptionsOf, TORCHVISION_MEAN, TORCHVISION_STD } from './weights/pth/model.js';
 export { applyKeras3Weights, keras3LayerPaths, readKeras3WeightsH5, writeKeras3WeightsH5, type Keras3Vars } from './weights/keras3/weights-h5.js';
-export { readZip, type ZipArchive, type ZipEntry } from './weights/zip.js';
+export { readZip, writeZip, type ZipArchive, type ZipEntry, type ZipInput } from './weights/zip.js';
+export { buildModelFromKerasArchive, kerasArchiveSpec, readKerasArchive, writeKerasArchive, type KerasArchive, type KerasArchiveModel, type SaveKerasOptions } from './weights/keras3/archive.js';
+export { buildModelFromKerasFile, isKerasArchivePath, readKerasArchiveFile, saveKerasArchive } from './weights/keras3/file.js';
+export { inferKeras3Model, type Keras3Fit } from './weights/keras3/infer.js';

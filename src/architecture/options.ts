@@ -34,8 +34,19 @@ export type ResolvedOptions = Required<Omit<ModelOptions, 'pooling' | 'classifie
 };
 
 /** A bad model option: one line that says what is wrong and what is accepted (src/errors.ts's wording). */
-export class OptionError extends InvalidValueError {
+export class OptionError extends Error {
   override name = 'OptionError';
+  /** The library option and how the message names it, when built from a value check (the CLI's hint). */
+  readonly option?: string;
+  readonly label?: string;
+  /** `new OptionError(message)`, or `new OptionError(option, expected, actual, label?)` in invalidValue's wording. */
+  constructor(first: string, expected?: string, actual?: unknown, label = first) {
+    super(expected === undefined ? first : new InvalidValueError(first, expected, actual, label).message);
+    if (expected !== undefined) {
+      this.option = first;
+      this.label = label;
+    }
+  }
 }
 
 export const MIN_INPUT_SIZE = 32;

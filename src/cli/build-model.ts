@@ -41,7 +41,7 @@ export async function weightsFromFlags(flags: ModelFlags): Promise<{ options: Mo
   const options = modelOptionsFrom(flags);
   const source = flags.weights;
   if (!source) return { options };
-  if (/\.(pth|pt)$|\.weights\.h5$/i.test(source) || source === 'torchvision' || source === 'torchvision-v2') return builtWeights(source, options);
+  if (/\.(pth|pt|keras)$|\.weights\.h5$/i.test(source) || source === 'torchvision' || source === 'torchvision-v2') return builtWeights(source, options);
   // A .h5 path passes straight through without loading the weights modules (they pull in TF.js):
   // the classifier's cached-ONNX path must start fast.
   if (source !== 'imagenet' && !/\.json$/i.test(source)) return { options, weights: source };
@@ -83,7 +83,7 @@ async function handOn(model: tf.LayersModel, options: ModelOptions): Promise<{ o
 }
 
 /**
- * A PyTorch .pth, torchvision's weights or a Keras 3 .weights.h5 for the classifier: the model is
+ * A PyTorch .pth, torchvision's weights or a Keras 3 .keras / .weights.h5 for the classifier: the model is
  * built and loaded once here, then handed on as legacy .h5 bytes with the options it was built
  * with (for a .pth: symmetric padding, no Rescaling layer) and its card (torchvision's mean/std
  * and crop), which the classifier applies to the pixels.
@@ -93,6 +93,11 @@ async function builtWeights(source: string, options: ModelOptions): Promise<{ op
   await useTfBackend('wasm');
   const { model } = await buildModelWithWeights({ ...options, weights: source });
   try {
+    // The classifier rebuilds the model from its options, which cannot say "a Dense head" (train's classifier).
+    const { readMetadata } = await import('../architecture/blocks.js');
+    const meta = readMetadata(model);
+    const head = meta?.options.includeTop === false ? meta.blocks.find((b) => b.kind === 'classifier') : undefined;
+    if (head) throw new CliError(`${source} holds a transfer-learning model (a Dense head of ${head.out} classes): convert it with "mobilenetv3 weights convert ${source} model.onnx" and pass --model model.onnx`, 1);
     return await handOn(model, options);
   } finally {
     model.dispose();

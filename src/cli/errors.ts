@@ -22,7 +22,8 @@ export function flagOf(option: string): string {
 
 /** The one line the CLI prints: a library's bad option value is worded with the CLI's flag. */
 export function cliMessage(error: unknown): string {
-  if (error instanceof InvalidValueError && error.message.startsWith(error.label)) return flagOf(error.option) + error.message.slice(error.label.length);
+  const hint = error instanceof InvalidValueError || error instanceof OptionError ? error : undefined;
+  if (hint?.option && hint.label && hint.message.startsWith(hint.label)) return flagOf(hint.option) + hint.message.slice(hint.label.length);
   return oneLine(error);
 }
 

@@ -1,7 +1,7 @@
 /**
  * One entry point for weights in Node: `'imagenet'` (the published Keras file for the model's
- * options, downloaded and cached), a Keras `.h5` file, a TF.js `model.json`, or a PyTorch `.pth`
- * state dict of torchvision's MobileNetV3.
+ * options, downloaded and cached), a Keras `.h5` file, a TF.js `model.json`, a Keras 3 `.keras` or
+ * `.weights.h5`, a PyTorch `.pth` state dict of torchvision's MobileNetV3 or `'torchvision'`.
  */
 import { basename, extname } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
@@ -15,8 +15,9 @@ import { readKerasH5File, readWeightsBytes } from './h5-file.js';
 import { findImagenetWeights } from './imagenet.js';
 import { describeAsFlags, inferModelOptions } from './infer.js';
 import type { KerasWeights } from './keras-h5.js';
+import { buildModelFromKerasFile, isKerasArchivePath } from './keras3/file.js';
 import { applyKeras3Weights, readKeras3WeightsH5 } from './keras3/weights-h5.js';
-import { buildModelFromPth, isPthPath } from './pth/file.js';
+import { buildModelFromPth, isPthPath, loadPthWeights } from './pth/file.js';
 import { findTorchvisionWeights, isTorchvisionWeightsName, type TorchvisionWeights, type TorchvisionWeightsName } from './torchvision-weights.js';
 import { recordWeights } from '../architecture/card.js';
 import { IMAGENET_CLASSES } from '../classify/imagenet-classes.js';
@@ -46,9 +47,22 @@ export async function imagenetWeightsPath(options: ModelOptions, download: Downl
 
 /** The weights of a source as named arrays (a TF.js model's weights are read off the loaded model). */
 export async function readWeightsSource(source: WeightsSource, modelOptions: ModelOptions = {}, options: DownloadOptions = {}): Promise<KerasWeights> {
-  if (isPthPath(source) || isTorchvisionWeightsName(source) || isKeras3WeightsPath(source)) {
-    // These name layers otherwise (torchvision modules, Keras 3 class paths): the model is built for them.
-    throw new WeightsError(`${source} loads when the model is built (--weights, buildModelWithWeights), not into a model built before`);
+  if (isPthPath(source) || isTorchvisionWeightsName(source)) {
+    // torchvision names modules otherwise and needs its own padding: loadWeights puts them in by module name.
+    throw new WeightsError(`${source} holds torchvision weights: load them with loadWeights or --weights, not as Keras named arrays`);
+  }
+  // Keras 3 files name layers by class path (or describe their model): the model they fit is built
+  // and its weights read off it by layer name.
+  if (isKerasArchivePath(source) || isKeras3WeightsPath(source)) {
+    const model = isKerasArchivePath(source)
+      ? (await buildModelFromKerasFile(source)).model
+      : buildModel(modelOptions);
+    try {
+      if (isKeras3WeightsPath(source)) applyKeras3Weights(model, await readKeras3WeightsH5(await readWeightsBytes(source), source), source);
+      return kerasWeightsFromModel(model);
+    } finally {
+      model.dispose();
+    }
   }
   if (source === 'imagenet') return readKerasH5File(await imagenetWeightsPath(modelOptions, options));
   if (isTfjsModelPath(source)) {
@@ -60,6 +74,20 @@ export async function readWeightsSource(source: WeightsSource, modelOptions: Mod
     }
   }
   return readKerasH5File(source);
+}
+
+/** torchvision weights into a model built for them (padding 'symmetric', no Rescaling), by module name; the card gets their mean/std. */
+async function loadTorchvisionInto(model: tf.LayersModel, source: string, options: DownloadOptions): Promise<LoadReport> {
+  const meta = readMetadata(model)?.options;
+  if (meta && (meta.padding !== 'symmetric' || meta.includePreprocessing !== false)) {
+    throw new WeightsError(`${source} holds PyTorch-trained weights, which need a model built with padding 'symmetric' and no Rescaling layer (--padding symmetric --no-preprocessing) and torchvision's mean/std on its input`);
+  }
+  const path = isTorchvisionWeightsName(source) ? (await torchvisionWeightsPath(source, meta?.arch, options)).path : source;
+  const report = await loadPthWeights(model, path);
+  return {
+    mode: 'byName', loaded: report.pairs.map((p) => ({ layer: p.layer, from: p.module })),
+    nameMismatches: [], skipped: [], missing: [], unused: report.unused, values: report.values,
+  };
 }
 
 /**
@@ -75,11 +103,14 @@ export async function readWeightsSource(source: WeightsSource, modelOptions: Mod
  * ```
  */
 export async function loadWeights(model: tf.LayersModel, source: WeightsSource, options: WeightsOptions = {}): Promise<LoadReport> {
+  if (isPthPath(source) || isTorchvisionWeightsName(source)) return loadTorchvisionInto(model, source, options);
   const modelOptions: ModelOptions = readMetadata(model)?.options ?? {};
   // By name, a new head takes nothing from the file, so the published 1000-class file serves a
   // model of any number of classes (its logits are skipped as a shape mismatch).
   const { classes: _classes, ...anyClasses } = modelOptions;
-  const weights = await readWeightsSource(source, options.byName ? anyClasses : modelOptions, options);
+  // (A Keras 3 .weights.h5 is read through a model built like this one: without its top by name.)
+  const readAs: ModelOptions = options.byName ? (isKeras3WeightsPath(source) ? { ...anyClasses, includeTop: false, pooling: null } : anyClasses) : modelOptions;
+  const weights = await readWeightsSource(source, readAs, options);
   try {
     const report = applyKerasWeights(model, weights, { label: source === 'imagenet' ? 'the ImageNet weights' : source, ...options });
     recordProvenance(model, source, modelOptions);
@@ -135,12 +166,15 @@ export interface ModelWithWeights {
 }
 
 /**
- * Build a model and load its weights. A TF.js `model.json` carries its own architecture, so it is
- * loaded whole (the model options are not used); other sources go into `buildModel(options)`.
+ * Build a model and load its weights. A TF.js `model.json` and a Keras 3 `.keras` carry their own
+ * architecture, so the model is theirs (the model options are not used); a `.pth` sets the arch and
+ * classes; other sources go into `buildModel(options)`.
  */
 export async function buildModelWithWeights(options: ModelOptions & { weights?: WeightsSource | null }, load: WeightsOptions = {}): Promise<ModelWithWeights> {
   const { weights, ...modelOptions } = options;
   if (weights && isTfjsModelPath(weights)) return { model: await loadTfjsModel(weights) };
+  // A Keras 3 .keras archive also says which model it is (its config): built from the file.
+  if (weights && isKerasArchivePath(weights)) return { model: (await buildModelFromKerasFile(weights)).model };
   // A PyTorch state dict says which model it is (arch, classes) and needs torchvision's padding and
   // normalisation: the model is built for it, and its card records the normalisation.
   if (weights && isPthPath(weights)) return { model: (await buildModelFromPth(weights, modelOptions)).model };
@@ -148,10 +182,14 @@ export async function buildModelWithWeights(options: ModelOptions & { weights?: 
   // Keras 3's own layout: layers found by their saving_lib paths (checked shape by shape).
   if (weights && isKeras3WeightsPath(weights)) {
     const model = buildModel(modelOptions);
+    const file = await readKeras3WeightsH5(await readWeightsBytes(weights), weights);
     try {
-      applyKeras3Weights(model, await readKeras3WeightsH5(await readWeightsBytes(weights), weights), weights);
+      applyKeras3Weights(model, file, weights);
     } catch (error) {
       model.dispose();
+      // Say which model the file does fit, when a candidate has its paths and shapes.
+      const fit = error instanceof WeightsError ? (await import('./keras3/infer.js')).inferKeras3Model(file) : undefined;
+      if (fit && !fit.head) throw new WeightsError(`${(error as Error).message}; the file fits ${describeAsFlags(fit.options, modelOptions)}`);
       throw error;
     }
     return { model };
