@@ -121,7 +121,7 @@ async function openEngine(options: ClassifierOptions): Promise<OpenedEngine> {
     return openEngine({ ...options, model: await trainedFolderModel(options.model) });
   }
   if (options.model !== undefined) {
-    if (!isOnnxPath(options.model)) throw new ClassifierError(`model must be an .onnx file written by "mobilenetv3 export --format onnx", got ${options.model}`);
+    if (!isOnnxPath(options.model)) throw new ClassifierError(`model must be an .onnx file written by exportOnnx (or "mobilenetv3 export"), got ${options.model}`);
     if (engineName !== 'onnx') throw new ClassifierError('an .onnx model runs on the onnx engine; use engine onnx, or weights with tfjs');
     const what = typeof options.model === 'string' ? options.model : 'from bytes';
     const bytes = typeof options.model === 'string'
