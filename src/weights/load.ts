@@ -19,7 +19,7 @@ import { buildModelFromKerasFile, isKerasArchivePath } from './keras3/file.js';
 import { applyKeras3Weights, readKeras3WeightsH5 } from './keras3/weights-h5.js';
 import { buildModelFromPth, isPthPath, loadPthWeights } from './pth/file.js';
 import { findTorchvisionWeights, isTorchvisionWeightsName, type TorchvisionWeights, type TorchvisionWeightsName } from './torchvision-weights.js';
-import { recordWeights } from '../architecture/card.js';
+import { readModelCard, recordWeights } from '../architecture/card.js';
 import { IMAGENET_CLASSES } from '../classify/imagenet-classes.js';
 import type { ArchName } from '../architecture/tables.js';
 import { loadTfjsModel } from './tfjs-files.js';
@@ -149,7 +149,8 @@ async function buildTorchvisionPretrained(name: TorchvisionWeightsName, options:
  */
 function recordProvenance(model: tf.LayersModel, source: WeightsSource, options: ModelOptions): void {
   if (source !== 'imagenet') {
-    recordWeights(model, { source: 'file', id: basename(source) });
+    // A file saved here brought its own card (and provenance) with it; keep that.
+    if (!readModelCard(model)?.weights) recordWeights(model, { source: 'file', id: basename(source) });
     return;
   }
   const record = findImagenetWeights(options);
