@@ -66,7 +66,8 @@ export function register(program: Command): void {
         }
       }
       // imagenet and model.json become .h5 bytes and the options they fit (the classifier takes .h5).
-      const { options: modelOptions, weights, card } = await weightsFromFlags({ ...flags, top: true });
+      const { options: modelOptions, weights, onnx, card } = await weightsFromFlags({ ...flags, top: true });
+      if (onnx && flags.engine !== 'onnx') throw new CliError(`${flags.model ?? flags.weights} is a trained model (its own classifier on a backbone): classify it with --engine onnx`, 2);
       const labels = flags.labels ? await readLabelsFile(flags.labels) : undefined;
 
       const [{ collectImageFiles }, { createClassifier }, { progressBar }] = await Promise.all([
@@ -85,7 +86,7 @@ export function register(program: Command): void {
       if (inputs.files.length === 0) throw new CliError('no images to classify');
 
       const classifier = await createClassifier({
-        ...modelOptions, weights, card, model: flags.model, engine: flags.engine, threads, top, crop, labels, cache: flags.cache,
+        ...modelOptions, ...(onnx ? { model: onnx } : { weights, model: flags.model }), card, engine: flags.engine, threads, top, crop, labels, cache: flags.cache,
       });
       const progress = inputs.expanded ? progressBar('classify', inputs.files.length) : undefined;
       let first = true;
