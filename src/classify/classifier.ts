@@ -10,7 +10,7 @@ import { resolveOptions, type ModelOptions } from '../architecture/options.js';
 import { describeSource, readImage, stackImages, type ImageSource, type ImageTensor } from '../images/read.js';
 import type { Engine, EngineName } from '../runtime/engine.js';
 import { WeightsError } from '../weights/errors.js';
-import { onnxCachePath, readCached, writeCached } from './onnx-cache.js';
+import { dropCached, onnxCachePath, readCached, readInputFile, writeCached } from './onnx-cache.js';
 import { classNames } from './class-names.js';
 import { topK, type Prediction } from './top-k.js';
 
@@ -74,9 +74,7 @@ const isOnnxPath = (model: string | Uint8Array): boolean => typeof model !== 'st
 
 /** The weights file's bytes (without loading the .h5 reader and TF.js, which the cached path skips). */
 async function readWeightsFile(path: string): Promise<Uint8Array> {
-  const bytes = await readCached(path);
-  if (!bytes) throw new WeightsError(`cannot read weights file ${path} (missing or not a file)`);
-  return bytes;
+  return readInputFile(path, 'weights file').catch((e: Error) => { throw new WeightsError(e.message); });
 }
 
 async function openOnnx(bytes: Uint8Array, options: ClassifierOptions, what: string): Promise<Engine> {
@@ -125,7 +123,7 @@ async function openEngine(options: ClassifierOptions): Promise<OpenedEngine> {
     if (engineName !== 'onnx') throw new ClassifierError('an .onnx model runs on the onnx engine; use engine onnx, or weights with tfjs');
     const what = typeof options.model === 'string' ? options.model : 'from bytes';
     const bytes = typeof options.model === 'string'
-      ? await readCached(options.model).then((b) => b ?? Promise.reject(new ClassifierError(`cannot read model file ${what}`)))
+      ? await readInputFile(options.model, 'model file').catch((e: Error) => { throw new ClassifierError(e.message); })
       : options.model;
     const engine = await openOnnx(bytes, options, what);
     return { engine, card: options.card ?? await onnxCard(bytes, what, engine.inputShape) };
@@ -135,12 +133,17 @@ async function openEngine(options: ClassifierOptions): Promise<OpenedEngine> {
   const weights = typeof options.weights === 'string' ? await readWeightsFile(options.weights) : options.weights;
 
   // The fast path: this model and these weights were exported before.
-  const useCache = engineName === 'onnx' && options.cache !== false;
-  const cachePath = useCache ? onnxCachePath(weights, resolveOptions(options)) : undefined;
-  const cached = cachePath ? await readCached(cachePath) : undefined;
+  // cache: false exports again and rewrites the entry (which also repairs a damaged one).
+  const cachePath = engineName === 'onnx' ? onnxCachePath(weights, resolveOptions(options)) : undefined;
+  const cached = cachePath && options.cache !== false ? await readCached(cachePath) : undefined;
   // Built from the options: their card, unless the caller brings the card of these weights.
   const card = options.card ?? defaultModelCard(resolveOptions(options));
-  if (cached) return { engine: await openOnnx(cached, options, cachePath as string), card };
+  if (cached) {
+    // An entry that does not load (truncated by a crash or a full disk) is dropped and rebuilt.
+    const engine = await openOnnx(cached, options, cachePath as string).catch(() => undefined);
+    if (engine) return { engine, card };
+    await dropCached(cachePath as string);
+  }
 
   const [{ buildModel }, { useTfBackend }, { applyKerasWeights }, { readKerasH5 }] = await Promise.all([
     import('../architecture/builder.js'),

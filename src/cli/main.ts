@@ -17,8 +17,12 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 const program = new Command('mobilenetv3')
   .description('MobileNetV3 (Large/Small) for Node.js: build, inspect, visualise, classify, export, train')
   .version(version)
-  .showHelpAfterError('(add --help for usage)')
-  .exitOverride();
+  .exitOverride()
+  // Commander's own errors in our one-line form: "mobilenetv3: unknown option '--x' (add --help for usage)",
+  // its suggestion ("Did you mean summary?") folded into the same line.
+  .configureOutput({
+    outputError: (text, write) => write(`mobilenetv3: ${text.replace(/^error: /, '').split('\n').map((s) => s.trim()).filter(Boolean).join(' ')} (add --help for usage)\n`),
+  });
 
 const dir = new URL('./commands/', import.meta.url);
 const files = readdirSync(dir).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts'));

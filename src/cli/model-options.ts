@@ -7,7 +7,7 @@ import { FLAVOR_NAMES } from '../architecture/flavors.js';
 import type { ModelOptions } from '../architecture/options.js';
 import { ARCH_NAMES } from '../architecture/tables.js';
 import { CliError } from './errors.js';
-import { numberFlag } from './number-flags.js';
+import { inputSizeFlag, numberFlag } from './number-flags.js';
 
 export interface ModelFlags {
   arch: string;
@@ -59,10 +59,8 @@ export function addModelOptions(command: Command, { omit = [] }: { omit?: readon
 
 /** "224" -> [224, 224, 3]; "257x311" -> [257, 311, 3] (height x width). */
 export function parseInputSize(text: string): [number, number, number] {
-  const parts = text.toLowerCase().split('x');
-  if (parts.length > 2) throw new CliError(`--input-size must be N or HxW, got "${text}"`, 2);
-  const [h, w] = parts.map((p) => numberFlag('input-size', p));
-  return [h, w ?? h, 3];
+  const [h, w] = inputSizeFlag(text);
+  return [h, w, 3];
 }
 
 export function modelOptionsFrom(flags: ModelFlags): ModelOptions {

@@ -6,6 +6,7 @@
  */
 import { basename } from 'node:path';
 import sharp from 'sharp';
+import { FileReadError, MAX_BYTES, readRegularFile } from '../io/read-file.js';
 import type { Region } from './geometry.js';
 import { prepareInput, type InputSpec } from './prepare.js';
 import type { Pixels } from './resample.js';
@@ -78,7 +79,10 @@ export async function decodePixels(source: ImageSource, index = 0): Promise<Pixe
   const name = describeSource(source, index);
   try {
     // failOn 'error': a truncated or corrupt file is an error, not a silently grey image.
-    const input = typeof source === 'string' ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+    // A path is read here, not by libvips: regular files only (a FIFO would block it forever), size
+    // capped, and the real reason (permission denied) rather than "not an image".
+    const bytes = typeof source === 'string' ? await readRegularFile(source, { maxBytes: MAX_BYTES.image, what: 'image' }) : source;
+    const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const { data, info } = await sharp(input, { failOn: 'error' })
       .autoOrient()
       // Like PIL's convert('RGB'), which Keras and torchvision use: alpha is dropped, CMYK and
@@ -90,7 +94,8 @@ export async function decodePixels(source: ImageSource, index = 0): Promise<Pixe
     if (info.channels !== 3 || !info.width || !info.height) throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected RGB`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
   } catch (error) {
-    throw new ImageError(name, reason(error));
+    if (error instanceof RangeError) throw error;
+    throw new ImageError(name, error instanceof FileReadError ? error.reason : reason(error));
   }
 }
 

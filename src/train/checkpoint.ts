@@ -7,7 +7,7 @@
  * Layout: "MV3CKPT1", uint32 little-endian header length, the JSON header, then float32 data as
  * TF.js `encodeWeights` lays it out (the header carries the manifest).
  */
-import { readFile } from 'node:fs/promises';
+import { MAX_BYTES, readRegularFile } from '../io/read-file.js';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { EpochRecord } from './loop.js';
@@ -78,16 +78,21 @@ function withoutLayout<Config>(stored: StoredHeader<Config>): CheckpointHeader<C
   return header;
 }
 
+const readCheckpointBytes = async (path: string): Promise<Buffer<ArrayBuffer>> => {
+  const bytes = await readRegularFile(path, { maxBytes: MAX_BYTES.checkpoint, what: 'checkpoint' });
+  return Buffer.from(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+};
+
 /**
  * Only the header (settings, classes, history), for the output-folder check: no tensors are made
  * (readCheckpoint's would be left undisposed there).
  */
 export async function readCheckpointHeader<Config>(path: string): Promise<CheckpointHeader<Config>> {
-  return withoutLayout(parseHeader<Config>(path, await readFile(path)).stored);
+  return withoutLayout(parseHeader<Config>(path, await readCheckpointBytes(path)).stored);
 }
 
 export async function readCheckpoint<Config>(path: string): Promise<Checkpoint<Config>> {
-  const bytes = await readFile(path);
+  const bytes = await readCheckpointBytes(path);
   const { stored, dataStart } = parseHeader<Config>(path, bytes);
   const data = bytes.subarray(dataStart);
   const tensors = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), stored.specs);

@@ -13,13 +13,13 @@
 import type * as tf from '@tensorflow/tfjs';
 import { readImage, stackImages } from '../images/index.js';
 import { createEngine } from '../runtime/create-engine.js';
-import { extractFeatures, Interrupted } from './features.js';
+import { extractFeatures, Interrupted, type InputPrep } from './features.js';
 import type { EpochRecord } from './loop.js';
 import { clipGradientNorm, createOptimizer, learningRateAt, type Optimizer, type OptimizerConfig, type OptimizerState, type ScheduleName } from './optim/index.js';
 import { Random } from './random.js';
 import { StepRunner } from './step/runner.js';
 import type { BatchNormMode } from './step/step-graph.js';
-import { EVAL_CROP, viewFlip, viewRegion } from './views.js';
+import { viewFlip, viewRegion } from './views.js';
 
 export interface LabelledImages {
   paths: string[];
@@ -49,7 +49,7 @@ export interface NetworkStageOptions {
   val: LabelledImages;
   classes: number;
   size: [number, number];
-  range: '0-255' | '-1-1';
+  input: InputPrep;
   seed: number;
   batchSize: number;
   /** Epochs of this stage already done (resume) and its total. */
@@ -90,11 +90,11 @@ export function smoothedTargets(labels: readonly number[], classes: number, smoo
 
 async function decodeBatch(o: NetworkStageOptions, indices: number[], epoch: number): Promise<Float32Array> {
   if (!o.augment) {
-    return stackImages(await Promise.all(indices.map((i) => readImage(o.train.paths[i], { size: o.size, crop: EVAL_CROP, range: o.range })))).data;
+    return stackImages(await Promise.all(indices.map((i) => readImage(o.train.paths[i], { size: o.size, crop: o.input.crop ?? undefined, normalise: o.input })))).data;
   }
   const images = await Promise.all(indices.map((i) => readImage(o.train.paths[i], {
     size: o.size,
-    range: o.range,
+    normalise: o.input,
     region: ({ width, height }) => viewRegion(width, height, o.seed, o.train.samples[i], epochView(epoch)),
     flip: viewFlip(o.seed, o.train.samples[i], epochView(epoch)),
   })));
@@ -104,7 +104,7 @@ async function decodeBatch(o: NetworkStageOptions, indices: number[], epoch: num
 export interface EvaluateOptions {
   classes: number;
   size: [number, number];
-  range: '0-255' | '-1-1';
+  input: InputPrep;
   seed: number;
   batchSize: number;
   threads?: number;
@@ -117,7 +117,7 @@ export async function evaluateNetwork(model: tf.LayersModel, images: LabelledIma
   const engine = await createEngine(model, { engine: 'onnx', threads: o.threads });
   try {
     const items = images.paths.map((path, i) => ({ sample: images.samples[i], path, view: 0 }));
-    const { tables } = await extractFeatures(items, [engine], { size: o.size, range: o.range, seed: o.seed, batchSize: Math.max(o.batchSize, 32), signal: o.signal });
+    const { tables } = await extractFeatures(items, [engine], { size: o.size, input: o.input, seed: o.seed, batchSize: Math.max(o.batchSize, 32), signal: o.signal });
     const probs = tables[0].data;
     const predicted = new Int32Array(items.length);
     let loss = 0;

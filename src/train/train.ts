@@ -19,6 +19,9 @@ import { rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readMetadata } from '../architecture/blocks.js';
+import { defaultModelCard, readModelCard } from '../architecture/card.js';
+import { isPthPath } from '../weights/pth/file.js';
+import { isTorchvisionWeightsName } from '../weights/torchvision-weights.js';
 import { buildModel } from '../architecture/builder.js';
 import { OptionError, resolveOptions, type Flavor, type Padding } from '../architecture/options.js';
 import { ARCHITECTURES, type ArchName } from '../architecture/tables.js';
@@ -121,6 +124,8 @@ export interface TrainConfig {
   alpha: number;
   minimalistic: boolean;
   padding: Padding;
+  /** The Rescaling layer in the model (Keras); false for PyTorch-trained weights, fed mean/std-normalised pixels. */
+  includePreprocessing: boolean;
   weights: string;
   inputSize: [number, number];
   epochs: number;
@@ -204,8 +209,10 @@ function resolveConfig(o: TrainOptions): TrainConfig {
   const clipNorm = inRange('clip norm', o.clipNorm ?? 0, (v) => v >= 0, 'at least 0 (0: no clipping)');
   // The model options, checked by the builder's own rules before any work.
   const [height, width] = typeof o.inputSize === 'number' ? [o.inputSize, o.inputSize] : o.inputSize ?? [224, 224];
+  // PyTorch-trained weights need PyTorch's padding and no Rescaling (their card brings mean/std).
+  const torch = isPthPath(weights) || isTorchvisionWeightsName(weights);
   const model = resolveOptions({
-    arch: o.arch, flavor: o.flavor, alpha: o.alpha, minimalistic: o.minimalistic, padding: o.padding,
+    arch: o.arch, flavor: o.flavor, alpha: o.alpha, minimalistic: o.minimalistic, padding: torch ? 'symmetric' : o.padding,
     inputShape: [height, width, 3], dropoutRate: o.dropout, includeTop: false, pooling: 'avg',
   });
   return {
@@ -214,6 +221,7 @@ function resolveConfig(o: TrainOptions): TrainConfig {
     alpha: model.alpha,
     minimalistic: model.minimalistic,
     padding: model.padding,
+    includePreprocessing: !torch,
     weights,
     inputSize: [height, width],
     epochs,
@@ -269,7 +277,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const signal = options.signal;
   let config = resolveConfig(options);
 
-  const scanned = await scanDataset(options.data);
+  const scanned = await scanDataset(options.data, { exclude: options.output });
   // Of the files found (readable or not), so --resume can refuse changed data before any work.
   const dataFingerprint = await fingerprint(scanned.root, scanned.samples);
   emit({ phase: 'scan', images: scanned.samples.length, classes: scanned.classes.length });
@@ -290,7 +298,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   registerWasmGradients();
   const backbone = buildModel({
     arch: config.arch, flavor: config.flavor, alpha: config.alpha, minimalistic: config.minimalistic, padding: config.padding,
-    includeTop: false, pooling: 'avg', inputShape: [...config.inputSize, 3],
+    includeTop: false, pooling: 'avg', inputShape: [...config.inputSize, 3], includePreprocessing: config.includePreprocessing ?? true,
   });
   // By name, so a file with a top (or a trained model.json with its classifier) fits the headless
   // backbone; but every backbone layer must get its weights, shapes checked: the backbone stays
@@ -310,17 +318,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const engines: Engine[] = [];
   const engineOptions = { engine: options.engine ?? 'onnx' } as const;
   const size = config.inputSize;
-  const range = readMetadata(backbone)?.options.includePreprocessing === false ? '-1-1' as const : '0-255' as const;
+  // Preprocessing from the model card only (filled when the weights loaded: ImageNet's range, or torchvision's mean/std and crop).
+  const card = readModelCard(backbone) ?? defaultModelCard(readMetadata(backbone)!.options);
+  const input = { scale: card.input.scale, offset: card.input.offset, crop: card.input.crop };
   try {
     // --- the evaluation view of every image: pooled features (+ cut activations) -------------
     engines.push(await createEngine(backbone, engineOptions));
     if (fineTop) engines.push(await createEngine(bottomModel(model, fineTop), engineOptions));
     const t0 = performance.now();
     const centre = await extractFeatures(scanned.samples.map((s, i) => ({ sample: i, path: s.path, view: 0 })), engines, {
-      size, range, seed: config.seed, signal, batchSize: 32,
+      size, input, seed: config.seed, signal, batchSize: 32,
       onProgress: (done, total) => emit({ phase: 'features', stage: 1, done, total }),
     });
-    const skipped = [...centre.unreadable].map(([path, reason]) => ({ path: relative(options.data, path), reason }));
+    const skipped = [...(scanned.skipped ?? []), ...[...centre.unreadable].map(([path, reason]) => ({ path: relative(options.data, path), reason }))];
     const dataset = withoutUnreadable(scanned, new Set(centre.unreadable.keys()));
     const split = splitDataset(dataset, config.valSplit, config.seed);
     const index = new Map(scanned.samples.map((s, i) => [s.path, i]));
@@ -330,7 +340,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     for (const s of split.train) for (let v = 1; v <= config.augment; v++) extraItems.push({ sample: index.get(s.path)!, path: s.path, view: v });
     const extra = extraItems.length
       ? await extractFeatures(extraItems, engines, {
-        size, range, seed: config.seed, signal, batchSize: 32,
+        size, input, seed: config.seed, signal, batchSize: 32,
         onProgress: (done, total) => emit({ phase: 'features', stage: 1, done, total }),
       })
       : undefined;
@@ -456,7 +466,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         model, fromLayer: whole ? undefined : fineTop!.blocks[0].layers[0],
         // The last n blocks train on cached activations with batch norm frozen (it saw every view once).
         data: whole ? undefined : cachedData(fineTop!, merged[1], trainRows, tableExamples(merged[1], valRows, valLabels), classes),
-        batchNorm: whole && !freezeBn ? 'train' : 'frozen', augment: config.augmentNetwork, train: images(split.train), val: images(split.val), classes, size, range,
+        batchNorm: whole && !freezeBn ? 'train' : 'frozen', augment: config.augmentNetwork, train: images(split.train), val: images(split.val), classes, size, input,
         seed: config.seed, batchSize: config.batchSize, firstEpoch: epochsDone, epochs, epochOffset, stage: 2,
         optimizer: {
           name: config.optimizer, learningRate: scratch ? config.learningRate : config.fineTuneLearningRate,
@@ -489,7 +499,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const finalTable = fineTop ? merged[1] : merged[0];
     const valExamples = tableExamples(finalTable, valRows, valLabels);
     const predicted = networkPredicted ? networkPredicted : config.fineTune === 'all'
-      ? (valExamples.count ? (await evaluateNetwork(model, images(split.val), { classes, size, range, seed: config.seed, batchSize: config.batchSize, threads: options.threads }))?.predicted : undefined)
+      ? (valExamples.count ? (await evaluateNetwork(model, images(split.val), { classes, size, input, seed: config.seed, batchSize: config.batchSize, threads: options.threads }))?.predicted : undefined)
       : valExamples.count ? evaluate((x, t) => finalSegment.run(x, t), valExamples, classes, 64).predicted : undefined;
     const confusion = predicted ? confusionMatrix(valLabels, predicted, classes) : [];
     const perClass = predicted ? perClassMetrics(confusion, dataset.classes) : [];

@@ -41,6 +41,12 @@ function formatOf(path: string, role: 'input' | 'output'): WeightsFormat {
   throw new WeightsError(`${role} ${path} must end in ${choices}`);
 }
 
+/** Throws (one line) when either path's extension names no format: a command line that cannot work. */
+export function checkConvertPaths(input: string, output: string): void {
+  formatOf(input, 'input');
+  formatOf(output, 'output');
+}
+
 export interface ConvertResult {
   from: WeightsFormat;
   to: WeightsFormat;

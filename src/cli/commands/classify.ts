@@ -2,8 +2,8 @@ import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
 import { readLabelsFile } from '../../classify/labels.js';
 import { weightsFromFlags } from '../build-model.js';
-import { addModelOptions, type ModelFlags } from '../model-options.js';
-import { cropFlag, wholeNumberFlag } from '../number-flags.js';
+import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
+import { cropFlag, threadsFlag, wholeNumberFlag } from '../number-flags.js';
 
 export const order = 40;
 
@@ -44,7 +44,7 @@ export function register(program: Command): void {
     .action(async (images: string[], flags: ClassifyFlags) => {
       const top = wholeNumberFlag('top', flags.top);
       const batch = wholeNumberFlag('batch', flags.batch);
-      const threads = flags.threads === undefined ? undefined : wholeNumberFlag('threads', flags.threads);
+      const threads = flags.threads === undefined ? undefined : threadsFlag(flags.threads);
       const crop = flags.crop === false ? null : flags.crop === undefined ? undefined : cropFlag(flags.crop);
       if (flags.weights && flags.model) throw new CliError('pass either --weights or --model, not both', 2);
       // --model: an .onnx (ONNX Runtime directly), a TF.js model.json (goes the --weights way: it
@@ -66,6 +66,8 @@ export function register(program: Command): void {
         }
       }
       // imagenet and model.json become .h5 bytes and the options they fit (the classifier takes .h5).
+      // Model options are checked before any image is read: a bad one is the command line's fault (exit 2).
+      if (!flags.model) (await import('../../architecture/options.js')).resolveOptions(modelOptionsFrom({ ...flags, top: true }));
       const { options: modelOptions, weights, onnx, card } = await weightsFromFlags({ ...flags, top: true });
       if (onnx && flags.engine !== 'onnx') throw new CliError(`${flags.model ?? flags.weights} is a trained model (its own classifier on a backbone): classify it with --engine onnx`, 2);
       const labels = flags.labels ? await readLabelsFile(flags.labels) : undefined;
@@ -83,7 +85,11 @@ export function register(program: Command): void {
         if (flags.json) process.stdout.write(JSON.stringify({ source, error }) + '\n');
       };
       for (const p of inputs.problems) report(p.source, p.error);
-      if (inputs.files.length === 0) throw new CliError('no images to classify');
+      if (inputs.files.length === 0) {
+        // Every argument has had its one line already; a summary would be a second line for one mistake.
+        process.exitCode = 1;
+        return;
+      }
 
       const classifier = await createClassifier({
         ...modelOptions, ...(onnx ? { model: onnx } : { weights, model: flags.model }), card, engine: flags.engine, threads, top, crop, labels, cache: flags.cache,
@@ -107,9 +113,7 @@ export function register(program: Command): void {
         progress?.stop();
         await classifier.dispose();
       }
-      if (failed > 0) {
-        process.stderr.write(`mobilenetv3: ${failed} of ${inputs.files.length + inputs.problems.length} inputs could not be classified\n`);
-        process.exitCode = 1;
-      }
+      // Each bad input has had its one line; the exit code says that some failed.
+      if (failed > 0) process.exitCode = 1;
     });
 }

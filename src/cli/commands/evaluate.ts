@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { modelFromFlags } from '../build-model.js';
 import { CliError } from '../errors.js';
 import { addModelOptions, type ModelFlags } from '../model-options.js';
-import { cropFlag, wholeNumberFlag } from '../number-flags.js';
+import { cropFlag, threadsFlag, wholeNumberFlag } from '../number-flags.js';
 
 export const order = 50;
 
@@ -32,7 +32,7 @@ export function register(program: Command): void {
       const crop = flags.crop === false ? null : flags.crop === undefined ? undefined : cropFlag(flags.crop);
       const limit = flags.limit === undefined ? undefined : wholeNumberFlag('limit', flags.limit);
       const batchSize = wholeNumberFlag('batch-size', flags.batchSize);
-      const threads = flags.threads === undefined ? undefined : wholeNumberFlag('threads', flags.threads);
+      const threads = flags.threads === undefined ? undefined : threadsFlag(flags.threads);
 
       const [{ useTfBackend }, { createEngine }, folder, { evaluateImages }, { progressBar }, { fetchCached }, { IMAGENET_CLASS_INDEX }] = await Promise.all([
         import('../../runtime/tfjs.js'),

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
-import { numberFlag, wholeNumberFlag } from '../number-flags.js';
+import { numberFlag, threadsFlag, wholeNumberFlag } from '../number-flags.js';
 import type { Progress } from '../progress.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../../train/optim/index.js';
 import { ARCHITECTURES } from '../../architecture/tables.js';
@@ -101,7 +101,7 @@ export function register(program: Command): void {
         weightDecay: numberFlag('weight-decay', flags.weightDecay, (n) => n >= 0, 'a number of at least 0'),
         labelSmoothing: numberFlag('label-smoothing', flags.labelSmoothing, (n) => n >= 0 && n < 1, 'in [0, 1)'),
         clipNorm: numberFlag('clip-norm', flags.clipNorm, (n) => n >= 0, 'a number of at least 0 (0: off)'),
-        threads: flags.threads === undefined ? undefined : numberFlag('threads', flags.threads, (n) => Number.isInteger(n) && n >= 1 && n <= 256, 'a whole number from 1 to 256'),
+        threads: flags.threads === undefined ? undefined : threadsFlag(flags.threads),
         inputSize: [height, width] as [number, number],
         epochs: wholeNumberFlag('epochs', flags.epochs),
         batchSize: wholeNumberFlag('batch', flags.batch),
@@ -171,7 +171,7 @@ export function register(program: Command): void {
           },
         });
         bar?.stop();
-        for (const s of result.skipped) log(`mobilenetv3: skipped unreadable image ${s.path}: ${s.reason}`);
+        for (const s of result.skipped) log(`mobilenetv3: skipped ${s.path}: ${s.reason}`);
         if (!result.completed) {
           const last = result.history.at(-1);
           throw new CliError(last

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ModelOptions } from '../../architecture/options.js';
+import { CliError } from '../errors.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 
 export const order = 40;
@@ -37,10 +38,16 @@ export function register(program: Command): void {
       for (const [flag, key] of Object.entries(FLAG_TO_OPTION)) {
         if (convert.getOptionValueSource(flag) === 'cli') overrides[key] = all[key];
       }
-      const [{ convertWeights, FORMAT_NAMES }, { useTfBackend }] = await Promise.all([
+      const [{ checkConvertPaths, convertWeights, FORMAT_NAMES }, { useTfBackend }] = await Promise.all([
         import('../../weights/convert.js'),
         import('../../runtime/tfjs.js'),
       ]);
+      // An extension that names no format is a bad command line (exit 2), checked before any reading.
+      try {
+        checkConvertPaths(input, output);
+      } catch (error) {
+        throw new CliError((error as Error).message, 2);
+      }
       await useTfBackend('cpu');
       const result = await convertWeights(input, output, overrides);
       if (flags.json) process.stdout.write(JSON.stringify({ input, output, ...result }) + '\n');

@@ -7,6 +7,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { buildStepGraph, type BatchNormMode, type StepGraph } from './step-graph.js';
+import { importOrt } from '../../runtime/ort.js';
 
 export interface StepRunnerOptions {
   batch: number;
@@ -32,7 +33,7 @@ export interface BatchNormState {
 type Ort = typeof import('onnxruntime-node');
 
 async function loadOrt(): Promise<Ort> {
-  const ort = (await import('onnxruntime-node')) as Ort & { default?: Ort };
+  const ort = (await importOrt()) as Ort & { default?: Ort };
   return ort.default ?? ort;
 }
 
