@@ -4,7 +4,7 @@
  * output indices.
  */
 import { readdir } from 'node:fs/promises';
-import { FileReadError, readTextFile } from '../io/read-file.js';
+import { type FileReadError, readTextFile } from '../io/read-file.js';
 import { join } from 'node:path';
 import { isImageFileName } from '../images/index.js';
 
