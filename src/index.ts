@@ -36,7 +36,10 @@ export { activationGrid, featureGrid, featureMaps, type ActivationOptions, type 
 export { CAM_METHODS, defaultCamLayer, explainImage, gradCam, type CamMethod, type ExplainOptions, type GradCamOptions, type GradCamResult } from './visualize/explain.js';
 export { ClassifierError, createClassifier, type Classification, type ClassificationFailure, type Classifier, type ClassifierOptions } from './classify/classifier.js';
 export { readOnnxLabels, readOnnxMetadata } from './export/onnx/metadata.js';
-export { readModelCard, type ModelCard } from './architecture/card.js';
+export { meanStdContract, readModelCard, recordWeights, trainedModelCard, updateModelCard, writeModelCard, type ModelCard } from './architecture/card.js';
+export { cutAtBlock, findLayer, frontModel, runLayersFrom, tailLayers, type BlockCut } from './architecture/cut.js';
+export { DataError as InputDataError, InvalidValueError, invalidValue } from './errors.js';
+export { decodePixels } from './images/read.js';
 export { readPth, type PthContents } from './weights/pth/read.js';
 export { PICKLE_WHITELIST } from './weights/pth/pickle.js';
 export { buildModelFromPth, isPthPath, loadPthWeights, readPthFile } from './weights/pth/file.js';

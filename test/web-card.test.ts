@@ -151,6 +151,11 @@ describe('the page and the CLI read one model card (serve + Chromium)', { skip: 
     assert.equal(await page.textContent('#top5 li.best .name'), 'elephants');
     // The CLI reads the same card (in the folder's model.onnx): the same names and numbers.
     assertSameTop5(top, cliTop5(ELEPHANT, '--model', trained), 'trained model');
+    // Its model.json too (handed on as ONNX: the model options cannot rebuild its head).
+    assertSameTop5(top, cliTop5(ELEPHANT, '--model', join(trained, 'model.json')), 'trained model.json');
+    const tfjs = cli('classify', ELEPHANT, '--model', join(trained, 'model.json'), '--engine', 'tfjs');
+    assert.equal(tfjs.code, 2);
+    assert.match(tfjs.stderr, /is a trained model .*classify it with --engine onnx\n$/);
   });
 
   it("a model whose card says mean/std (torchvision weights): the page, the CLI and the API give torch's probabilities", async () => {

@@ -18,7 +18,17 @@ export { BuildContext, correctPad, stride2Pad, type BuildOptions, type FlavorLay
 /** Each flavour's layers; typed by the flavour names, so a flavour without layers does not compile. */
 const FLAVORS: Record<Flavor, FlavorLayers> = { keras: kerasFlavor, blog: blogFlavor };
 
-/** Build MobileNetV3 (Large or Small, Keras or blog flavour) as a TF.js functional model. */
+/**
+ * Build MobileNetV3 (Large or Small, Keras or blog flavour) as a TF.js functional model, with its
+ * block map and model card in its metadata.
+ *
+ * @example
+ * ```ts
+ * import { buildModel, formatSummary, summarize } from 'mobilenetv3';
+ * const model = buildModel({ arch: 'small', alpha: 0.75, inputShape: [192, 192, 3] });
+ * console.log(formatSummary(summarize(model)));
+ * ```
+ */
 export function buildModel(options: ModelOptions = {}, build: BuildOptions = {}): tf.LayersModel {
   registerCustomLayers();
   const o = resolveOptions(options);

@@ -7,6 +7,7 @@
  * activations of the bottom).
  */
 import * as tf from '../runtime/tf.js';
+import { invalidValue } from '../errors.js';
 import { readMetadata, type BlockInfo } from './blocks.js';
 
 /** How one layer is applied to its input values (default: `layer.apply`, inference mode). */
@@ -127,9 +128,8 @@ function blockMap(model: tf.LayersModel): BlockInfo[] {
 export function lastBnecks(model: tf.LayersModel, n: number): string[] {
   const bnecks = blockMap(model).filter((b) => b.kind === 'bneck');
   if (!Number.isInteger(n) || n < 1 || n > bnecks.length) {
-    throw new RangeError(
-      `--fine-tune takes a number of blocks from 1 to ${bnecks.length} (this model has ${bnecks.length} bneck blocks), got ${n}`,
-    );
+    // The library's option name; the CLI says --fine-tune (src/cli/errors.ts).
+    throw invalidValue('fineTune', `a number of blocks from 1 to ${bnecks.length} (this model has ${bnecks.length} bneck blocks)`, n);
   }
   return bnecks.slice(bnecks.length - n).map((b) => b.id);
 }

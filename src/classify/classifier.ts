@@ -119,7 +119,7 @@ async function openEngine(options: ClassifierOptions): Promise<OpenedEngine> {
     return openEngine({ ...options, model: await trainedFolderModel(options.model) });
   }
   if (options.model !== undefined) {
-    if (!isOnnxPath(options.model)) throw new ClassifierError(`model must be an .onnx file written by "mobilenetv3 export --format onnx", got ${options.model}`);
+    if (!isOnnxPath(options.model)) throw new ClassifierError(`model must be an .onnx file written by exportOnnx (or "mobilenetv3 export"), got ${options.model}`);
     if (engineName !== 'onnx') throw new ClassifierError('an .onnx model runs on the onnx engine; use engine onnx, or weights with tfjs');
     const what = typeof options.model === 'string' ? options.model : 'from bytes';
     const bytes = typeof options.model === 'string'
@@ -165,6 +165,18 @@ async function openEngine(options: ClassifierOptions): Promise<OpenedEngine> {
   return { engine: await openOnnx(bytes, options, 'exported in memory'), card };
 }
 
+/**
+ * A classifier for the given weights or exported model; preprocessing and class names come from
+ * the model card.
+ *
+ * @example
+ * ```ts
+ * import { createClassifier } from 'mobilenetv3';
+ * const classifier = await createClassifier({ arch: 'small', weights: 'mobilenet_v3_small_224_1.0_float.h5' });
+ * const { predictions } = await classifier.classify('elephant.jpg'); // [{ rank: 1, label: 'African elephant', ... }]
+ * await classifier.dispose();
+ * ```
+ */
 export async function createClassifier(options: ClassifierOptions = {}): Promise<Classifier> {
   const top = options.top ?? 5;
   if (!(Number.isInteger(top) && top >= 1)) throw new ClassifierError(`top must be a whole number of at least 1, got ${top}`);

@@ -39,7 +39,15 @@ export async function modelFromFlags(flags: ModelFlags, build: BuildOptions = {}
  * exports by weight bytes): `imagenet` becomes the cached file's path; a model.json becomes .h5
  * bytes plus the options it was saved with; a .h5 path is passed through.
  */
-export async function weightsFromFlags(flags: ModelFlags): Promise<{ options: ModelOptions; weights?: string | Uint8Array; card?: ModelCard }> {
+export interface HandedOn {
+  options: ModelOptions;
+  weights?: string | Uint8Array;
+  /** Instead of weights: the model as ONNX bytes (a trained model, whose head the options cannot build). */
+  onnx?: Uint8Array;
+  card?: ModelCard;
+}
+
+export async function weightsFromFlags(flags: ModelFlags): Promise<HandedOn> {
   const options = modelOptionsFrom(flags);
   const source = flags.weights;
   if (!source) return { options };
@@ -67,7 +75,7 @@ export async function weightsFromFlags(flags: ModelFlags): Promise<{ options: Mo
  * and its card (input contract, crop, labels; a model.json from `train` before the card kept its
  * class names under its own metadata key).
  */
-async function handOn(model: tf.LayersModel, options: ModelOptions): Promise<{ options: ModelOptions; weights: Uint8Array; card?: ModelCard }> {
+async function handOn(model: tf.LayersModel, options: ModelOptions): Promise<HandedOn> {
   const [{ kerasWeightsFromModel }, { writeKerasH5 }, { readMetadata }, { readModelCard }, { readLabels }] = await Promise.all([
     import('../weights/apply.js'),
     import('../weights/keras-h5.js'),
@@ -77,6 +85,13 @@ async function handOn(model: tf.LayersModel, options: ModelOptions): Promise<{ o
   ]);
   const card = readModelCard(model);
   const labels = card?.labels ?? readLabels(model) ?? null;
+  const meta = readMetadata(model);
+  if (meta && !meta.options.includeTop && meta.blocks.some((b) => b.kind === 'classifier')) {
+    // A model from `train`: a no-top backbone plus the head it attached, which the model options
+    // cannot rebuild; it goes on as ONNX (the onnx engine runs it).
+    const { exportOnnx } = await import('../export/onnx/export.js');
+    return { options: meta.options, onnx: exportOnnx(model), card: card && { ...card, labels } };
+  }
   return {
     options: readMetadata(model)?.options ?? options,
     weights: await writeKerasH5(kerasWeightsFromModel(model)),
@@ -90,7 +105,7 @@ async function handOn(model: tf.LayersModel, options: ModelOptions): Promise<{ o
  * with (for a .pth: symmetric padding, no Rescaling layer) and its card (torchvision's mean/std
  * and crop), which the classifier applies to the pixels.
  */
-async function builtWeights(source: string, options: ModelOptions): Promise<{ options: ModelOptions; weights: Uint8Array; card?: ModelCard }> {
+async function builtWeights(source: string, options: ModelOptions): Promise<HandedOn> {
   const [{ buildModelWithWeights }, { useTfBackend }] = await Promise.all([import('../weights/load.js'), import('../runtime/tfjs.js')]);
   await useTfBackend('wasm');
   const { model } = await buildModelWithWeights({ ...options, weights: source });

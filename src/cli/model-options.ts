@@ -6,7 +6,6 @@ import { Option, type Command } from 'commander';
 import { FLAVOR_NAMES } from '../architecture/flavors.js';
 import type { ModelOptions } from '../architecture/options.js';
 import { ARCH_NAMES } from '../architecture/tables.js';
-import { CliError } from './errors.js';
 import { inputSizeFlag, numberFlag } from './number-flags.js';
 
 export interface ModelFlags {

@@ -4,13 +4,13 @@
  * output indices.
  */
 import { readdir } from 'node:fs/promises';
-import { FileReadError, readTextFile } from '../io/read-file.js';
+import { type FileReadError, readTextFile } from '../io/read-file.js';
 import { join } from 'node:path';
 import { isImageFileName } from '../images/index.js';
 
-export class DatasetError extends Error {
-  override name = 'DatasetError';
-}
+/** The evaluation folder's bad-data error is the library's one `DataError` (kept under its old name). */
+export { DataError as DatasetError } from '../errors.js';
+import { DataError as DatasetError } from '../errors.js';
 
 export interface ClassIndex {
   /** Output index -> [synset, human-readable name]. */

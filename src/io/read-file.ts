@@ -70,7 +70,7 @@ export interface ReadOptions {
  * never opened: opening one for reading blocks until a writer comes). Returns its size.
  */
 export async function checkRegularFile(path: string, { maxBytes, what = 'file' }: ReadOptions): Promise<number> {
-  let info;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(path);
   } catch (error) {
@@ -88,7 +88,7 @@ export async function checkRegularFile(path: string, { maxBytes, what = 'file' }
 export async function readRegularFile(path: string, options: ReadOptions): Promise<Uint8Array> {
   const what = options.what ?? 'file';
   await checkRegularFile(path, options);
-  let handle;
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
     // O_NONBLOCK: should the path have become a FIFO since the check, opening it does not block.
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);

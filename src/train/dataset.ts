@@ -10,9 +10,9 @@ import { reasonOfCode } from '../io/read-file.js';
 import { LABELS_FILE, RUN_MARKERS } from './output-files.js';
 import { Random } from './random.js';
 
-export class DataError extends Error {
-  override name = 'DataError';
-}
+// One error class for bad data, shared with evaluation (src/errors.ts).
+export { DataError } from '../errors.js';
+import { DataError } from '../errors.js';
 
 export interface Sample {
   /** Absolute or as-given path of the image file. */

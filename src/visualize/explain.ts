@@ -63,7 +63,7 @@ export interface GradCamResult {
 export function defaultCamLayer(model: tf.LayersModel): tf.layers.Layer {
   const blocks = readMetadata(model)?.blocks ?? [];
   const classifier = blocks.find((b) => b.kind === 'classifier');
-  if (!classifier) throw new Error('Grad-CAM needs a model with its classifier (built without --no-top)');
+  if (!classifier) throw new Error('Grad-CAM needs a model with its classifier (built with its top)');
   const pool = classifier.layers.map((n) => model.getLayer(n)).find(isGlobalPooling);
   const source = pool?.inboundNodes[0]?.inboundLayers[0];
   if (!source) throw new Error(`cannot find the feature map before the global pooling of ${model.name}`);

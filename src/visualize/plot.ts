@@ -45,7 +45,15 @@ export async function renderGraph(graph: NetworkGraph, format: PlotFormat, optio
   return graphPage(graph, svg);
 }
 
-/** Draw a model into `output` (format from the extension unless `options.format`). Returns the graph drawn. */
+/**
+ * Draw a model into `output` (format from the extension unless `options.format`). Returns the graph drawn.
+ *
+ * @example
+ * ```ts
+ * import { buildModel, plotModel } from 'mobilenetv3';
+ * await plotModel(buildModel({ arch: 'small' }), 'small.svg', { detail: 'blocks' }); // .png, .dot, .html too
+ * ```
+ */
 export async function plotModel(model: tf.LayersModel, output: string, options: PlotOptions = {}): Promise<NetworkGraph> {
   const format = options.format ?? plotFormatOf(output);
   const graph = networkGraph(model, { detail: options.detail });

@@ -16,7 +16,7 @@ import { describeAsFlags, inferModelOptions } from './infer.js';
 import type { KerasWeights } from './keras-h5.js';
 import { isKeras3WeightsPath, isKerasArchivePath, isPthPath, isTfjsModelPath } from './source-kind.js';
 import { findTorchvisionWeights, isTorchvisionWeightsName, type TorchvisionWeights, type TorchvisionWeightsName } from './torchvision-weights.js';
-import { recordWeights } from '../architecture/card.js';
+import { readModelCard, recordWeights } from '../architecture/card.js';
 import { IMAGENET_CLASSES } from '../classify/imagenet-classes.js';
 import type { ArchName } from '../architecture/tables.js';
 
@@ -85,7 +85,18 @@ async function loadTorchvisionInto(model: tf.LayersModel, source: string, option
   };
 }
 
-/** Load weights into a built model (in place). */
+/**
+ * Load weights into a built model (in place); the model card records where they came from.
+ *
+ * @example
+ * ```ts
+ * import { buildModel, loadWeights } from 'mobilenetv3';
+ * const model = buildModel({ arch: 'small' });
+ * await loadWeights(model, 'imagenet');                          // or a .h5 path, or a model.json
+ * const head = buildModel({ arch: 'small', classes: 5 });
+ * const report = await loadWeights(head, 'x.h5', { byName: true }); // report.skipped = ['logits']
+ * ```
+ */
 export async function loadWeights(model: tf.LayersModel, source: WeightsSource, options: WeightsOptions = {}): Promise<LoadReport> {
   if (isPthPath(source) || isTorchvisionWeightsName(source)) return loadTorchvisionInto(model, source, options);
   const modelOptions: ModelOptions = readMetadata(model)?.options ?? {};
@@ -133,7 +144,8 @@ async function buildTorchvisionPretrained(name: TorchvisionWeightsName, options:
  */
 function recordProvenance(model: tf.LayersModel, source: WeightsSource, options: ModelOptions): void {
   if (source !== 'imagenet') {
-    recordWeights(model, { source: 'file', id: basename(source) });
+    // A file saved here brought its own card (and provenance) with it; keep that.
+    if (!readModelCard(model)?.weights) recordWeights(model, { source: 'file', id: basename(source) });
     return;
   }
   const record = findImagenetWeights(options);

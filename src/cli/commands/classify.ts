@@ -66,7 +66,8 @@ export function register(program: Command): void {
       // imagenet and model.json become .h5 bytes and the options they fit (the classifier takes .h5).
       // Model options are checked before any image is read: a bad one is the command line's fault (exit 2).
       if (!flags.model) (await import('../../architecture/options.js')).resolveOptions(modelOptionsFrom({ ...flags, top: true }));
-      const { options: modelOptions, weights, card } = await weightsFromFlags({ ...flags, top: true });
+      const { options: modelOptions, weights, onnx, card } = await weightsFromFlags({ ...flags, top: true });
+      if (onnx && flags.engine !== 'onnx') throw new CliError(`${flags.model ?? flags.weights} is a trained model (its own classifier on a backbone): classify it with --engine onnx`, 2);
       const labels = flags.labels ? await readLabelsFile(flags.labels) : undefined;
 
       const [{ collectImageFiles }, { createClassifier }, { progressBar }] = await Promise.all([
@@ -89,7 +90,7 @@ export function register(program: Command): void {
       }
 
       const classifier = await createClassifier({
-        ...modelOptions, weights, card, model: flags.model, engine: flags.engine, threads, top, crop, labels, cache: flags.cache,
+        ...modelOptions, ...(onnx ? { model: onnx } : { weights, model: flags.model }), card, engine: flags.engine, threads, top, crop, labels, cache: flags.cache,
       });
       const progress = inputs.expanded ? progressBar('classify', inputs.files.length) : undefined;
       let first = true;

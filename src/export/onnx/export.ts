@@ -578,7 +578,19 @@ export function inputContract(model: tf.LayersModel): string {
   return `${head}: ${values}; evaluated with ${crop === null ? 'no crop' : `centre crop ${Number(crop.toFixed(4))}`}, bilinear resize (card: ${CARD_KEY})`;
 }
 
-/** Export a tf.LayersModel (built by this package, with its weights) to ONNX bytes. */
+/**
+ * Export a tf.LayersModel (built by this package, with its weights) to ONNX bytes; the model card
+ * goes into metadata_props as JSON (`mobilenetv3.card`).
+ *
+ * @example
+ * ```ts
+ * import { writeFile } from 'node:fs/promises';
+ * import { buildModel, exportOnnx, loadWeights } from 'mobilenetv3';
+ * const model = buildModel({ arch: 'small' });
+ * await loadWeights(model, 'imagenet');
+ * await writeFile('small.onnx', exportOnnx(model));
+ * ```
+ */
 export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): Uint8Array {
   const exporter = new Exporter(model);
   const { inputs, outputs } = exporter.run();
