@@ -3,7 +3,8 @@
  * the weight shards its manifest names. Checked up front so a typo is a one-line error at start,
  * not a failed fetch in the browser.
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { MAX_BYTES, readRegularFile } from '../io/read-file.js';
 import { basename, dirname, extname, resolve } from 'node:path';
 
 export interface ServedWeights {
@@ -54,7 +55,7 @@ export async function weightsToServe(path: string): Promise<ServedWeights> {
     let bytes = await size(file, 'model.json');
     let manifest: { weightsManifest?: { paths?: string[] }[] };
     try {
-      manifest = JSON.parse(await readFile(file, 'utf8'));
+      manifest = JSON.parse(new TextDecoder().decode(await readRegularFile(file, { maxBytes: MAX_BYTES.text, what: 'model.json' })));
     } catch {
       throw new Error(`${file} is not valid JSON (expected a TF.js model.json)`);
     }
