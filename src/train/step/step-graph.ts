@@ -392,24 +392,25 @@ class Builder {
       this.addParamGrad(kernel, this.o.transpose(this.o.reshape(dW, [c, 1, kh, kw]), [2, 3, 0, 1]));
       if (bias) this.addParamGrad(bias, this.o.reduceSum(dy, [1, 2], false));
       if (!x.grad) return;
-      // Input gradient: the transposed convolution, as a convolution of the output gradient
-      // (zero-stuffed by the stride) with the flipped filters.
-      let z = this.o.reshape(dy, [1, cn, ho, wo]);
-      let zh = ho;
-      let zw = wo;
+      // Input gradient: the transposed convolution. Strided, ONNX's ConvTranspose (measured 2-3x
+      // faster than zero-stuffing dY with Pad and convolving); at stride 1, a convolution of dY
+      // with the flipped filters (ORT's depthwise convolution beats ConvTranspose there).
+      const z = this.o.reshape(dy, [1, cn, ho, wo]);
+      let dx: string;
       if (sh > 1 || sw > 1) {
-        const planes = this.o.reshape(dy, [cn, ho, 1, wo, 1]);
-        const stuffed = this.o.op('Pad', [planes, this.o.i64([0, 0, 0, 0, 0, 0, 0, sh - 1, 0, sw - 1])]);
-        zh = ho * sh;
-        zw = wo * sw;
-        z = this.o.reshape(stuffed, [1, cn, zh, zw]);
+        // Rows/columns past the last window get no gradient: the end pad, or output padding.
+        const eh = sh * (ho - 1) + kh - pads[0] - x.h;
+        const ew = sw * (wo - 1) + kw - pads[1] - x.w;
+        const attrs = { group: int(cn), kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), pads: ints([pads[0], pads[1], Math.max(eh, 0), Math.max(ew, 0)]) };
+        dx = this.o.op('ConvTranspose', [z, repeated], eh < 0 || ew < 0 ? { ...attrs, output_padding: ints([Math.max(-eh, 0), Math.max(-ew, 0)]) } : attrs);
+      } else {
+        const flipped = this.o.op('Slice', [repeated, this.o.i64([kh - 1, kw - 1]), this.o.i64([NEG_INF_INDEX, NEG_INF_INDEX]), this.o.i64([2, 3]), this.o.i64([-1, -1])]);
+        const [t, l] = [kh - 1 - pads[0], kw - 1 - pads[1]];
+        const b = x.h + pads[0] - ho;
+        const r = x.w + pads[1] - wo;
+        dx = this.o.op('Conv', [z, flipped], { group: int(cn), kernel_shape: ints([kh, kw]), pads: ints([t, l, Math.max(b, 0), Math.max(r, 0)]) });
+        if (b < 0 || r < 0) dx = this.o.slice(dx, [0, 0], [x.h, x.w], [2, 3]);
       }
-      const flipped = this.o.op('Slice', [repeated, this.o.i64([kh - 1, kw - 1]), this.o.i64([NEG_INF_INDEX, NEG_INF_INDEX]), this.o.i64([2, 3]), this.o.i64([-1, -1])]);
-      const [t, l] = [kh - 1 - pads[0], kw - 1 - pads[1]];
-      const b = x.h + pads[0] - zh;
-      const r = x.w + pads[1] - zw;
-      let dx = this.o.op('Conv', [z, flipped], { group: int(cn), kernel_shape: ints([kh, kw]), pads: ints([t, l, Math.max(b, 0), Math.max(r, 0)]) });
-      if (b < 0 || r < 0) dx = this.o.slice(dx, [0, 0], [x.h, x.w], [2, 3]);
       this.contribute(x, this.o.reshape(dx, [c, n, x.h * x.w]));
     });
   }
