@@ -8,6 +8,8 @@ export class Ops {
   readonly graph = new OnnxGraph();
   private readonly scalars = new Map<string, string>();
   private readonly shapes = new Map<string, string>();
+  /** Operator-set domains used besides the default one. */
+  readonly domains = new Set<string>();
 
   /** A float scalar constant (shared). */
   scalar(value: number): string {
@@ -37,6 +39,14 @@ export class Ops {
 
   op(type: string, inputs: readonly string[], attributes: Record<string, Attribute> = {}, base = type.toLowerCase()): string {
     const [out] = this.graph.node(type, base, inputs, [this.graph.unique(base)], attributes);
+    return out;
+  }
+
+  /** A node of another operator set (ONNX Runtime's contrib domains); records the domain for the model's opset imports. */
+  opIn(domain: string, type: string, inputs: readonly string[], attributes: Record<string, Attribute> = {}, base = type.toLowerCase()): string {
+    const out = this.op(type, inputs, attributes, base);
+    (this.graph.nodes[this.graph.nodes.length - 1] as { domain?: string }).domain = domain;
+    this.domains.add(domain);
     return out;
   }
 
