@@ -426,8 +426,9 @@ class Builder {
     const pads = this.convPads(layer, cfg, x, kh, kw, sh, sw);
     const ho = Math.floor((x.h + pads[0] + pads[2] - kh) / sh) + 1;
     const wo = Math.floor((x.w + pads[1] + pads[3] - kw) / sw) + 1;
-    // NCHW for ONNX's Conv: the raw input, or a frozen map.
-    const nchw = x.kind === 'nhwc' ? this.o.transpose(x.name, [0, 3, 1, 2]) : this.o.transpose(this.plainImages(x.name, x.c, x.h, x.w), [1, 0, 2, 3]);
+    if (x.kind === 'nhwc') return this.stemConv(x, { kernel, bias, filters, kh, kw, sh, sw, ho, wo, pads });
+    // NCHW for ONNX's Conv: a frozen map.
+    const nchw = this.o.transpose(this.plainImages(x.name, x.c, x.h, x.w), [1, 0, 2, 3]);
     const weight = this.o.transpose(kernel, [3, 2, 0, 1]); // [kh, kw, I, O] -> [O, I, kh, kw]
     const yn = this.o.op('Conv', bias ? [nchw, weight, bias] : [nchw, weight], { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), pads: ints(pads) });
     const y = this.map(this.fromNchw(yn, filters, ho, wo), filters, ho, wo, true);
@@ -435,11 +436,40 @@ class Builder {
       // dW[o, i, ky, kx] = sum over n, y, x of dY[o, n, y, x] * X[n, i, y*s + ky, x*s + kx]: a
       // convolution of the input seen as I images of N channels with dY as O kernels of N
       // channels, dilated by the stride.
-      const images = x.kind === 'nhwc' ? this.o.transpose(x.name, [3, 0, 1, 2]) : this.plainImages(x.name, x.c, x.h, x.w);
+      const images = this.plainImages(x.name, x.c, x.h, x.w);
       const dyk = this.plainImages(dy, filters, ho, wo);
       const full = this.o.op('Conv', [images, dyk], { strides: ints([1, 1]), dilations: ints([sh, sw]), pads: ints(pads) });
       const dW = this.o.slice(full, [0, 0], [kh, kw], [2, 3]); // [I, O, kh, kw]
       this.addParamGrad(kernel, this.o.transpose(dW, [2, 3, 0, 1]));
+      if (bias) this.addParamGrad(bias, this.o.reduceSum(dy, [1, 2], false));
+    });
+  }
+
+  /**
+   * A convolution of the model's input (the stem) as GEMMs over its patches: the kh*kw strided
+   * slices of the padded input, rows (ky, kx, i) as Keras's kernel [kh, kw, I, O] flattens, columns
+   * in the map's own order. Then y = W^T patches is already a map (no reordering of the widest
+   * activation of the network) and dW = patches dY^T is already in Keras's layout.
+   */
+  private stemConv(x: V, s: { kernel: string; bias?: string; filters: number; kh: number; kw: number; sh: number; sw: number; ho: number; wo: number; pads: Pads }): V {
+    const { kernel, bias, filters, kh, kw, sh, sw, ho, wo, pads } = s;
+    const i = x.c;
+    const images = this.o.transpose(this.o.reshape(x.name, [this.nb, this.b, x.h, x.w, i]), [4, 0, 2, 3, 1]); // [I, N/b, H, W, b]
+    const padded = this.o.op('Pad', [images, this.o.i64([0, 0, pads[0], pads[1], 0, 0, 0, pads[2], pads[3], 0])]);
+    const slices: string[] = [];
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        slices.push(this.o.op('Slice', [padded, this.o.i64([ky, kx]), this.o.i64([ky + sh * (ho - 1) + 1, kx + sw * (wo - 1) + 1]), this.o.i64([2, 3]), this.o.i64([sh, sw])]));
+      }
+    }
+    const p = this.n * ho * wo;
+    const patches = this.o.reshape(this.o.op('Concat', slices, { axis: int(0) }), [kh * kw * i, p]);
+    const w2 = this.o.reshape(kernel, [kh * kw * i, filters]);
+    let y2 = this.o.gemm(w2, patches, true, false);
+    if (bias) y2 = this.o.add(y2, this.o.reshape(bias, [filters, 1]));
+    const y = this.map(this.o.reshape(y2, [filters, this.n, ho * wo]), filters, ho, wo, true);
+    return this.record(y, (dy) => {
+      this.addParamGrad(kernel, this.o.reshape(this.o.gemm(patches, this.o.reshape(dy, [filters, p]), false, true), [kh, kw, i, filters]));
       if (bias) this.addParamGrad(bias, this.o.reduceSum(dy, [1, 2], false));
     });
   }
