@@ -90,6 +90,8 @@ export interface DropoutSpec {
 export interface StepGraph {
   readonly bytes: Uint8Array;
   readonly batch: number;
+  /** The batch block the graph was built with (1: plain layout). */
+  readonly block: number;
   readonly input: { readonly name: string; readonly dims: number[] };
   readonly targets: { readonly name: string; readonly dims: number[] };
   readonly classes: number;
@@ -764,6 +766,7 @@ export function buildStepGraph(model: tf.LayersModel, options: StepGraphOptions)
   return {
     bytes,
     batch: options.batch,
+    block: b.b,
     input: { name: 'input', dims },
     targets: { name: targets, dims: [options.batch, classes] },
     classes,
