@@ -226,7 +226,7 @@ class Builder {
     if (!pooled.length) return this.o.sum(full);
     // A pooled term [C, N, 1] broadcasts over the positions axis of the map's own layout.
     const spread = this.spatial(this.o.sum(pooled), v.c, 1);
-    if (!full.length) return this.flat(this.o.op('Expand', [spread, this.o.i64([v.c, this.nb, hw, this.b])]), v.c, hw);
+    if (!full.length) return this.flat(this.o.op('Expand', [spread, this.o.i64(this.spatialDims(v.c, hw))]), v.c, hw);
     return this.flat(this.o.add(this.spatial(this.o.sum(full), v.c, hw), spread), v.c, hw);
   }
 
@@ -243,7 +243,12 @@ class Builder {
 
   /** A map's values as [C, N/b, HW, b]: the positions on their own axis (pooling, gates). */
   private spatial(name: string, c: number, hw: number): string {
-    return this.o.reshape(name, [c, this.nb, hw, this.b]);
+    return this.o.reshape(name, this.spatialDims(c, hw));
+  }
+
+  private spatialDims(c: number, hw: number): number[] {
+    // Plain: [C, N, HW] itself (a 4-D view would change how ORT orders the pooling sums).
+    return this.b === 1 ? [c, this.n, hw] : [c, this.nb, hw, this.b];
   }
 
   private flat(name: string, c: number, hw: number): string {
@@ -428,9 +433,11 @@ class Builder {
     const pads = this.convPads(layer, cfg, x, kh, kw, sh, sw);
     const ho = Math.floor((x.h + pads[0] + pads[2] - kh) / sh) + 1;
     const wo = Math.floor((x.w + pads[1] + pads[3] - kw) / sw) + 1;
-    if (x.kind === 'nhwc') return this.stemConv(x, { kernel, bias, filters, kh, kw, sh, sw, ho, wo, pads });
-    // NCHW for ONNX's Conv: a frozen map.
-    const nchw = this.o.transpose(this.plainImages(x.name, x.c, x.h, x.w), [1, 0, 2, 3]);
+    // Blocked, the stem as GEMMs (below). Plain, ONNX's Conv (the torchvision fixtures' batch of 4
+    // is plain: kept as the graph they were first matched with, since every reordering of a sum
+    // moves float rounding, and a ReLU mask can flip at the fixtures' 1e-4 tolerance).
+    if (x.kind === 'nhwc' && this.b > 1) return this.stemConv(x, { kernel, bias, filters, kh, kw, sh, sw, ho, wo, pads });
+    const nchw = x.kind === 'nhwc' ? this.o.transpose(x.name, [0, 3, 1, 2]) : this.o.transpose(this.plainImages(x.name, x.c, x.h, x.w), [1, 0, 2, 3]);
     const weight = this.o.transpose(kernel, [3, 2, 0, 1]); // [kh, kw, I, O] -> [O, I, kh, kw]
     const yn = this.o.op('Conv', bias ? [nchw, weight, bias] : [nchw, weight], { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), pads: ints(pads) });
     const y = this.map(this.fromNchw(yn, filters, ho, wo), filters, ho, wo, true);
@@ -438,7 +445,7 @@ class Builder {
       // dW[o, i, ky, kx] = sum over n, y, x of dY[o, n, y, x] * X[n, i, y*s + ky, x*s + kx]: a
       // convolution of the input seen as I images of N channels with dY as O kernels of N
       // channels, dilated by the stride.
-      const images = this.plainImages(x.name, x.c, x.h, x.w);
+      const images = x.kind === 'nhwc' ? this.o.transpose(x.name, [3, 0, 1, 2]) : this.plainImages(x.name, x.c, x.h, x.w);
       const dyk = this.plainImages(dy, filters, ho, wo);
       const full = this.o.op('Conv', [images, dyk], { strides: ints([1, 1]), dilations: ints([sh, sw]), pads: ints(pads) });
       const dW = this.o.slice(full, [0, 0], [kh, kw], [2, 3]); // [I, O, kh, kw]
@@ -448,10 +455,9 @@ class Builder {
   }
 
   /**
-   * A convolution of the model's input (the stem) as GEMMs over its patches: the kh*kw strided
-   * slices of the padded input, rows (ky, kx, i) as Keras's kernel [kh, kw, I, O] flattens, columns
-   * in the map's own order. Then y = W^T patches is already a map (no reordering of the widest
-   * activation of the network) and dW = patches dY^T is already in Keras's layout.
+   * A convolution of the model's input (the stem) as GEMMs over its patches (the kh*kw strided
+   * slices of the padded input), columns in the map's own order: then y = W^T patches is already a
+   * map, with no reordering of the widest activation of the network, and dW = patches dY^T.
    */
   private stemConv(x: V, s: { kernel: string; bias?: string; filters: number; kh: number; kw: number; sh: number; sw: number; ho: number; wo: number; pads: Pads }): V {
     const { kernel, bias, filters, kh, kw, sh, sw, ho, wo, pads } = s;
@@ -465,13 +471,15 @@ class Builder {
       }
     }
     const p = this.n * ho * wo;
-    const patches = this.o.reshape(this.o.op('Concat', slices, { axis: int(0) }), [kh * kw * i, p]);
-    const w2 = this.o.reshape(kernel, [kh * kw * i, filters]);
+    // Rows (i, ky, kx), the order of ONNX Runtime's own im2col, so the forward sums in its order.
+    const patches = this.o.reshape(this.o.op('Concat', slices.map((sl) => this.o.reshape(sl, [i, 1, p])), { axis: int(1) }), [i * kh * kw, p]);
+    const w2 = this.o.reshape(this.o.transpose(kernel, [2, 0, 1, 3]), [i * kh * kw, filters]); // [kh, kw, I, O] -> [I, kh, kw, O]
     let y2 = this.o.gemm(w2, patches, true, false);
     if (bias) y2 = this.o.add(y2, this.o.reshape(bias, [filters, 1]));
     const y = this.map(this.o.reshape(y2, [filters, this.n, ho * wo]), filters, ho, wo, true);
     return this.record(y, (dy) => {
-      this.addParamGrad(kernel, this.o.reshape(this.o.gemm(patches, this.o.reshape(dy, [filters, p]), false, true), [kh, kw, i, filters]));
+      const dW = this.o.reshape(this.o.gemm(patches, this.o.reshape(dy, [filters, p]), false, true), [i, kh, kw, filters]);
+      this.addParamGrad(kernel, this.o.transpose(dW, [1, 2, 0, 3]));
       if (bias) this.addParamGrad(bias, this.o.reduceSum(dy, [1, 2], false));
     });
   }
@@ -530,26 +538,19 @@ class Builder {
   }
 
   /**
-   * dX as a map: the transposed convolution, i.e. dY (zero-stuffed by the stride) convolved with
-   * the flipped filters. Plain layout and strided: ONNX's ConvTranspose (2-3x faster than
-   * zero-stuffing with Pad); blocked: the stuffing pads whole blocks of b values, and the NCHWc
-   * kernel convolves.
+   * dX as a map: the transposed convolution, i.e. dY zero-stuffed by the stride and convolved
+   * with the flipped filters. Blocked, the stuffing pads whole blocks of b values and the NCHWc
+   * kernel convolves. (ONNX's ConvTranspose was 2-3x faster than the plain layout's stuffing, but
+   * it orders the sums differently from the graph the torchvision fixtures were matched with, and
+   * an exact-zero gradient's float noise rose past their bound; the plain layout is the fallback
+   * now, so it keeps that graph.)
    */
   private depthwiseInputGrad(x: V, dy: string, filters: string, g: DepthwiseGeometry): string {
     const { c, kh, kw, sh, sw, ho, wo, pads } = g;
     const cn = c * this.n;
-    const strided = sh > 1 || sw > 1;
     let z = this.o.reshape(dy, [1, cn, ho, wo]);
-    if (strided && this.b === 1) {
-      // Rows/columns past the last window get no gradient: the end pad, or output padding.
-      const eh = sh * (ho - 1) + kh - pads[0] - x.h;
-      const ew = sw * (wo - 1) + kw - pads[1] - x.w;
-      const attrs = { group: int(cn), kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), pads: ints([pads[0], pads[1], Math.max(eh, 0), Math.max(ew, 0)]) };
-      const dx = this.o.op('ConvTranspose', [z, this.planeFilters(filters, c, kh, kw)], eh < 0 || ew < 0 ? { ...attrs, output_padding: ints([Math.max(-eh, 0), Math.max(-ew, 0)]) } : attrs);
-      return this.o.reshape(dx, [c, this.n, x.h * x.w]);
-    }
     let [zh, zw] = [ho, wo];
-    if (strided) {
+    if (sh > 1 || sw > 1) {
       const planes = this.o.reshape(dy, [cn / this.b, ho, 1, wo, 1, this.b]);
       z = this.o.reshape(this.o.op('Pad', [planes, this.o.i64([0, 0, 0, 0, 0, 0, 0, 0, sh - 1, 0, sw - 1, 0])]), [1, cn, ho * sh, wo * sw]);
       [zh, zw] = [ho * sh, wo * sw];
