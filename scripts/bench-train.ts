@@ -1,6 +1,6 @@
 /**
  * `npm run bench:train`: training images/s of our step (src/train/step: one ONNX graph per step on
- * ONNX Runtime, plus an Adam update in JS) against PyTorch eager doing the same work
+ * ONNX Runtime, plus the Adam update of src/train/optim) against PyTorch eager doing the same work
  * (tools/torch_train_peer.py, Debian /usr/bin/python3 + python3-torch), in one run:
  *   all   every layer trains, batch norm with batch statistics (training mode), 224x224 images;
  *   top3  the last 3 bnecks + head conv + classifier train on cached activations, batch norm
@@ -27,6 +27,8 @@ interface Run {
   imagesPerSecond: number;
   peakRssMiB: number;
   ms: number[];
+  /** Ours: the graph's NCHWc batch block (1: plain layout). */
+  block?: number;
 }
 
 const PYTHON = '/usr/bin/python3';
@@ -64,6 +66,7 @@ async function childOurs(arch: Arch, mode: Mode): Promise<void> {
   const { readMetadata } = await import('../src/architecture/blocks.js');
   const { lastBnecks } = await import('../src/train/split-model.js');
   const { StepRunner } = await import('../src/train/step/runner.js');
+  const { createOptimizer } = await import('../src/train/optim/index.js');
   const model = buildModel({ arch, classes: 10, inputShape: [224, 224, 3] });
   let fromLayer: string | undefined;
   if (mode === 'top3') {
@@ -79,10 +82,10 @@ async function childOurs(arch: Arch, mode: Mode): Promise<void> {
   const targets = new Float32Array(settings.batch * 10);
   for (let i = 0; i < settings.batch; i++) targets[i * 10 + Math.floor(uniform() * 10)] = 1;
   const dropout = (count: number) => Float32Array.from({ length: count }, uniform);
-  const adam = inlineAdam(1e-3);
+  const adam = createOptimizer({ name: 'adam', learningRate: 1e-3 });
   const step = async () => {
     const r = await runner.step(input, targets, dropout);
-    adam(runner.params, r.gradients);
+    adam.step(runner.params, r.gradients);
   };
   for (let i = 0; i < settings.warmup; i++) await step();
   const ms: number[] = [];
@@ -92,30 +95,8 @@ async function childOurs(arch: Arch, mode: Mode): Promise<void> {
     ms.push(performance.now() - t0);
   }
   await runner.dispose();
-  const run: Run = { imagesPerSecond: (settings.batch * 1000) / median(ms), peakRssMiB: process.resourceUsage().maxRSS / 1024, ms };
+  const run: Run = { imagesPerSecond: (settings.batch * 1000) / median(ms), peakRssMiB: process.resourceUsage().maxRSS / 1024, ms, block: runner.graph.block };
   console.log(JSON.stringify(run));
-}
-
-/** torch.optim.Adam's update (lr, betas 0.9/0.999, eps 1e-8, no decay), in place. */
-function inlineAdam(lr: number, beta1 = 0.9, beta2 = 0.999, eps = 1e-8) {
-  const m = new Map<string, Float32Array>();
-  const v = new Map<string, Float32Array>();
-  let t = 0;
-  return (params: Map<string, Float32Array>, grads: Map<string, Float32Array>) => {
-    t++;
-    const c1 = 1 - beta1 ** t;
-    const c2 = 1 - beta2 ** t;
-    for (const [key, p] of params) {
-      const g = grads.get(key)!;
-      const mk = m.get(key) ?? m.set(key, new Float32Array(p.length)).get(key)!;
-      const vk = v.get(key) ?? v.set(key, new Float32Array(p.length)).get(key)!;
-      for (let i = 0; i < p.length; i++) {
-        mk[i] = beta1 * mk[i] + (1 - beta1) * g[i];
-        vk[i] = beta2 * vk[i] + (1 - beta2) * g[i] * g[i];
-        p[i] -= (lr * (mk[i] / c1)) / (Math.sqrt(vk[i] / c2) + eps);
-      }
-    }
-  };
 }
 
 function median(xs: number[]): number {
@@ -161,7 +142,7 @@ async function parent(): Promise<void> {
       for (const engine of order) {
         const o = measure(engine, arch, mode);
         entry[engine].push(o);
-        const text = isRun(o) ? `${o.imagesPerSecond.toFixed(1)} img/s, ${o.peakRssMiB.toFixed(0)} MiB` : 'missing' in o ? o.missing : o.failed;
+        const text = isRun(o) ? `${o.imagesPerSecond.toFixed(1)} img/s, ${o.peakRssMiB.toFixed(0)} MiB${o.block ? `, block ${o.block}` : ""}` : 'missing' in o ? o.missing : o.failed;
         console.error(`  round ${round + 1} ${key} ${engine}: ${text}`);
       }
     }
