@@ -94,8 +94,9 @@ async function childOurs(arch: Arch, mode: Mode): Promise<void> {
     await step();
     ms.push(performance.now() - t0);
   }
+  const block = runner.graph.block;
   await runner.dispose();
-  const run: Run = { imagesPerSecond: (settings.batch * 1000) / median(ms), peakRssMiB: process.resourceUsage().maxRSS / 1024, ms, block: runner.graph.block };
+  const run: Run = { imagesPerSecond: (settings.batch * 1000) / median(ms), peakRssMiB: process.resourceUsage().maxRSS / 1024, ms, block };
   console.log(JSON.stringify(run));
 }
 

@@ -18,9 +18,9 @@
  * the same set of values in another order, so GEMMs, batch norm and elementwise ops are unchanged;
  * [1, C*N, H, W] in this order is exactly ONNX Runtime's NCHWc layout of C*N channels, so the
  * depthwise convolutions use its NCHWc kernels (measured 2-5x faster than the grouped Conv for
- * these shapes, whose weights are graph inputs, so ORT's own NCHWc rewrite never applies). Only
- * pooling/gates (which see the positions axis), the stem, the cut input and the depthwise filter
- * gradient (which need plain images) reorder.
+ * these shapes, whose weights are graph inputs, so ORT's own NCHWc rewrite never applies), and
+ * so does the depthwise filter gradient, with dY as the kernel. Pooling and gates view positions
+ * on their own axis; only the model's input and a cut's NHWC input are reordered (once).
  *
  * Parameters come in as graph inputs in Keras's own layouts and their gradients go out in the
  * same layouts, so the optimiser and the tf.LayersModel share one set of arrays.
