@@ -9,11 +9,12 @@
  * (speed does not depend on the values), same thread count. Each measurement is its own child
  * process (so peak RSS is per run), and ours and PyTorch alternate within every round (who goes
  * first alternates too), so load drift on a shared machine hits both alike; the ratio is the median
- * of the per-round ratios.
+ * of the per-round ratios. Also per CPU-second of each process (all its threads), which other
+ * processes on a shared machine hardly move (spin-waiting thread pools count in both).
  *
  * Usage: npx tsx scripts/bench-train.ts [--quick] [--rounds 3] [--steps 5] [--warmup 2]
  *        [--batch 32] [--threads N] [--arch small,large] [--mode all,top3]
- * --quick: Small only, batch 8, one round of 2 steps (a smoke run that the pipeline works).
+ * --quick: Small only, batch 16 (still blocked for NCHWc), one round of 2 steps (a smoke run that the pipeline works).
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -25,6 +26,8 @@ type Arch = 'small' | 'large';
 
 interface Run {
   imagesPerSecond: number;
+  /** Per CPU-second of the process (all its threads): what load from other processes hardly moves. */
+  imagesPerCpuSecond: number;
   peakRssMiB: number;
   ms: number[];
   /** Ours: the graph's NCHWc batch block (1: plain layout). */
@@ -54,7 +57,7 @@ const settings = {
   rounds: num(values.rounds, quick ? 1 : 3),
   steps: num(values.steps, quick ? 2 : 5),
   warmup: num(values.warmup, quick ? 1 : 2),
-  batch: num(values.batch, quick ? 8 : 32),
+  batch: num(values.batch, quick ? 16 : 32),
   threads: num(values.threads, availableParallelism()),
   archs: (values.arch ?? (quick ? 'small' : 'small,large')).split(',') as Arch[],
   modes: (values.mode ?? 'all,top3').split(',') as Mode[],
@@ -89,14 +92,18 @@ async function childOurs(arch: Arch, mode: Mode): Promise<void> {
   };
   for (let i = 0; i < settings.warmup; i++) await step();
   const ms: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < settings.steps; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage(); // every thread of the process, ONNX Runtime's pool included
     await step();
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
     ms.push(performance.now() - t0);
   }
   const block = runner.graph.block;
   await runner.dispose();
-  const run: Run = { imagesPerSecond: (settings.batch * 1000) / median(ms), peakRssMiB: process.resourceUsage().maxRSS / 1024, ms, block };
+  const run: Run = { imagesPerSecond: (settings.batch * 1000) / median(ms), imagesPerCpuSecond: (settings.batch * 1000) / median(cpu), peakRssMiB: process.resourceUsage().maxRSS / 1024, ms, block };
   console.log(JSON.stringify(run));
 }
 
@@ -143,7 +150,7 @@ async function parent(): Promise<void> {
       for (const engine of order) {
         const o = measure(engine, arch, mode);
         entry[engine].push(o);
-        const text = isRun(o) ? `${o.imagesPerSecond.toFixed(1)} img/s, ${o.peakRssMiB.toFixed(0)} MiB${o.block ? `, block ${o.block}` : ""}` : 'missing' in o ? o.missing : o.failed;
+        const text = isRun(o) ? `${o.imagesPerSecond.toFixed(1)} img/s, ${o.imagesPerCpuSecond.toFixed(1)} img/CPU-s, ${o.peakRssMiB.toFixed(0)} MiB${o.block ? `, block ${o.block}` : ""}` : 'missing' in o ? o.missing : o.failed;
         console.error(`  round ${round + 1} ${key} ${engine}: ${text}`);
       }
     }
@@ -155,15 +162,19 @@ async function parent(): Promise<void> {
     return o && 'missing' in o ? 'peer missing' : 'failed';
   };
   console.log(`\nTraining, batch ${settings.batch}, 224x224, 10 classes, Adam, ${settings.threads} threads; median of ${settings.rounds} round(s) of ${settings.steps} steps, ours and PyTorch alternating\n`);
-  console.log('| mode | arch | ours img/s | PyTorch img/s | ours / PyTorch | ours peak RSS (MiB) | PyTorch peak RSS (MiB) |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| mode | arch | ours img/s | PyTorch img/s | ours / PyTorch | ours img/CPU-s | PyTorch img/CPU-s | ours / PyTorch (CPU) | ours peak RSS (MiB) | PyTorch peak RSS (MiB) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const { mode, arch } of cases) {
     const { ours, torch } = results.get(`${mode}/${arch}`)!;
     // Ratio per round (both ran back to back), then the median: robust to load that drifts.
-    const ratios = ours.flatMap((o, i) => (isRun(o) && isRun(torch[i]) ? [o.imagesPerSecond / (torch[i] as Run).imagesPerSecond] : []));
-    const ratio = ratios.length ? `${median(ratios).toFixed(2)}x` : '-';
+    const ratio = (f: (r: Run) => number) => {
+      const rs = ours.flatMap((o, i) => (isRun(o) && isRun(torch[i]) ? [f(o) / f(torch[i] as Run)] : []));
+      return rs.length ? `${median(rs).toFixed(2)}x` : '-';
+    };
+    const wall = (r: Run) => r.imagesPerSecond;
+    const cpu = (r: Run) => r.imagesPerCpuSecond;
     const label = mode === 'all' ? 'all layers, BN train' : 'last 3 bnecks, BN frozen, cached input';
-    console.log(`| ${label} | ${arch} | ${fmt(ours, (r) => r.imagesPerSecond, 1)} | ${fmt(torch, (r) => r.imagesPerSecond, 1)} | ${ratio} | ${fmt(ours, (r) => r.peakRssMiB, 0)} | ${fmt(torch, (r) => r.peakRssMiB, 0)} |`);
+    console.log(`| ${label} | ${arch} | ${fmt(ours, wall, 1)} | ${fmt(torch, wall, 1)} | ${ratio(wall)} | ${fmt(ours, cpu, 1)} | ${fmt(torch, cpu, 1)} | ${ratio(cpu)} | ${fmt(ours, (r) => r.peakRssMiB, 0)} | ${fmt(torch, (r) => r.peakRssMiB, 0)} |`);
   }
 }
 
