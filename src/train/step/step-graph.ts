@@ -27,6 +27,8 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { float, int, ints, Ops } from './onnx-ops.js';
+import { MapLayout } from './layout.js';
+import { depthwiseFilterGrad, depthwiseInputGrad, type DepthwiseGeometry, type Pads } from './depthwise.js';
 import { DataType, encodeModel } from '../../export/onnx/proto.js';
 import { samePads } from '../../export/onnx/export.js';
 
@@ -105,21 +107,6 @@ export class StepGraphError extends Error {
   override name = 'StepGraphError';
 }
 
-type Pads = [number, number, number, number];
-
-/** Shapes of one depthwise layer: channels, kernel, strides, output size, pads [t, l, b, r]. */
-interface DepthwiseGeometry {
-  c: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  ho: number;
-  wo: number;
-  pads: Pads;
-}
-
-const NCHWC_DOMAIN = 'com.microsoft.nchwc';
 
 /** A value of the forward pass. map: [C, N, H*W]; nhwc: the raw input [N, H, W, C]. */
 interface V {
@@ -137,7 +124,6 @@ interface V {
 type Config = Record<string, any>;
 
 const pair = (v: number | number[]): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
-const NEG_INF_INDEX = -(2 ** 62);
 
 function inboundLayers(layer: tf.layers.Layer): tf.layers.Layer[] {
   const nodes = (layer as any).inboundNodes as { inboundLayers: tf.layers.Layer[] }[];
@@ -169,15 +155,12 @@ class Builder {
   private readonly paramGrads = new Map<string, string[]>();
   private readonly values = new Map<string, V>();
   readonly n: number;
-  /** The NCHWc block of the batch (1: plain layout) and the number of blocks. */
-  readonly b: number;
-  readonly nb: number;
+  /** Where a map's values lie (plain or batch-blocked), and the ops that depend on it. */
+  readonly l: MapLayout;
 
   constructor(private readonly model: tf.LayersModel, private readonly options: StepGraphOptions) {
     this.n = options.batch;
-    const block = options.block ?? 1;
-    this.b = block > 1 && this.n % block === 0 ? block : 1;
-    this.nb = this.n / this.b;
+    this.l = new MapLayout(this.o, this.n, options.block ?? 1);
   }
 
   // ---- plumbing ----
@@ -225,9 +208,9 @@ class Builder {
     const hw = v.h * v.w;
     if (!pooled.length) return this.o.sum(full);
     // A pooled term [C, N, 1] broadcasts over the positions axis of the map's own layout.
-    const spread = this.spatial(this.o.sum(pooled), v.c, 1);
-    if (!full.length) return this.flat(this.o.op('Expand', [spread, this.o.i64(this.spatialDims(v.c, hw))]), v.c, hw);
-    return this.flat(this.o.add(this.spatial(this.o.sum(full), v.c, hw), spread), v.c, hw);
+    const spread = this.l.spatial(this.o.sum(pooled), v.c, 1);
+    if (!full.length) return this.l.flat(this.o.op('Expand', [spread, this.o.i64(this.l.spatialDims(v.c, hw))]), v.c, hw);
+    return this.l.flat(this.o.add(this.l.spatial(this.o.sum(full), v.c, hw), spread), v.c, hw);
   }
 
   private record(out: V, backward: (dy: string) => void): V {
@@ -237,59 +220,6 @@ class Builder {
 
   private map(name: string, c: number, h: number, w: number, grad: boolean): V {
     return { name, kind: 'map', c, h, w, grad };
-  }
-
-  // ---- layout (see "Blocked batch" above; with b = 1 these are plain reshapes/transposes) ----
-
-  /** A map's values as [C, N/b, HW, b]: the positions on their own axis (pooling, gates). */
-  private spatial(name: string, c: number, hw: number): string {
-    return this.o.reshape(name, this.spatialDims(c, hw));
-  }
-
-  private spatialDims(c: number, hw: number): number[] {
-    // Plain: [C, N, HW] itself (a 4-D view would change how ORT orders the pooling sums).
-    return this.b === 1 ? [c, this.n, hw] : [c, this.nb, hw, this.b];
-  }
-
-  private flat(name: string, c: number, hw: number): string {
-    return this.o.reshape(name, [c, this.n, hw]);
-  }
-
-  /** A map as C plain images of N channels [C, N, H, W] (a reordering copy when blocked). */
-  private plainImages(name: string, c: number, h: number, w: number): string {
-    if (this.b === 1) return this.o.reshape(name, [c, this.n, h, w]);
-    return this.o.reshape(this.o.transpose(this.o.reshape(name, [c, this.nb, h, w, this.b]), [0, 1, 4, 2, 3]), [c, this.n, h, w]);
-  }
-
-  /** An NCHW batch [N, C, H, W] as a map. */
-  private fromNchw(name: string, c: number, h: number, w: number): string {
-    if (this.b === 1) return this.o.reshape(this.o.transpose(name, [1, 0, 2, 3]), [c, this.n, h * w]);
-    return this.o.reshape(this.o.transpose(this.o.reshape(name, [this.nb, this.b, c, h, w]), [2, 0, 3, 4, 1]), [c, this.n, h * w]);
-  }
-
-  /** An NHWC batch [N, H, W, C] (the inference engine's activations) as a map. */
-  private fromNhwc(name: string, c: number, h: number, w: number): string {
-    if (this.b === 1) return this.o.reshape(this.o.transpose(name, [3, 0, 1, 2]), [c, this.n, h * w]);
-    return this.o.reshape(this.o.transpose(this.o.reshape(name, [this.nb, this.b, h, w, c]), [4, 0, 2, 3, 1]), [c, this.n, h * w]);
-  }
-
-  /** Depthwise filters [C, 1, kh, kw] repeated for every image, in the order of the planes [1, C*N, H, W]. */
-  private planeFilters(filters: string, c: number, kh: number, kw: number): string {
-    const expanded = this.o.op('Expand', [this.o.reshape(filters, [c, 1, kh, kw, 1]), this.o.i64([c, this.nb, kh, kw, this.b])]);
-    return this.o.reshape(expanded, [c * this.n, 1, kh, kw]);
-  }
-
-  /** One filter per plane of [1, C*N, H, W]: ONNX Runtime's NCHWc kernel when blocked. */
-  private planeConv(image: string, filters: string, attrs: Record<string, ReturnType<typeof ints>>, planes: number): string {
-    const all = { ...attrs, group: int(planes) };
-    return this.b > 1 ? this.o.opIn(NCHWC_DOMAIN, 'Conv', [image, filters], all) : this.o.op('Conv', [image, filters], all);
-  }
-
-  /** The top-left [h, w] of the planes [1, P, H, W] (in the map's order). */
-  private cropPlanes(name: string, planes: number, hIn: number, wIn: number, h: number, w: number): string {
-    if (this.b === 1) return this.o.slice(name, [0, 0], [h, w], [2, 3]);
-    const cropped = this.o.slice(this.o.reshape(name, [planes / this.b, hIn, wIn, this.b]), [0, 0], [h, w], [1, 2]);
-    return this.o.reshape(cropped, [1, planes, h, w]);
   }
 
   // ---- the walk ----
@@ -323,7 +253,7 @@ class Builder {
     if (!first && this.values.size > 0) throw new StepGraphError(`layer "${layer.name}" is used by the trained part but lies before the cut`);
     const [, h, w, c] = layer.outputShape as number[];
     const raw = this.input('input', [this.n, h, w, c]);
-    const name = this.fromNhwc(raw, c, h, w);
+    const name = this.l.fromNhwc(raw, c, h, w);
     const v = this.map(name, c, h, w, false);
     this.values.set(layer.name, v);
     return v;
@@ -436,17 +366,17 @@ class Builder {
     // Blocked, the stem as GEMMs (below). Plain, ONNX's Conv (the torchvision fixtures' batch of 4
     // is plain: kept as the graph they were first matched with, since every reordering of a sum
     // moves float rounding, and a ReLU mask can flip at the fixtures' 1e-4 tolerance).
-    if (x.kind === 'nhwc' && this.b > 1) return this.stemConv(x, { kernel, bias, filters, kh, kw, sh, sw, ho, wo, pads });
-    const nchw = x.kind === 'nhwc' ? this.o.transpose(x.name, [0, 3, 1, 2]) : this.o.transpose(this.plainImages(x.name, x.c, x.h, x.w), [1, 0, 2, 3]);
+    if (x.kind === 'nhwc' && this.l.b > 1) return this.stemConv(x, { kernel, bias, filters, kh, kw, sh, sw, ho, wo, pads });
+    const nchw = x.kind === 'nhwc' ? this.o.transpose(x.name, [0, 3, 1, 2]) : this.o.transpose(this.l.plainImages(x.name, x.c, x.h, x.w), [1, 0, 2, 3]);
     const weight = this.o.transpose(kernel, [3, 2, 0, 1]); // [kh, kw, I, O] -> [O, I, kh, kw]
     const yn = this.o.op('Conv', bias ? [nchw, weight, bias] : [nchw, weight], { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), pads: ints(pads) });
-    const y = this.map(this.fromNchw(yn, filters, ho, wo), filters, ho, wo, true);
+    const y = this.map(this.l.fromNchw(yn, filters, ho, wo), filters, ho, wo, true);
     return this.record(y, (dy) => {
       // dW[o, i, ky, kx] = sum over n, y, x of dY[o, n, y, x] * X[n, i, y*s + ky, x*s + kx]: a
       // convolution of the input seen as I images of N channels with dY as O kernels of N
       // channels, dilated by the stride.
-      const images = x.kind === 'nhwc' ? this.o.transpose(x.name, [3, 0, 1, 2]) : this.plainImages(x.name, x.c, x.h, x.w);
-      const dyk = this.plainImages(dy, filters, ho, wo);
+      const images = x.kind === 'nhwc' ? this.o.transpose(x.name, [3, 0, 1, 2]) : this.l.plainImages(x.name, x.c, x.h, x.w);
+      const dyk = this.l.plainImages(dy, filters, ho, wo);
       const full = this.o.op('Conv', [images, dyk], { strides: ints([1, 1]), dilations: ints([sh, sw]), pads: ints(pads) });
       const dW = this.o.slice(full, [0, 0], [kh, kw], [2, 3]); // [I, O, kh, kw]
       this.addParamGrad(kernel, this.o.transpose(dW, [2, 3, 0, 1]));
@@ -462,7 +392,7 @@ class Builder {
   private stemConv(x: V, s: { kernel: string; bias?: string; filters: number; kh: number; kw: number; sh: number; sw: number; ho: number; wo: number; pads: Pads }): V {
     const { kernel, bias, filters, kh, kw, sh, sw, ho, wo, pads } = s;
     const i = x.c;
-    const images = this.o.transpose(this.o.reshape(x.name, [this.nb, this.b, x.h, x.w, i]), [4, 0, 2, 3, 1]); // [I, N/b, H, W, b]
+    const images = this.o.transpose(this.o.reshape(x.name, [this.l.nb, this.l.b, x.h, x.w, i]), [4, 0, 2, 3, 1]); // [I, N/b, H, W, b]
     const padded = this.o.op('Pad', [images, this.o.i64([0, 0, pads[0], pads[1], 0, 0, 0, pads[2], pads[3], 0])]);
     const slices: string[] = [];
     for (let ky = 0; ky < kh; ky++) {
@@ -500,68 +430,16 @@ class Builder {
     // channel's filter.
     const image = this.o.reshape(x.name, [1, cn, x.h, x.w]);
     const filters = this.o.transpose(kernel, [2, 3, 0, 1]); // [kh, kw, C, 1] -> [C, 1, kh, kw]
-    const y4 = this.planeConv(image, this.planeFilters(filters, c, kh, kw), { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), pads: ints(pads) }, cn);
+    const y4 = this.l.planeConv(image, this.l.planeFilters(filters, c, kh, kw), { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), pads: ints(pads) }, cn);
     let yname = this.o.reshape(y4, [c, this.n, ho * wo]);
     if (bias) yname = this.o.add(yname, this.o.reshape(bias, [c, 1, 1]));
     const y = this.map(yname, c, ho, wo, true);
     const geometry: DepthwiseGeometry = { c, kh, kw, sh, sw, ho, wo, pads };
     return this.record(y, (dy) => {
-      this.addParamGrad(kernel, this.depthwiseFilterGrad(x, dy, geometry));
+      this.addParamGrad(kernel, depthwiseFilterGrad(this.o, this.l, x, dy, geometry));
       if (bias) this.addParamGrad(bias, this.o.reduceSum(dy, [1, 2], false));
-      if (x.grad) this.contribute(x, this.depthwiseInputGrad(x, dy, filters, geometry));
+      if (x.grad) this.contribute(x, depthwiseInputGrad(this.o, this.l, x, dy, filters, geometry));
     });
-  }
-
-  /**
-   * dW [kh, kw, C, 1]. dW[c, ky, kx] = sum over planes p of channel c and positions (y, x) of
-   * X[p, s*y + ky, s*x + kx] * dY[p, y, x]: a convolution with dY as the kernel, dilated by the
-   * stride, giving (at least) kh x kw outputs. Blocked: per plane with ONNX Runtime's NCHWc
-   * depthwise kernel, whose blocked filter layout is exactly dY's layout, then a sum over the
-   * planes of each channel (10-25x faster than reordering to plain images, measured). Plain: group
-   * c of a convolution takes the N planes of channel c as input channels, so it sums the batch.
-   */
-  private depthwiseFilterGrad(x: V, dy: string, g: DepthwiseGeometry): string {
-    const { c, kh, kw, sh, sw, ho, wo, pads } = g;
-    const cn = c * this.n;
-    const attrs = { dilations: ints([sh, sw]), pads: ints(pads) };
-    let dW: string;
-    if (this.b > 1) {
-      const [oh, ow] = [x.h + pads[0] + pads[2] - sh * (ho - 1), x.w + pads[1] + pads[3] - sw * (wo - 1)];
-      const planes = this.o.opIn(NCHWC_DOMAIN, 'Conv', [this.o.reshape(x.name, [1, cn, x.h, x.w]), this.o.reshape(dy, [cn, 1, ho, wo])], { ...attrs, group: int(cn), kernel_shape: ints([ho, wo]) });
-      const cropped = this.o.slice(this.o.reshape(planes, [c, this.nb, oh, ow, this.b]), [0, 0], [kh, kw], [2, 3]);
-      dW = this.o.reduceSum(cropped, [1, 4], false); // [C, kh, kw]
-    } else {
-      const full = this.o.op('Conv', [this.o.reshape(x.name, [1, cn, x.h, x.w]), this.o.reshape(dy, [c, this.n, ho, wo])], { ...attrs, group: int(c), strides: ints([1, 1]) });
-      dW = this.o.slice(full, [0, 0], [kh, kw], [2, 3]); // [1, C, kh, kw]
-    }
-    return this.o.transpose(this.o.reshape(dW, [c, 1, kh, kw]), [2, 3, 0, 1]);
-  }
-
-  /**
-   * dX as a map: the transposed convolution, i.e. dY zero-stuffed by the stride and convolved
-   * with the flipped filters. Blocked, the stuffing pads whole blocks of b values and the NCHWc
-   * kernel convolves. (ONNX's ConvTranspose was 2-3x faster than the plain layout's stuffing, but
-   * it orders the sums differently from the graph the torchvision fixtures were matched with, and
-   * an exact-zero gradient's float noise rose past their bound; the plain layout is the fallback
-   * now, so it keeps that graph.)
-   */
-  private depthwiseInputGrad(x: V, dy: string, filters: string, g: DepthwiseGeometry): string {
-    const { c, kh, kw, sh, sw, ho, wo, pads } = g;
-    const cn = c * this.n;
-    let z = this.o.reshape(dy, [1, cn, ho, wo]);
-    let [zh, zw] = [ho, wo];
-    if (sh > 1 || sw > 1) {
-      const planes = this.o.reshape(dy, [cn / this.b, ho, 1, wo, 1, this.b]);
-      z = this.o.reshape(this.o.op('Pad', [planes, this.o.i64([0, 0, 0, 0, 0, 0, 0, 0, sh - 1, 0, sw - 1, 0])]), [1, cn, ho * sh, wo * sw]);
-      [zh, zw] = [ho * sh, wo * sw];
-    }
-    const flipped = this.o.op('Slice', [filters, this.o.i64([kh - 1, kw - 1]), this.o.i64([NEG_INF_INDEX, NEG_INF_INDEX]), this.o.i64([2, 3]), this.o.i64([-1, -1])]);
-    const [t, l] = [kh - 1 - pads[0], kw - 1 - pads[1]];
-    const b = x.h + pads[0] - zh;
-    const r = x.w + pads[1] - zw;
-    let dx = this.planeConv(z, this.planeFilters(flipped, c, kh, kw), { kernel_shape: ints([kh, kw]), pads: ints([t, l, Math.max(b, 0), Math.max(r, 0)]) }, cn);
-    if (b < 0 || r < 0) dx = this.cropPlanes(dx, cn, zh + t + Math.max(b, 0) - kh + 1, zw + l + Math.max(r, 0) - kw + 1, x.h, x.w);
-    return this.o.reshape(dx, [c, this.n, x.h * x.w]);
   }
 
   private batchNorm(layer: tf.layers.Layer, cfg: Config, x: V): V {
@@ -669,7 +547,7 @@ class Builder {
   private averagePool(x: V): V {
     if (x.kind !== 'map' || x.pads) throw new StepGraphError('global pooling needs an unpadded feature map');
     const hw = x.h * x.w;
-    const y = this.map(this.flat(this.o.reduceMean(this.spatial(x.name, x.c, hw), [2]), x.c, 1), x.c, 1, 1, x.grad);
+    const y = this.map(this.l.flat(this.o.reduceMean(this.l.spatial(x.name, x.c, hw), [2]), x.c, 1), x.c, 1, 1, x.grad);
     return this.record(y, (dy) => this.contribute(x, this.o.scale(dy, 1 / hw), false));
   }
 
@@ -695,15 +573,15 @@ class Builder {
     const big = a.h * a.w >= b.h * b.w ? a : b;
     const hw = big.h * big.w;
     // Positions on their own axis, so a pooled gate [C, N, 1] broadcasts over them in either layout.
-    const times = (p: string, q: V) => this.o.mul(this.spatial(p, big.c, hw), this.spatial(q.name, q.c, q.h * q.w));
-    const y: V = { ...big, name: this.flat(times(big.name, big === a ? b : a), big.c, hw), pads: undefined, grad: a.grad || b.grad };
+    const times = (p: string, q: V) => this.o.mul(this.l.spatial(p, big.c, hw), this.l.spatial(q.name, q.c, q.h * q.w));
+    const y: V = { ...big, name: this.l.flat(times(big.name, big === a ? b : a), big.c, hw), pads: undefined, grad: a.grad || b.grad };
     return this.record(y, (dy) => {
       for (const [self, other] of [[a, b], [b, a]] as const) {
         if (!self.grad) continue;
         const g = times(dy, other);
         // A pooled gate times a map: its gradient sums over the map's positions.
         const pooled = self.h * self.w === 1 && hw > 1;
-        this.contribute(self, pooled ? this.flat(this.o.reduceSum(g, [2]), self.c, 1) : this.flat(g, self.c, hw));
+        this.contribute(self, pooled ? this.l.flat(this.o.reduceSum(g, [2]), self.c, 1) : this.l.flat(g, self.c, hw));
       }
     });
   }
@@ -767,7 +645,7 @@ export function buildStepGraph(model: tf.LayersModel, options: StepGraphOptions)
   return {
     bytes,
     batch: options.batch,
-    block: b.b,
+    block: b.l.b,
     input: { name: 'input', dims },
     targets: { name: targets, dims: [options.batch, classes] },
     classes,
