@@ -76,12 +76,22 @@ async function childOurs(arch: Arch, mode: Mode): Promise<void> {
     const first = lastBnecks(model, 3)[0];
     fromLayer = readMetadata(model)!.blocks.find((b) => b.id === first)!.layers[0];
   }
-  const runner = await StepRunner.create(model, { batch: settings.batch, fromLayer, batchNorm: mode === 'all' ? 'train' : 'frozen', threads: settings.threads });
+  const runner = await StepRunner.create(model, {
+    batch: settings.batch,
+    fromLayer,
+    batchNorm: mode === 'all' ? 'train' : 'frozen',
+    threads: settings.threads,
+  });
   let seed = 1;
-  const uniform = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const uniform = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
   const dims = runner.graph.input.dims;
   // Images in [0, 255] (the model rescales), or cut activations around zero.
-  const input = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (mode === 'all' ? 255 * uniform() : 2 * uniform() - 1));
+  const input = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () =>
+    mode === 'all' ? 255 * uniform() : 2 * uniform() - 1,
+  );
   const targets = new Float32Array(settings.batch * 10);
   for (let i = 0; i < settings.batch; i++) targets[i * 10 + Math.floor(uniform() * 10)] = 1;
   const dropout = (count: number) => Float32Array.from({ length: count }, uniform);
@@ -103,7 +113,13 @@ async function childOurs(arch: Arch, mode: Mode): Promise<void> {
   }
   const block = runner.graph.block;
   await runner.dispose();
-  const run: Run = { imagesPerSecond: (settings.batch * 1000) / median(ms), imagesPerCpuSecond: (settings.batch * 1000) / median(cpu), peakRssMiB: process.resourceUsage().maxRSS / 1024, ms, block };
+  const run: Run = {
+    imagesPerSecond: (settings.batch * 1000) / median(ms),
+    imagesPerCpuSecond: (settings.batch * 1000) / median(cpu),
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    ms,
+    block,
+  };
   console.log(JSON.stringify(run));
 }
 
@@ -117,7 +133,11 @@ function median(xs: number[]): number {
 function lastJson(stdout: string): Record<string, unknown> | undefined {
   for (const line of stdout.trim().split('\n').reverse()) {
     if (!line.startsWith('{')) continue;
-    try { return JSON.parse(line) as Record<string, unknown>; } catch { /* not ours */ }
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      /* not ours */
+    }
   }
   return undefined;
 }
@@ -125,10 +145,24 @@ function lastJson(stdout: string): Record<string, unknown> | undefined {
 type Outcome = Run | { missing: string } | { failed: string };
 
 function measure(engine: 'ours' | 'torch', arch: Arch, mode: Mode): Outcome {
-  const common = ['--arch', arch, '--mode', mode, '--batch', String(settings.batch), '--threads', String(settings.threads), '--steps', String(settings.steps), '--warmup', String(settings.warmup)];
-  const r = engine === 'ours'
-    ? spawnSync(process.execPath, ['--import', 'tsx', SELF, '--child', ...common], { encoding: 'utf8', maxBuffer: 1 << 24 })
-    : spawnSync(PYTHON, [PEER, ...common], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const common = [
+    '--arch',
+    arch,
+    '--mode',
+    mode,
+    '--batch',
+    String(settings.batch),
+    '--threads',
+    String(settings.threads),
+    '--steps',
+    String(settings.steps),
+    '--warmup',
+    String(settings.warmup),
+  ];
+  const r =
+    engine === 'ours'
+      ? spawnSync(process.execPath, ['--import', 'tsx', SELF, '--child', ...common], { encoding: 'utf8', maxBuffer: 1 << 24 })
+      : spawnSync(PYTHON, [PEER, ...common], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.error) return engine === 'torch' ? { missing: `peer missing (${PYTHON}: ${r.error.message})` } : { failed: r.error.message };
   if (engine === 'torch' && r.status === 3) return { missing: r.stdout.trim() || 'peer missing' };
   const json = lastJson(r.stdout);
@@ -141,7 +175,9 @@ const isRun = (o: Outcome | undefined): o is Run => !!o && 'imagesPerSecond' in 
 async function parent(): Promise<void> {
   const cases = settings.modes.flatMap((mode) => settings.archs.map((arch) => ({ mode, arch })));
   const results = new Map<string, { ours: Outcome[]; torch: Outcome[] }>();
-  console.error(`bench-train: ${cases.length} cases x ${settings.rounds} rounds, batch ${settings.batch}, ${settings.threads} threads, ${settings.steps} timed steps after ${settings.warmup} warm-up`);
+  console.error(
+    `bench-train: ${cases.length} cases x ${settings.rounds} rounds, batch ${settings.batch}, ${settings.threads} threads, ${settings.steps} timed steps after ${settings.warmup} warm-up`,
+  );
   for (let round = 0; round < settings.rounds; round++) {
     for (const { mode, arch } of cases) {
       const key = `${mode}/${arch}`;
@@ -150,7 +186,11 @@ async function parent(): Promise<void> {
       for (const engine of order) {
         const o = measure(engine, arch, mode);
         entry[engine].push(o);
-        const text = isRun(o) ? `${o.imagesPerSecond.toFixed(1)} img/s, ${o.imagesPerCpuSecond.toFixed(1)} img/CPU-s, ${o.peakRssMiB.toFixed(0)} MiB${o.block ? `, block ${o.block}` : ""}` : 'missing' in o ? o.missing : o.failed;
+        const text = isRun(o)
+          ? `${o.imagesPerSecond.toFixed(1)} img/s, ${o.imagesPerCpuSecond.toFixed(1)} img/CPU-s, ${o.peakRssMiB.toFixed(0)} MiB${o.block ? `, block ${o.block}` : ''}`
+          : 'missing' in o
+            ? o.missing
+            : o.failed;
         console.error(`  round ${round + 1} ${key} ${engine}: ${text}`);
       }
     }
@@ -161,8 +201,12 @@ async function parent(): Promise<void> {
     const o = xs[0];
     return o && 'missing' in o ? 'peer missing' : 'failed';
   };
-  console.log(`\nTraining, batch ${settings.batch}, 224x224, 10 classes, Adam, ${settings.threads} threads; median of ${settings.rounds} round(s) of ${settings.steps} steps, ours and PyTorch alternating\n`);
-  console.log('| mode | arch | ours img/s | PyTorch img/s | ours / PyTorch | ours img/CPU-s | PyTorch img/CPU-s | ours / PyTorch (CPU) | ours peak RSS (MiB) | PyTorch peak RSS (MiB) |');
+  console.log(
+    `\nTraining, batch ${settings.batch}, 224x224, 10 classes, Adam, ${settings.threads} threads; median of ${settings.rounds} round(s) of ${settings.steps} steps, ours and PyTorch alternating\n`,
+  );
+  console.log(
+    '| mode | arch | ours img/s | PyTorch img/s | ours / PyTorch | ours img/CPU-s | PyTorch img/CPU-s | ours / PyTorch (CPU) | ours peak RSS (MiB) | PyTorch peak RSS (MiB) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const { mode, arch } of cases) {
     const { ours, torch } = results.get(`${mode}/${arch}`)!;
@@ -174,7 +218,9 @@ async function parent(): Promise<void> {
     const wall = (r: Run) => r.imagesPerSecond;
     const cpu = (r: Run) => r.imagesPerCpuSecond;
     const label = mode === 'all' ? 'all layers, BN train' : 'last 3 bnecks, BN frozen, cached input';
-    console.log(`| ${label} | ${arch} | ${fmt(ours, wall, 1)} | ${fmt(torch, wall, 1)} | ${ratio(wall)} | ${fmt(ours, cpu, 1)} | ${fmt(torch, cpu, 1)} | ${ratio(cpu)} | ${fmt(ours, (r) => r.peakRssMiB, 0)} | ${fmt(torch, (r) => r.peakRssMiB, 0)} |`);
+    console.log(
+      `| ${label} | ${arch} | ${fmt(ours, wall, 1)} | ${fmt(torch, wall, 1)} | ${ratio(wall)} | ${fmt(ours, cpu, 1)} | ${fmt(torch, cpu, 1)} | ${ratio(cpu)} | ${fmt(ours, (r) => r.peakRssMiB, 0)} | ${fmt(torch, (r) => r.peakRssMiB, 0)} |`,
+    );
   }
 }
 

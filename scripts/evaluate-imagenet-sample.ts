@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildModel } from '../src/index.js';
+import { readModelCard } from '../src/architecture/card.js';
 import { evaluateImages } from '../src/evaluate/evaluate.js';
 import { createTfjsEngine } from '../src/runtime/tfjs-engine.js';
 import { listLabelledImages, readClassIndex } from '../src/evaluate/labelled-folder.js';
@@ -27,7 +28,7 @@ const images = await listLabelledImages(join(shared, 'data/imagenet-sample'), aw
 const bar = progressBar('evaluating', images.length, 'top-1 {top1}');
 let last = 0;
 const r = await evaluateImages(await createTfjsEngine(model), images, {
-  crop: 0.875,
+  input: readModelCard(model)!.input, // the card's contract: 0..255 pixels, centre crop 0.875
   batchSize: 16,
   onBatch(done, correct) {
     bar.tick(done - last, { top1: `${((100 * correct) / done).toFixed(1)}%` });

@@ -2,7 +2,8 @@
  * mobilenetv3 for the browser (`import ... from 'mobilenetv3/browser'`): everything that runs
  * without Node — the builder, the block map, summaries and MACs, Keras .h5 weights from bytes,
  * torchvision state dicts (safetensors bytes),
- * ONNX export, image preprocessing from canvases/images/video frames, ImageNet class names. Nothing here (or below) may import a Node module;
+ * ONNX export, the model card, image preprocessing from canvases/images/video frames (the same
+ * crop + resample code as Node), ImageNet class names. Nothing here (or below) may import a Node module;
  * test/browser-entry.test.ts walks the import graph to keep it so.
  */
 export { buildModel, correctPad } from './architecture/builder.js';
@@ -14,7 +15,12 @@ export { resolveArchitecture, type Activation, type ResolvedArchitecture, type R
 export { ARCHITECTURES, LARGE, SMALL, type ArchName, type ArchitectureTable, type BneckRow, type Nonlinearity } from './architecture/tables.js';
 export { formatSummary, readableBytes, readableCount } from './inspect/format.js';
 export { layerMacs, summarize, type LayerSummary, type ModelSummary } from './inspect/summary.js';
-export { imageToTensor, type PixelOptions, type PixelSource } from './browser/pixels.js';
+export { cardInput, imageToTensor, readPixels, type PixelOptions, type PixelSource } from './browser/pixels.js';
+export { cropRegion, prepareInput, type InputSpec } from './images/prepare.js';
+export { resizeRegion, type Pixels } from './images/resample.js';
+export { defaultModelCard, MODEL_CARD_VERSION, parseModelCard, readModelCard, type InputContract, type ModelCard, type WeightsProvenance } from './architecture/card.js';
+export { classNames } from './classify/class-names.js';
+export { cardOf, CARD_KEY } from './export/onnx/metadata.js';
 export { topK, type Prediction } from './classify/top-k.js';
 export { IMAGENET_CLASSES } from './classify/imagenet-classes.js';
 export { WeightsError } from './weights/errors.js';

@@ -1,6 +1,11 @@
 /** mobilenetv3: MobileNetV3 for Node.js and the browser. */
 // Everything the browser entry offers (its list is the one kept), plus what needs Node.
 export * from './browser.js';
+// The API's builder is synchronous, so TF.js needs a backend that is ready at once: the cpu one,
+// registered here as the default (quiet: runtime/tfjs.ts sets production mode); useTfBackend('wasm')
+// or createTfjsEngine switch to the fast one. runtime/tf.ts itself brings no backend.
+import '@tensorflow/tfjs-backend-cpu';
+import './runtime/tfjs.js';
 export { centreCropRegion, IMAGE_EXTENSIONS, ImageError, isImageFileName, readImage, readImageBatch, stackImages, type ImageBatch, type ImageOptions, type ImageSource, type ImageTensor } from './images/index.js';
 export { ENGINE_NAMES, type Engine, type EngineName, type EngineOptions, type FloatTensor } from './runtime/engine.js';
 export { createEngine } from './runtime/create-engine.js';
@@ -31,10 +36,16 @@ export { activationGrid, featureGrid, featureMaps, type ActivationOptions, type 
 export { CAM_METHODS, defaultCamLayer, explainImage, gradCam, type CamMethod, type ExplainOptions, type GradCamOptions, type GradCamResult } from './visualize/explain.js';
 export { ClassifierError, createClassifier, type Classification, type ClassificationFailure, type Classifier, type ClassifierOptions } from './classify/classifier.js';
 export { readOnnxLabels, readOnnxMetadata } from './export/onnx/metadata.js';
-export { readModelCard, type ModelCard } from './architecture/card.js';
+export { meanStdContract, readModelCard, recordWeights, trainedModelCard, updateModelCard, writeModelCard, type ModelCard } from './architecture/card.js';
+export { cutAtBlock, findLayer, frontModel, runLayersFrom, tailLayers, type BlockCut } from './architecture/cut.js';
+export { DataError as InputDataError, InvalidValueError, invalidValue } from './errors.js';
+export { decodePixels } from './images/read.js';
 export { readPth, type PthContents } from './weights/pth/read.js';
 export { PICKLE_WHITELIST } from './weights/pth/pickle.js';
 export { buildModelFromPth, isPthPath, loadPthWeights, readPthFile } from './weights/pth/file.js';
 export { applyTorchvisionStateDict, buildTorchvisionModel, torchvisionOptionsOf, TORCHVISION_MEAN, TORCHVISION_STD } from './weights/pth/model.js';
 export { applyKeras3Weights, keras3LayerPaths, readKeras3WeightsH5, writeKeras3WeightsH5, type Keras3Vars } from './weights/keras3/weights-h5.js';
-export { readZip, type ZipArchive, type ZipEntry } from './weights/zip.js';
+export { readZip, writeZip, type ZipArchive, type ZipEntry, type ZipInput } from './weights/zip.js';
+export { buildModelFromKerasArchive, kerasArchiveSpec, readKerasArchive, writeKerasArchive, type KerasArchive, type KerasArchiveModel, type SaveKerasOptions } from './weights/keras3/archive.js';
+export { buildModelFromKerasFile, isKerasArchivePath, readKerasArchiveFile, saveKerasArchive } from './weights/keras3/file.js';
+export { inferKeras3Model, type Keras3Fit } from './weights/keras3/infer.js';

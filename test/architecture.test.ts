@@ -144,8 +144,8 @@ describe('options are validated with one-line messages', () => {
   for (const [options, pattern] of [
     [{ alpha: 0 }, /alpha/],
     [{ inputShape: [16, 16, 3] }, /at least 32/],
-    [{ arch: 'huge' }, /unknown arch/],
-    [{ flavor: 'pytorch' }, /unknown flavor/],
+    [{ arch: 'huge' }, /^arch must be one of large, small, got "huge"$/],
+    [{ flavor: 'pytorch' }, /^flavor must be keras or blog, got "pytorch"$/],
     [{ classes: 0 }, /classes/],
     [{ padding: 'reflect' }, /padding/],
   ] as [ModelOptions, RegExp][]) {

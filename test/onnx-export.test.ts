@@ -105,8 +105,14 @@ describe('the exported ONNX file', () => {
     assert.equal(props.arch, 'small');
     assert.equal(props.flavor, 'keras');
     assert.equal(props.input_size, '48x56');
-    assert.match(props.preprocessing, /NHWC, RGB values 0\.\.255/);
+    assert.match(props.preprocessing, /NHWC RGB: pixels 0\.\.255/);
     assert.deepEqual(JSON.parse(props.labels), labels);
+    // The model card, as JSON: what readers take the contract and the labels from.
+    const card = JSON.parse(props['mobilenetv3.card']);
+    assert.equal(card.version, 1);
+    assert.deepEqual(card.input.size, [48, 56]);
+    assert.deepEqual([card.input.scale, card.input.offset, card.input.crop], [[1, 1, 1], [0, 0, 0], 0.875]);
+    assert.deepEqual(card.labels, labels);
   });
 
   it('computes TF "same" padding (odd pixel after)', () => {

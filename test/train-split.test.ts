@@ -35,8 +35,16 @@ describe('splitting a model at a block from its block map', () => {
     assert.ok(![...names].some((n) => n.includes('moving_')), 'BN statistics are not trainable');
   });
 
-  it('--fine-tune out of range says how many blocks there are', () => {
+  it('fineTune out of range says how many blocks there are (the library names its option; the CLI its flag)', async () => {
     const model = attachClassifier(buildModel({ arch: 'small', includeTop: false, pooling: 'avg', inputShape: [64, 64, 3] }), { classes: ['a', 'b'], dropout: 0 });
-    assert.throws(() => lastBnecks(model, 12), /--fine-tune takes a number of blocks from 1 to 11 \(this model has 11 bneck blocks\), got 12/);
+    assert.throws(() => lastBnecks(model, 12), /^InvalidValueError: fineTune must be a number of blocks from 1 to 11 \(this model has 11 bneck blocks\), got 12$/);
+    const { cliMessage } = await import('../src/cli/errors.js');
+    let error: unknown;
+    try {
+      lastBnecks(model, 12);
+    } catch (e) {
+      error = e;
+    }
+    assert.equal(cliMessage(error), '--fine-tune must be a number of blocks from 1 to 11 (this model has 11 bneck blocks), got 12');
   });
 });

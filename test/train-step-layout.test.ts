@@ -21,7 +21,10 @@ const BATCH = 16; // a multiple of every NCHWc block (8 with AVX2, 16 with AVX-5
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
 }
 
 /**
@@ -50,10 +53,19 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'Small, every layer, BN training, TF padding', arch: 'small', padding: 'same', size: 40, batchNorm: 'train' },
-  { name: 'Large, last 3 bnecks on cut activations, BN frozen, symmetric padding, odd size', arch: 'large', padding: 'symmetric', size: 45, batchNorm: 'frozen', top: 3 },
+  {
+    name: 'Large, last 3 bnecks on cut activations, BN frozen, symmetric padding, odd size',
+    arch: 'large',
+    padding: 'symmetric',
+    size: 45,
+    batchNorm: 'frozen',
+    top: 3,
+  },
 ];
 
-describe('training step: blocked (NCHWc) layout equals the plain layout', { skip: block === 1 ? 'this ONNX Runtime build has no NCHWc kernels' : false }, () => {
+describe('training step: blocked (NCHWc) layout equals the plain layout', {
+  skip: block === 1 ? 'this ONNX Runtime build has no NCHWc kernels' : false,
+}, () => {
   for (const c of cases) {
     it(c.name, async () => {
       const model = buildModel({ arch: c.arch, padding: c.padding, inputShape: [c.size, c.size, 3], classes: 5, dropoutRate: 0.2 });

@@ -21,10 +21,10 @@ const OUT = join(ROOT, 'test-output', 'visualize');
 function svgGroups(svg: string, kind: 'node' | 'edge'): Map<string, { title: string; texts: string[] }> {
   const groups = new Map<string, { title: string; texts: string[] }>();
   const re = new RegExp(`<g id="([^"]+)" class="${kind}[^"]*">\\s*<title>([^<]*)</title>([\\s\\S]*?)(?=<g id="[^"]+" class="(?:node|edge)|</svg>)`, 'g');
-  const unescape = (s: string): string => s.replace(/&#45;/g, '-').replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&').replace(/&#160;/g, ' ');
+  const unescapeSvg = (s: string): string => s.replace(/&#45;/g, '-').replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&').replace(/&#160;/g, ' ');
   for (const m of svg.matchAll(re)) {
-    const texts = [...m[3].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => unescape(t[1]));
-    groups.set(unescape(m[1]), { title: unescape(m[2]), texts });
+    const texts = [...m[3].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => unescapeSvg(t[1]));
+    groups.set(unescapeSvg(m[1]), { title: unescapeSvg(m[2]), texts });
   }
   return groups;
 }
@@ -139,6 +139,7 @@ describe('plot', () => {
       await page.click('#node-expanded_conv_3');
       const panel = page.locator('#mnv3-panel');
       await panel.locator('h2', { hasText: 'expanded_conv_3 · bneck 5x5' }).waitFor();
+      // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText (rendered text), not the DOM property
       const text = await panel.innerText();
       assert.match(text, /24 → 72 → 40 · SE · RE · s2/);
       assert.match(text, /params\s+10,696/);
@@ -151,6 +152,7 @@ describe('plot', () => {
 
       await page.fill('#mnv3-search', 'expanded_conv_14_project_bn');
       await page.press('#mnv3-search', 'Enter');
+      // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText (rendered text), not the DOM property
       assert.equal(await page.locator('#mnv3-search-status').innerText(), '1 match');
       await panel.locator('h2', { hasText: 'expanded_conv_14' }).waitFor();
       await page.screenshot({ path: join(OUT, 'large-blocks-search.png') });

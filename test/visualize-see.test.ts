@@ -101,7 +101,8 @@ describe('what the network sees', () => {
 
     it('explain elephant.jpg: an elephant class, with more heat in the central half of the image than outside it', async () => {
       const output = join(OUT, 'elephant-gradcam.png');
-      const result = await explainImage(model, ELEPHANT, output, { labels: Array.from({ length: 1000 }, (_, i) => (i === 386 ? 'African elephant' : `c${i}`)) });
+      // crop null: the whole photo, so the heat can be compared with its centre.
+      const result = await explainImage(model, ELEPHANT, output, { crop: null, labels: Array.from({ length: 1000 }, (_, i) => (i === 386 ? 'African elephant' : `c${i}`)) });
       assert.equal(result.target.index, 386);
       assert.equal(result.target.label, 'African elephant');
       assert.ok(result.target.probability > 0.5);
@@ -111,6 +112,14 @@ describe('what the network sees', () => {
       assert.ok(share > 0.5, `central share ${share.toFixed(3)}`);
       const meta = await sharp(output).metadata();
       assert.deepEqual([meta.format, meta.width, meta.height], ['png', 640, Math.round((640 * 552) / 700) + 28]);
+    });
+
+    it('explain takes its crop from the model card by default (the square 0.875 centre crop classify uses)', async () => {
+      const output = join(OUT, 'elephant-gradcam-card.png');
+      const result = await explainImage(model, ELEPHANT, output);
+      assert.equal(result.target.index, 386);
+      const meta = await sharp(output).metadata();
+      assert.deepEqual([meta.width, meta.height], [640, 640 + 28]);
     });
 
     it('Grad-CAM weights are the gradient of the class logit (checked against finite differences)', async () => {

@@ -106,13 +106,14 @@ describe('CLI: export -o x.weights.h5, --weights x.weights.h5', () => {
     a.layers.forEach((l, i) => l.weights.forEach((w, j) => assert.deepEqual(b.layers[i].weights[j].data, w.data, l.name)));
     r = cli('weights', 'inspect', k3, '--json');
     assert.equal(r.status, 0, r.stderr);
-    const inspected = JSON.parse(r.stdout) as { format: string; layers: { name: string }[]; totalParams: number };
+    const inspected = JSON.parse(r.stdout) as { format: string; layers: { name: string }[]; totalParams: number; fitsFlags: string };
     assert.equal(inspected.format, 'keras3');
+    assert.equal(inspected.fitsFlags, '--arch small'); // found from the paths and shapes alone
     assert.equal(inspected.layers[0].name.startsWith('layers/'), true);
     assert.equal(inspected.totalParams, a.layers.reduce((n, l) => n + l.weights.reduce((m, w) => m + w.data.length, 0), 0));
     r = cli('export', '--arch', 'large', '--weights', k3, '-o', join(out, 'x.h5'));
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /^mobilenetv3: .*small\.weights\.h5: layers\/\S+ has shapes/);
+    assert.match(r.stderr, /^mobilenetv3: .*small\.weights\.h5: layers\/\S+ has shapes .*; the file fits --arch small$/m);
     assert.equal(r.stderr.trim().split('\n').length, 1);
   });
 });

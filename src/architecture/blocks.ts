@@ -3,7 +3,7 @@
  * block's configuration. The builder writes it into the model's user-defined metadata (so it
  * survives TF.js serialization); views (table, diagrams) read it instead of parsing names.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
 import type { ResolvedOptions } from './options.js';
 import type { Activation } from './resolve.js';
 

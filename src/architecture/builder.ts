@@ -3,60 +3,38 @@
  * The flavours differ only in their primitives (how a conv block, an SE module, a head are made
  * and named); the walk over the blocks is shared.
  */
-import * as tf from '@tensorflow/tfjs';
-import { writeMetadata, type BlockInfo } from './blocks.js';
+import * as tf from '../runtime/tf.js';
+import { writeMetadata } from './blocks.js';
+import { BuildContext, type BuildOptions, type FlavorLayers } from './build-context.js';
 import { blogFlavor } from './flavor-blog.js';
 import { kerasFlavor } from './flavor-keras.js';
 import { registerCustomLayers } from './layers.js';
-import { resolveOptions, type ModelOptions, type ResolvedOptions } from './options.js';
-import { resolveArchitecture, type ResolvedArchitecture, type ResolvedBlock } from './resolve.js';
+import { resolveOptions, type Flavor, type ModelOptions } from './options.js';
+import { resolveArchitecture } from './resolve.js';
 
-export type Sym = tf.SymbolicTensor;
+// Shared with the flavours, kept importable from here as before.
+export { BuildContext, correctPad, stride2Pad, type BuildOptions, type FlavorLayers, type Sym } from './build-context.js';
 
-/** What a flavour provides; `ctx.add` applies a layer and files it under the current block. */
-export interface Flavor {
-  inputName: string;
-  preprocess(ctx: BuildContext, x: Sym): Sym;
-  stem(ctx: BuildContext, x: Sym, arch: ResolvedArchitecture): Sym;
-  bneck(ctx: BuildContext, x: Sym, block: ResolvedBlock): Sym;
-  head(ctx: BuildContext, x: Sym, arch: ResolvedArchitecture): Sym;
-  /** With top: pooling, last point conv, classifier. */
-  top(ctx: BuildContext, x: Sym, arch: ResolvedArchitecture): Sym;
-  /** Without top: optional global pooling. */
-  pool(ctx: BuildContext, x: Sym): Sym;
-}
+/** Each flavour's layers; typed by the flavour names, so a flavour without layers does not compile. */
+const FLAVORS: Record<Flavor, FlavorLayers> = { keras: kerasFlavor, blog: blogFlavor };
 
-export class BuildContext {
-  readonly blocks: BlockInfo[] = [];
-  private readonly counts = new Map<string, number>();
-  constructor(readonly options: ResolvedOptions) {}
-
-  /** Keras-style automatic name: base, base_1, base_2, ... unique within this model. */
-  autoName(base: string): string {
-    const n = this.counts.get(base) ?? 0;
-    this.counts.set(base, n + 1);
-    return n === 0 ? base : `${base}_${n}`;
-  }
-
-  begin(block: Omit<BlockInfo, 'layers'>): void {
-    this.blocks.push({ ...block, layers: [] });
-  }
-
-  add(layer: tf.layers.Layer, input: Sym | Sym[]): Sym {
-    this.blocks[this.blocks.length - 1].layers.push(layer.name);
-    return layer.apply(input) as Sym;
-  }
-}
-
-const FLAVORS = { keras: kerasFlavor, blog: blogFlavor } as const;
-
-/** Build MobileNetV3 (Large or Small, Keras or blog flavour) as a TF.js functional model. */
-export function buildModel(options: ModelOptions = {}): tf.LayersModel {
+/**
+ * Build MobileNetV3 (Large or Small, Keras or blog flavour) as a TF.js functional model, with its
+ * block map and model card in its metadata.
+ *
+ * @example
+ * ```ts
+ * import { buildModel, formatSummary, summarize } from 'mobilenetv3';
+ * const model = buildModel({ arch: 'small', alpha: 0.75, inputShape: [192, 192, 3] });
+ * console.log(formatSummary(summarize(model)));
+ * ```
+ */
+export function buildModel(options: ModelOptions = {}, build: BuildOptions = {}): tf.LayersModel {
   registerCustomLayers();
   const o = resolveOptions(options);
   const arch = resolveArchitecture(o);
   const flavor = FLAVORS[o.flavor];
-  const ctx = new BuildContext(o);
+  const ctx = new BuildContext(o, build.initialize ?? true);
 
   ctx.begin({ id: 'input', kind: 'input' });
   const input = tf.input({ shape: [...o.inputShape], name: flavor.inputName });
@@ -70,20 +48,4 @@ export function buildModel(options: ModelOptions = {}): tf.LayersModel {
   const model = tf.model({ inputs: input, outputs: x, name: o.name });
   writeMetadata(model, { options: o, blocks: ctx.blocks });
   return model;
-}
-
-/** Keras `imagenet_utils.correct_pad`: TF "same" padding for a stride-2 conv, made explicit. */
-export function correctPad(height: number, width: number, kernel: number): [[number, number], [number, number]] {
-  const c = Math.floor(kernel / 2);
-  const adjust = [1 - (height % 2), 1 - (width % 2)];
-  return [[c - adjust[0], c], [c - adjust[1], c]];
-}
-
-/** Padding in front of a stride-2 conv for the chosen convention. */
-export function stride2Pad(o: ResolvedOptions, x: Sym, kernel: number): [[number, number], [number, number]] {
-  if (o.padding === 'symmetric') {
-    const p = Math.floor((kernel - 1) / 2);
-    return [[p, p], [p, p]];
-  }
-  return correctPad(x.shape[1] as number, x.shape[2] as number, kernel);
 }

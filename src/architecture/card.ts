@@ -11,7 +11,7 @@
  * layer takes the pixels unchanged (scale 1, offset 0); torchvision weights need mean/std
  * normalisation (scale 1/(255 std), offset -mean/std).
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
 import type { ResolvedOptions } from './options.js';
 
 export const MODEL_CARD_VERSION = 1;
@@ -31,10 +31,12 @@ export interface InputContract {
   readonly inModel: { readonly scale: number; readonly offset: number } | null;
   readonly interpolation: 'bilinear';
   /**
-   * Evaluation crop: the fraction of the shorter side kept by the centre crop (1: none).
-   * torchvision's Resize(256) + CenterCrop(224) is 0.875, Resize(232) + CenterCrop(224) 224/232.
+   * Evaluation crop: the fraction of the largest centred region with the input's aspect ratio
+   * (for a square input: of the shorter side) kept before resizing; null: the whole image,
+   * stretched. Keras/TF's central_crop(0.875) and torchvision's Resize(256) + CenterCrop(224) are
+   * 0.875, Resize(232) + CenterCrop(224) 224/232. src/images/prepare.ts applies it.
    */
-  readonly crop: number;
+  readonly crop: number | null;
 }
 
 export interface WeightsProvenance {
@@ -87,11 +89,35 @@ function metadataOf(model: tf.LayersModel): Record<string, unknown> | undefined 
   return all?.[KEY] as Record<string, unknown> | undefined;
 }
 
-/** The model's card, or the default one for its options when it carries none. */
+const isNumbers = (v: unknown, n: number): boolean => Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+
+/**
+ * A card read from a file (model.json metadata, ONNX metadata_props), checked field by field so a
+ * damaged or foreign one is a one-line error naming `what`, not wrong numbers later.
+ */
+export function parseModelCard(value: unknown, what = 'the model card'): ModelCard {
+  const bad = (field: string) => new Error(`${what} has an invalid ${field}`);
+  if (typeof value !== 'object' || value === null) throw new Error(`${what} is not a JSON object`);
+  const card = value as Record<string, unknown>;
+  if (card.version !== MODEL_CARD_VERSION) throw new Error(`${what} has version ${String(card.version)}; this mobilenetv3 reads version ${MODEL_CARD_VERSION}`);
+  const input = card.input as Record<string, unknown> | undefined;
+  if (typeof input !== 'object' || input === null) throw bad('input');
+  if (!isNumbers(input.size, 2) || !(input.size as number[]).every((x) => Number.isInteger(x) && x > 0)) throw bad('input.size');
+  if (!isNumbers(input.scale, 3)) throw bad('input.scale');
+  if (!isNumbers(input.offset, 3)) throw bad('input.offset');
+  if (input.layout !== 'NHWC') throw bad('input.layout');
+  // Cards written before the crop could be null said 1 for "no crop" only in prose; 1 is a crop too.
+  if (!(input.crop === null || (typeof input.crop === 'number' && input.crop > 0 && input.crop <= 1))) throw bad('input.crop');
+  const labels = card.labels;
+  if (!(labels === null || (Array.isArray(labels) && labels.every((l) => typeof l === 'string')))) throw bad('labels');
+  return value as ModelCard;
+}
+
+/** The model's card, or the default one for its options when it carries none (undefined: not built here). */
 export function readModelCard(model: tf.LayersModel): ModelCard | undefined {
   const meta = metadataOf(model);
   if (!meta) return undefined;
-  if (meta.card) return meta.card as ModelCard;
+  if (meta.card) return parseModelCard(meta.card, `the model card of ${model.name}`);
   return defaultModelCard(meta.options as ResolvedOptions);
 }
 
@@ -109,6 +135,33 @@ export function updateModelCard(model: tf.LayersModel, change: Partial<Omit<Mode
   const card: ModelCard = { ...current, ...change, version: MODEL_CARD_VERSION };
   writeModelCard(model, card);
   return card;
+}
+
+/**
+ * Where the weights came from, written when they load (src/weights/load.ts): provenance, and what
+ * the weights change about the contract and the labels (e.g. torchvision's crop, ImageNet names).
+ * A model not built here (no metadata) is left as it is.
+ */
+export function recordWeights(model: tf.LayersModel, weights: WeightsProvenance, change: { input?: Partial<InputContract>; labels?: readonly string[] | null } = {}): void {
+  const card = readModelCard(model);
+  if (!card) return;
+  const classes = (model.outputs[0].shape as (number | null)[]).at(-1);
+  // Names for another number of outputs (a no-top model, a new head) would be wrong, not helpful.
+  const labels = change.labels && change.labels.length === classes && model.outputs[0].shape.length === 2 ? change.labels : card.labels;
+  updateModelCard(model, { input: { ...card.input, ...change.input }, labels, weights });
+}
+
+/**
+ * The card of a model trained on new classes (`train -o`): the backbone's input contract, the
+ * class names in output order, and the weights marked as trained here.
+ */
+export function trainedModelCard(backbone: ModelCard, labels: readonly string[], description?: string): ModelCard {
+  return {
+    version: MODEL_CARD_VERSION,
+    input: backbone.input,
+    labels: [...labels],
+    weights: { source: 'trained', ...(backbone.weights ? { id: `from ${backbone.weights.id ?? backbone.weights.source}` } : {}), ...(description ? { description } : {}) },
+  };
 }
 
 /** mean/std normalisation on 0..1 pixels as the card's per-channel scale and offset. */

@@ -4,8 +4,8 @@
  * Differences from Keras applications: biased convs, ReLU6 for "RE", every block has an
  * expansion conv, SE = Dense(c/4) + ReLU6 + Dense(c) + hard-swish gate, no Rescaling.
  */
-import * as tf from '@tensorflow/tfjs';
-import { stride2Pad, type BuildContext, type Flavor, type Sym } from './builder.js';
+import * as tf from '../runtime/tf.js';
+import { padStride2, type BuildContext, type FlavorLayers, type Sym } from './build-context.js';
 import { GlobalAveragePooling2D, HardSwish } from './layers.js';
 import type { Activation } from './resolve.js';
 
@@ -17,12 +17,8 @@ function activation(ctx: BuildContext, x: Sym, act: Activation): Sym {
 
 /** `Conv2D(filters, kernel, padding='same', strides)`; stride 2 padded explicitly when symmetric. */
 function conv(ctx: BuildContext, x: Sym, filters: number, kernel: number, strides: number, act?: 'softmax' | 'linear'): Sym {
-  let padding: 'same' | 'valid' = 'same';
-  if (strides === 2 && ctx.options.padding === 'symmetric') {
-    x = ctx.add(tf.layers.zeroPadding2d({ padding: stride2Pad(ctx.options, x, kernel), name: ctx.autoName('zero_padding2d') }), x);
-    padding = 'valid';
-  }
-  return ctx.add(tf.layers.conv2d({ filters, kernelSize: kernel, strides, padding, activation: act, name: ctx.autoName('conv2d') }), x);
+  const padded = padStride2(ctx, x, kernel, strides, () => ctx.autoName('zero_padding2d'));
+  return ctx.add(tf.layers.conv2d({ filters, kernelSize: kernel, strides, padding: padded.padding, activation: act, name: ctx.autoName('conv2d') }), padded.x);
 }
 
 function batchNorm(ctx: BuildContext, x: Sym): Sym {
@@ -46,7 +42,7 @@ function squeeze(ctx: BuildContext, x: Sym, squeezeChannels: number): Sym {
   return ctx.add(tf.layers.multiply({ name: ctx.autoName('multiply') }), [x, s]);
 }
 
-export const blogFlavor: Flavor = {
+export const blogFlavor: FlavorLayers = {
   inputName: 'input_1',
 
   preprocess(ctx, x) {
@@ -67,12 +63,8 @@ export const blogFlavor: Flavor = {
     });
     const inputs = x;
     x = convBlock(ctx, x, b.hiddenChannels, 1, 1, b.activation);
-    let padding: 'same' | 'valid' = 'same';
-    if (b.stride === 2 && ctx.options.padding === 'symmetric') {
-      x = ctx.add(tf.layers.zeroPadding2d({ padding: stride2Pad(ctx.options, x, b.kernel), name: ctx.autoName('zero_padding2d') }), x);
-      padding = 'valid';
-    }
-    x = ctx.add(tf.layers.depthwiseConv2d({ kernelSize: b.kernel, strides: b.stride, depthMultiplier: 1, padding, name: ctx.autoName('depthwise_conv2d') }), x);
+    const padded = padStride2(ctx, x, b.kernel, b.stride, () => ctx.autoName('zero_padding2d'));
+    x = ctx.add(tf.layers.depthwiseConv2d({ kernelSize: b.kernel, strides: b.stride, depthMultiplier: 1, padding: padded.padding, name: ctx.autoName('depthwise_conv2d') }), padded.x);
     x = activation(ctx, batchNorm(ctx, x), b.activation);
     if (b.seChannels !== null) x = squeeze(ctx, x, b.seChannels);
     x = batchNorm(ctx, conv(ctx, x, b.outChannels, 1, 1));

@@ -2,8 +2,8 @@
  * The `keras` flavour: layer for layer what `keras.applications.MobileNetV3Large/Small` builds,
  * with Keras 3 layer names (conv, conv_bn, expanded_conv_3_expand, ..., predictions).
  */
-import * as tf from '@tensorflow/tfjs';
-import { stride2Pad, type BuildContext, type Flavor, type Sym } from './builder.js';
+import * as tf from '../runtime/tf.js';
+import { padStride2, type BuildContext, type FlavorLayers, type Sym } from './build-context.js';
 import { GlobalAveragePooling2D, HardSigmoid, HardSwish } from './layers.js';
 import type { Activation, ResolvedBlock } from './resolve.js';
 
@@ -33,7 +33,7 @@ function squeezeExcite(ctx: BuildContext, x: Sym, block: ResolvedBlock, prefix: 
   return ctx.add(tf.layers.multiply({ name: `${p}mul` }), [x, s]);
 }
 
-export const kerasFlavor: Flavor = {
+export const kerasFlavor: FlavorLayers = {
   inputName: 'input_layer',
 
   preprocess(ctx, x) {
@@ -45,12 +45,8 @@ export const kerasFlavor: Flavor = {
     const { kernel, stride, outChannels } = arch.stem;
     ctx.begin({ id: 'stem', kind: 'stem', kernel, stride, out: outChannels, activation: arch.stem.activation });
     // Keras pads its stem "same" (only the depthwise convs get correct_pad); symmetric pads every stride 2.
-    let padding: 'same' | 'valid' = 'same';
-    if (stride === 2 && ctx.options.padding === 'symmetric') {
-      x = ctx.add(tf.layers.zeroPadding2d({ padding: stride2Pad(ctx.options, x, kernel), name: 'conv_pad' }), x);
-      padding = 'valid';
-    }
-    x = ctx.add(tf.layers.conv2d({ filters: outChannels, kernelSize: kernel, strides: stride, padding, useBias: false, name: 'conv' }), x);
+    const padded = padStride2(ctx, x, kernel, stride, 'conv_pad');
+    x = ctx.add(tf.layers.conv2d({ filters: outChannels, kernelSize: kernel, strides: stride, padding: padded.padding, useBias: false, name: 'conv' }), padded.x);
     x = batchNorm(ctx, x, 'conv_bn');
     return activate(ctx, x, arch.stem.activation);
   },
@@ -67,12 +63,11 @@ export const kerasFlavor: Flavor = {
       x = batchNorm(ctx, x, `${prefix}expand_bn`);
       x = activate(ctx, x, b.activation);
     }
-    if (b.stride === 2) {
-      x = ctx.add(tf.layers.zeroPadding2d({ padding: stride2Pad(ctx.options, x, b.kernel), name: `${prefix}depthwise_pad` }), x);
-    }
+    // Keras's correct_pad: every stride-2 depthwise conv pads explicitly, in either convention.
+    const padded = padStride2(ctx, x, b.kernel, b.stride, `${prefix}depthwise_pad`, true);
     x = ctx.add(tf.layers.depthwiseConv2d({
-      kernelSize: b.kernel, strides: b.stride, padding: b.stride === 1 ? 'same' : 'valid', useBias: false, name: `${prefix}depthwise`,
-    }), x);
+      kernelSize: b.kernel, strides: b.stride, padding: padded.padding, useBias: false, name: `${prefix}depthwise`,
+    }), padded.x);
     x = batchNorm(ctx, x, `${prefix}depthwise_bn`);
     x = activate(ctx, x, b.activation);
     if (b.seChannels !== null) x = squeezeExcite(ctx, x, b, prefix);

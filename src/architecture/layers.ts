@@ -2,14 +2,14 @@
  * The three layers Keras has and TF.js lacks. Each is registered for serialization, so a model
  * saved as TF.js `model.json` loads back (and Netron shows the class names Keras uses).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 
 type Kwargs = Record<string, unknown>;
 const one = (inputs: tf.Tensor | tf.Tensor[]): tf.Tensor => (Array.isArray(inputs) ? inputs[0] : inputs);
 
 /** hard-sigmoid as MobileNetV3 defines it: relu6(x + 3) / 6 (not TF.js's 0.2x + 0.5). */
 export function hardSigmoid(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.relu6(tf.add(x, 3)).div(6));
+  return tf.tidy(() => tf.div(tf.relu6(tf.add(x, 3)), 6));
 }
 
 /** hard-swish: x * relu6(x + 3) / 6. */

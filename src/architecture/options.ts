@@ -1,6 +1,8 @@
-import { ARCHITECTURES, type ArchName } from './tables.js';
+import { InvalidValueError } from '../errors.js';
+import { FLAVOR_NAMES, type Flavor } from './flavors.js';
+import { ARCH_NAMES, type ArchName } from './tables.js';
 
-export type Flavor = 'keras' | 'blog';
+export type { Flavor } from './flavors.js';
 export type Pooling = 'avg' | 'max';
 /** How convolutions pad: TF/Keras "same" (asymmetric on stride 2) or PyTorch-style symmetric (k-1)/2. */
 export type Padding = 'same' | 'symmetric';
@@ -31,41 +33,52 @@ export type ResolvedOptions = Required<Omit<ModelOptions, 'pooling' | 'classifie
   classifierActivation: 'softmax' | null;
 };
 
-/** A bad option: the message is one line that says what is wrong and what is accepted. */
+/** A bad model option: one line that says what is wrong and what is accepted (src/errors.ts's wording). */
 export class OptionError extends Error {
   override name = 'OptionError';
+  /** The library option and how the message names it, when built from a value check (the CLI's hint). */
+  readonly option?: string;
+  readonly label?: string;
+  /** `new OptionError(message)`, or `new OptionError(option, expected, actual, label?)` in invalidValue's wording. */
+  constructor(first: string, expected?: string, actual?: unknown, label = first) {
+    super(expected === undefined ? first : new InvalidValueError(first, expected, actual, label).message);
+    if (expected !== undefined) {
+      this.option = first;
+      this.label = label;
+    }
+  }
 }
 
 export const MIN_INPUT_SIZE = 32;
 
 export function resolveOptions(options: ModelOptions = {}): ResolvedOptions {
   const arch = options.arch ?? 'large';
-  if (!(arch in ARCHITECTURES)) {
-    throw new OptionError(`unknown arch "${String(arch)}": use one of ${Object.keys(ARCHITECTURES).join(', ')}`);
+  if (!ARCH_NAMES.includes(arch)) {
+    throw new OptionError('arch', `one of ${ARCH_NAMES.join(', ')}`, arch);
   }
   const flavor = options.flavor ?? 'keras';
-  if (flavor !== 'keras' && flavor !== 'blog') throw new OptionError(`unknown flavor "${String(flavor)}": use keras or blog`);
+  if (!FLAVOR_NAMES.includes(flavor)) throw new OptionError('flavor', FLAVOR_NAMES.join(' or '), flavor);
   const inputShape = options.inputShape ?? [224, 224, 3];
   const [h, w, c] = inputShape;
-  if (inputShape.length !== 3 || c !== 3) throw new OptionError(`input shape must be [height, width, 3], got [${inputShape.join(', ')}]`);
+  if (inputShape.length !== 3 || c !== 3) throw new OptionError('inputShape', '[height, width, 3]', inputShape, 'input shape');
   for (const side of [h, w]) {
     if (!Number.isInteger(side) || side < MIN_INPUT_SIZE) {
-      throw new OptionError(`input size must be a whole number of at least ${MIN_INPUT_SIZE}, got ${side}`);
+      throw new OptionError('inputShape', `a whole number of at least ${MIN_INPUT_SIZE}`, side, 'input size');
     }
   }
   const alpha = options.alpha ?? 1.0;
-  if (!Number.isFinite(alpha) || alpha <= 0 || alpha > 4) throw new OptionError(`alpha must be a number in (0, 4], got ${alpha}`);
+  if (!Number.isFinite(alpha) || alpha <= 0 || alpha > 4) throw new OptionError('alpha', 'a number in (0, 4]', alpha);
   const classes = options.classes ?? 1000;
-  if (!Number.isInteger(classes) || classes < 1) throw new OptionError(`classes must be a positive whole number, got ${classes}`);
+  if (!Number.isInteger(classes) || classes < 1) throw new OptionError('classes', 'a positive whole number', classes);
   const dropoutRate = options.dropoutRate ?? 0.2;
-  if (!(dropoutRate >= 0 && dropoutRate < 1)) throw new OptionError(`dropout rate must be in [0, 1), got ${dropoutRate}`);
+  if (!(dropoutRate >= 0 && dropoutRate < 1)) throw new OptionError('dropoutRate', 'in [0, 1)', dropoutRate, 'dropout rate');
   const pooling = options.pooling ?? null;
-  if (pooling !== null && pooling !== 'avg' && pooling !== 'max') throw new OptionError(`pooling must be avg or max, got "${String(pooling)}"`);
+  if (pooling !== null && pooling !== 'avg' && pooling !== 'max') throw new OptionError('pooling', 'avg or max', pooling);
   const padding = options.padding ?? 'same';
-  if (padding !== 'same' && padding !== 'symmetric') throw new OptionError(`padding must be same or symmetric, got "${String(padding)}"`);
+  if (padding !== 'same' && padding !== 'symmetric') throw new OptionError('padding', 'same or symmetric', padding);
   const classifierActivation = options.classifierActivation === undefined ? 'softmax' : options.classifierActivation;
   if (classifierActivation !== null && classifierActivation !== 'softmax') {
-    throw new OptionError(`classifier activation must be softmax or none, got "${String(classifierActivation)}"`);
+    throw new OptionError('classifierActivation', 'softmax or none', classifierActivation, 'classifier activation');
   }
   return {
     arch,

@@ -1,4 +1,4 @@
-import { makeDivisible } from './depth.js';
+import { FLAVOR_WIDTHS } from './flavors.js';
 import type { ResolvedOptions } from './options.js';
 import { ARCHITECTURES, type ArchitectureTable, type BneckRow, type Nonlinearity } from './tables.js';
 
@@ -42,33 +42,15 @@ function minimalisticRow(row: BneckRow): BneckRow {
 export function resolveArchitecture(o: ResolvedOptions): ResolvedArchitecture {
   const table = ARCHITECTURES[o.arch];
   const rows = o.minimalistic ? table.blocks.map(minimalisticRow) : table.blocks;
-  const keras = o.flavor === 'keras';
-  const act = (nl: Nonlinearity): Activation => (o.minimalistic || nl === 'RE' ? (keras ? 'relu' : 'relu6') : 'hswish');
+  const rules = FLAVOR_WIDTHS[o.flavor];
+  const act = (nl: Nonlinearity): Activation => (o.minimalistic || nl === 'RE' ? rules.relu : 'hswish');
 
   const stem = { outChannels: table.stem.out, kernel: table.stem.kernel, stride: table.stem.stride, activation: act(table.stem.nl) };
   const blocks: ResolvedBlock[] = [];
   let inChannels = stem.outChannels;
   let tableIn = table.stem.out;
   rows.forEach((row, index) => {
-    let expandChannels: number | null;
-    let outChannels: number;
-    let seChannels: number | null;
-    let residual: boolean;
-    if (keras) {
-      // Keras scales widths by alpha and expands by the table's ratio exp/in of the *actual* input.
-      outChannels = makeDivisible(row.out * o.alpha);
-      expandChannels = index === 0 ? null : makeDivisible(inChannels * (row.exp / tableIn));
-      const hidden = expandChannels ?? inChannels;
-      seChannels = row.se ? makeDivisible(hidden * 0.25) : null;
-      residual = row.stride === 1 && inChannels === outChannels;
-    } else {
-      // The blog: absolute expansion widths, int(alpha * out), Dense SE of int(c / 4), and a
-      // residual test against the unscaled table width (as its `bottleneck` does).
-      outChannels = Math.trunc(o.alpha * row.out);
-      expandChannels = row.exp;
-      seChannels = row.se ? Math.trunc(row.exp / 4) : null;
-      residual = row.stride === 1 && inChannels === row.out;
-    }
+    const { expandChannels, outChannels, seChannels, residual } = rules.block(row, index, inChannels, tableIn, o.alpha);
     const hiddenChannels = expandChannels ?? inChannels;
     blocks.push({
       index, inChannels, expandChannels, hiddenChannels, kernel: row.kernel, stride: row.stride,
@@ -78,15 +60,12 @@ export function resolveArchitecture(o: ResolvedOptions): ResolvedArchitecture {
     tableIn = row.out;
   });
 
-  const lastTableOut = rows[rows.length - 1].out;
-  const headChannels = keras ? makeDivisible(inChannels * table.headExpansion) : lastTableOut * table.headExpansion;
-  const lastPointChannels = keras && o.alpha > 1 ? makeDivisible(table.lastPointChannels * o.alpha) : table.lastPointChannels;
   const headAct = act('HS');
   return {
     table,
     stem,
     blocks,
-    headConv: { channels: headChannels, activation: headAct },
-    lastPoint: { channels: lastPointChannels, activation: headAct },
+    headConv: { channels: rules.headChannels(inChannels, rows[rows.length - 1].out, table), activation: headAct },
+    lastPoint: { channels: rules.lastPointChannels(table, o.alpha), activation: headAct },
   };
 }

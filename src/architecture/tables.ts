@@ -83,3 +83,6 @@ export const SMALL: ArchitectureTable = {
 
 export const ARCHITECTURES = { large: LARGE, small: SMALL } as const;
 export type ArchName = keyof typeof ARCHITECTURES;
+
+/** Every arch name, the default first (options, CLI choices, weights inference and the page use it). */
+export const ARCH_NAMES = Object.keys(ARCHITECTURES) as ArchName[];

@@ -5,26 +5,27 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { defaultModelCard, type ModelCard } from '../architecture/card.js';
 import { resolveOptions, type ModelOptions } from '../architecture/options.js';
 import { describeSource, readImage, stackImages, type ImageSource, type ImageTensor } from '../images/read.js';
 import type { Engine, EngineName } from '../runtime/engine.js';
 import { WeightsError } from '../weights/errors.js';
-import { onnxCachePath, readCached, writeCached } from './onnx-cache.js';
-import { IMAGENET_CLASSES } from './imagenet-classes.js';
-import { readLabelsFile } from './labels.js';
+import { dropCached, onnxCachePath, readCached, readInputFile, writeCached } from './onnx-cache.js';
+import { classNames } from './class-names.js';
 import { topK, type Prediction } from './top-k.js';
 
 export interface ClassifierOptions extends ModelOptions {
   /** Keras .h5 weights (path or bytes) for the model built from the model options. */
   weights?: string | Uint8Array;
   /**
-   * The model card's input contract: model input = pixel (0..255) * scale + offset per channel
-   * (e.g. torchvision's mean/std for weights from a .pth). Default: what the model options imply.
+   * The model card of these weights (input contract, crop, labels), e.g. a .pth's mean/std or a
+   * trained model's class names, read off the model they came from. Default: the card the model
+   * options give (weights), or the one the .onnx carries (model).
    */
-  input?: { readonly scale: readonly number[]; readonly offset: readonly number[] };
+  card?: ModelCard;
   /**
    * An ONNX model written by `mobilenetv3 export --format onnx` (path or bytes), or the output
-   * folder of `mobilenetv3 train` (its model.onnx and labels.json), instead of building one.
+   * folder of `mobilenetv3 train` (its model.onnx), instead of building one.
    */
   model?: string | Uint8Array;
   /** Default `onnx` (ONNX Runtime); `tfjs` runs TF.js (wasm). */
@@ -33,9 +34,9 @@ export interface ClassifierOptions extends ModelOptions {
   threads?: number;
   /** How many classes to report per image (default 5). */
   top?: number;
-  /** Centre crop fraction before resizing (default 0.875, as Keras/TF and torchvision evaluate); null: whole image. */
+  /** Centre crop fraction before resizing (default: the card's, 0.875 as Keras/TF and torchvision evaluate); null: whole image. */
   crop?: number | null;
-  /** Class names; default the ImageNet names for 1000 classes (or those written into an .onnx). */
+  /** Class names instead of the card's (default: the card's, else ImageNet's for 1000 classes). */
   labels?: readonly string[];
   /**
    * ONNX engine with weights: reuse the ONNX export of the same weights and options from the
@@ -73,9 +74,7 @@ const isOnnxPath = (model: string | Uint8Array): boolean => typeof model !== 'st
 
 /** The weights file's bytes (without loading the .h5 reader and TF.js, which the cached path skips). */
 async function readWeightsFile(path: string): Promise<Uint8Array> {
-  const bytes = await readCached(path);
-  if (!bytes) throw new WeightsError(`cannot read weights file ${path} (missing or not a file)`);
-  return bytes;
+  return readInputFile(path, 'weights file').catch((e: Error) => { throw new WeightsError(e.message); });
 }
 
 async function openOnnx(bytes: Uint8Array, options: ClassifierOptions, what: string): Promise<Engine> {
@@ -84,59 +83,67 @@ async function openOnnx(bytes: Uint8Array, options: ClassifierOptions, what: str
     .catch((e: Error) => { throw new ClassifierError(`cannot open ONNX model ${what}: ${e.message.split('\n')[0]}`); });
 }
 
-/** A folder written by `mobilenetv3 train`: its ONNX model and class names. */
-async function openTrainedFolder(dir: string): Promise<{ model: string; labels?: string[] }> {
+/** A folder written by `mobilenetv3 train`: its ONNX model (which carries the card and labels). */
+async function trainedFolderModel(dir: string): Promise<string> {
   const model = join(dir, 'model.onnx');
   if (!(await stat(model).catch(() => undefined))?.isFile()) {
     throw new ClassifierError(`${dir} holds no model.onnx: give a folder written by "mobilenetv3 train" or an .onnx file`);
   }
-  const labels = join(dir, 'labels.json');
-  if (!(await stat(labels).catch(() => undefined))?.isFile()) return { model };
-  return { model, labels: await readLabelsFile(labels) };
+  return model;
 }
 
-/** The engine, the labels an .onnx carries, and the pixel range the model takes. */
+/** The engine and the card of the model it runs. */
 interface OpenedEngine {
   engine: Engine;
-  labels?: string[];
-  /** 0..255 for models with their Rescaling layer (the default), [-1, 1] without. */
-  range?: '0-255' | '-1-1';
+  card: ModelCard;
+}
+
+/** The card an ONNX file carries; a file not written by this package: 0..255 input, no labels. */
+async function onnxCard(bytes: Uint8Array, what: string, inputShape: readonly number[]): Promise<ModelCard> {
+  const { cardOf, readOnnxMetadata } = await import('../export/onnx/metadata.js');
+  let card: ModelCard | undefined;
+  try {
+    card = cardOf(readOnnxMetadata(bytes), what);
+  } catch (error) {
+    throw new ClassifierError((error as Error).message);
+  }
+  if (card) return card;
+  const [height, width] = inputShape;
+  return defaultModelCard({ ...resolveOptions({ inputShape: [height, width, 3] }) });
 }
 
 async function openEngine(options: ClassifierOptions): Promise<OpenedEngine> {
   const engineName = options.engine ?? 'onnx';
   if (engineName !== 'onnx' && engineName !== 'tfjs') throw new ClassifierError(`unknown engine "${String(engineName)}": use onnx or tfjs`);
   if (typeof options.model === 'string' && (await stat(options.model).catch(() => undefined))?.isDirectory()) {
-    const trained = await openTrainedFolder(options.model);
-    return { ...(await openEngine({ ...options, model: trained.model })), labels: trained.labels };
+    return openEngine({ ...options, model: await trainedFolderModel(options.model) });
   }
   if (options.model !== undefined) {
-    if (!isOnnxPath(options.model)) throw new ClassifierError(`model must be an .onnx file written by "mobilenetv3 export --format onnx", got ${options.model}`);
+    if (!isOnnxPath(options.model)) throw new ClassifierError(`model must be an .onnx file written by exportOnnx (or "mobilenetv3 export"), got ${options.model}`);
     if (engineName !== 'onnx') throw new ClassifierError('an .onnx model runs on the onnx engine; use engine onnx, or weights with tfjs');
     const what = typeof options.model === 'string' ? options.model : 'from bytes';
     const bytes = typeof options.model === 'string'
-      ? await readCached(options.model).then((b) => b ?? Promise.reject(new ClassifierError(`cannot read model file ${what}`)))
+      ? await readInputFile(options.model, 'model file').catch((e: Error) => { throw new ClassifierError(e.message); })
       : options.model;
     const engine = await openOnnx(bytes, options, what);
-    const { labelsOf, readOnnxMetadata } = await import('../export/onnx/metadata.js');
-    const meta = readOnnxMetadata(bytes);
-    let includePreprocessing = true;
-    try {
-      if (meta.options) includePreprocessing = (JSON.parse(meta.options) as { includePreprocessing?: boolean }).includePreprocessing !== false;
-    } catch {
-      // Metadata not written by this package: 0..255 input (and ImageNet labels or numbers).
-    }
-    return { engine, labels: labelsOf(meta), range: includePreprocessing ? '0-255' : '-1-1' };
+    return { engine, card: options.card ?? await onnxCard(bytes, what, engine.inputShape) };
   }
   if (options.weights === undefined) throw new ClassifierError('classification needs trained weights: pass weights (a Keras .h5 file) or model (an exported .onnx file)');
   const label = typeof options.weights === 'string' ? basename(options.weights) : 'weights';
   const weights = typeof options.weights === 'string' ? await readWeightsFile(options.weights) : options.weights;
 
   // The fast path: this model and these weights were exported before.
-  const useCache = engineName === 'onnx' && options.cache !== false;
-  const cachePath = useCache ? onnxCachePath(weights, resolveOptions(options)) : undefined;
-  const cached = cachePath ? await readCached(cachePath) : undefined;
-  if (cached) return { engine: await openOnnx(cached, options, cachePath as string) };
+  // cache: false exports again and rewrites the entry (which also repairs a damaged one).
+  const cachePath = engineName === 'onnx' ? onnxCachePath(weights, resolveOptions(options)) : undefined;
+  const cached = cachePath && options.cache !== false ? await readCached(cachePath) : undefined;
+  // Built from the options: their card, unless the caller brings the card of these weights.
+  const card = options.card ?? defaultModelCard(resolveOptions(options));
+  if (cached) {
+    // An entry that does not load (truncated by a crash or a full disk) is dropped and rebuilt.
+    const engine = await openOnnx(cached, options, cachePath as string).catch(() => undefined);
+    if (engine) return { engine, card };
+    await dropCached(cachePath as string);
+  }
 
   const [{ buildModel }, { useTfBackend }, { applyKerasWeights }, { readKerasH5 }] = await Promise.all([
     import('../architecture/builder.js'),
@@ -145,41 +152,57 @@ async function openEngine(options: ClassifierOptions): Promise<OpenedEngine> {
     import('../weights/keras-h5.js'),
   ]);
   await useTfBackend('wasm');
-  const model = buildModel(options);
+  const model = buildModel(options, { initialize: false }); // every weight is loaded next
   applyKerasWeights(model, await readKerasH5(weights, label), { label });
   if (engineName === 'tfjs') {
     const { createTfjsEngine } = await import('../runtime/tfjs-engine.js');
-    return { engine: await createTfjsEngine(model) };
+    return { engine: await createTfjsEngine(model), card };
   }
   const { exportOnnx } = await import('../export/onnx/export.js');
   const bytes = exportOnnx(model);
   model.dispose();
   if (cachePath) await writeCached(cachePath, bytes);
-  return { engine: await openOnnx(bytes, options, 'exported in memory') };
+  return { engine: await openOnnx(bytes, options, 'exported in memory'), card };
 }
 
+/**
+ * A classifier for the given weights or exported model; preprocessing and class names come from
+ * the model card.
+ *
+ * @example
+ * ```ts
+ * import { createClassifier } from 'mobilenetv3';
+ * const classifier = await createClassifier({ arch: 'small', weights: 'mobilenet_v3_small_224_1.0_float.h5' });
+ * const { predictions } = await classifier.classify('elephant.jpg'); // [{ rank: 1, label: 'African elephant', ... }]
+ * await classifier.dispose();
+ * ```
+ */
 export async function createClassifier(options: ClassifierOptions = {}): Promise<Classifier> {
   const top = options.top ?? 5;
   if (!(Number.isInteger(top) && top >= 1)) throw new ClassifierError(`top must be a whole number of at least 1, got ${top}`);
-  const crop = options.crop === undefined ? 0.875 : options.crop;
-  if (crop !== null && !(crop > 0 && crop <= 1)) throw new ClassifierError(`crop must be a fraction in (0, 1], got ${crop}`);
-  const { engine, labels: fileLabels, range: modelRange } = await openEngine(options);
-  // Built here: the options say whether the model rescales itself; an .onnx says so in its metadata.
-  const range = options.input ? '0-255' : options.model !== undefined ? modelRange ?? '0-255' : resolveOptions(options).includePreprocessing ? '0-255' : '-1-1';
+  const badCrop = (crop: number | null) => crop !== null && !(crop > 0 && crop <= 1);
+  if (options.crop !== undefined && badCrop(options.crop)) throw new ClassifierError(`crop must be a fraction in (0, 1], got ${options.crop}`);
+  const { engine, card } = await openEngine(options);
+  const crop = options.crop === undefined ? card.input.crop : options.crop;
+  if (badCrop(crop)) {
+    await engine.dispose();
+    throw new ClassifierError(`the model card's crop must be a fraction in (0, 1], got ${crop}`);
+  }
   if (engine.outputShape.length !== 1) {
     await engine.dispose();
     throw new ClassifierError(`the model has no classifier (output [${engine.outputShape.join(', ')}]); build it with its top`);
   }
   const classes = engine.outputShape[0];
-  const labels = options.labels ?? fileLabels ?? (classes === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : Array.from({ length: classes }, (_, i) => `class ${i}`));
-  if (labels.length !== classes) throw new ClassifierError(`${labels.length} labels for a model with ${classes} classes`);
+  const labels = options.labels ?? classNames(card, classes);
+  if (labels.length !== classes) {
+    await engine.dispose();
+    throw new ClassifierError(`${labels.length} labels for a model with ${classes} classes`);
+  }
   const [height, width] = engine.inputShape;
-  const imageOptions = { size: [height, width] as [number, number], range, ...(crop === null ? {} : { crop }) };
+  // The card's contract (scale/offset on 0..255 pixels), at the engine's own input size.
+  const imageOptions = { size: [height, width] as [number, number], normalise: card.input, ...(crop === null ? {} : { crop }) };
 
-  const contract = options.input;
   async function run(images: ImageTensor[]): Promise<Prediction[][]> {
-    // The card's per-channel scale/offset on 0..255 pixels (NHWC: channel = index % 3).
-    if (contract) for (const img of images) for (let i = 0; i < img.data.length; i++) img.data[i] = img.data[i] * contract.scale[i % 3] + contract.offset[i % 3];
     const batch = stackImages(images);
     const out = await engine.predict(batch);
     return images.map((_, i) => topK(out.data.subarray(i * classes, (i + 1) * classes), top, labels));

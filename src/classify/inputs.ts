@@ -23,8 +23,12 @@ export async function collectImageFiles(args: readonly string[]): Promise<Collec
     const info = await stat(arg).catch(() => undefined);
     if (info?.isDirectory()) {
       result.expanded = true;
-      const files = await listImageFiles(arg);
-      if (files.length === 0) result.problems.push({ source: arg, error: `no image files in folder ${arg}` });
+      // A sub-folder that cannot be listed is one problem; the readable images are still classified.
+      let unreadable = 0;
+      const files = await listImageFiles(arg, {
+        onUnreadable: (path, reason) => { unreadable++; result.problems.push({ source: path, error: `cannot read folder ${path}: ${reason}` }); },
+      });
+      if (files.length === 0 && unreadable === 0) result.problems.push({ source: arg, error: `no image files in folder ${arg}` });
       result.files.push(...files);
     } else if (info) {
       result.files.push(arg);

@@ -2,10 +2,10 @@
  * A labels file (`--labels <file>`, a train folder's labels.json): class names as a JSON array of
  * strings or one name per line. Problems are one line naming the file.
  */
-import { readFile } from 'node:fs/promises';
+import { readTextFile } from '../io/read-file.js';
 
 export async function readLabelsFile(path: string): Promise<string[]> {
-  const text = await readFile(path, 'utf8').catch(() => { throw new Error(`cannot read labels file ${path}`); });
+  const text = await readTextFile(path, 'labels file');
   if (/^\s*\[/.test(text)) {
     let labels: unknown;
     try {

@@ -1,14 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `mobilenetv3` command line. Every module in commands/ exports `register(program)` and an
- * `order` for the help listing; each loads its heavy modules lazily inside its action, so
- * `--help` and small commands start fast.
+ * The `mobilenetv3` command line: the registry (registry.ts) says which command modules to load
+ * for these arguments; `--help` and `--version` load commander and the declarations alone.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { reportAndExit } from './errors.js';
-
-interface CommandModule { order: number; register(program: Command): void }
+import { commandsFor } from './registry.js';
 
 // The version is package.json's, read once (src/cli/ and dist/cli/ both sit two folders below it),
 // so a release never prints a stale hard-coded number.
@@ -17,13 +15,14 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 const program = new Command('mobilenetv3')
   .description('MobileNetV3 (Large/Small) for Node.js: build, inspect, visualise, classify, export, train')
   .version(version)
-  .showHelpAfterError('(add --help for usage)')
-  .exitOverride();
+  .exitOverride()
+  // Commander's own errors in our one-line form: "mobilenetv3: unknown option '--x' (add --help for usage)",
+  // its suggestion ("Did you mean summary?") folded into the same line.
+  .configureOutput({
+    outputError: (text, write) => write(`mobilenetv3: ${text.replace(/^error: /, '').split('\n').map((s) => s.trim()).filter(Boolean).join(' ')} (add --help for usage)\n`),
+  });
 
-const dir = new URL('./commands/', import.meta.url);
-const files = readdirSync(dir).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts'));
-const modules = (await Promise.all(files.map((f) => import(new URL(f, dir).href)))) as CommandModule[];
-for (const m of modules.sort((a, b) => a.order - b.order)) m.register(program);
+for (const command of await Promise.all(commandsFor(process.argv.slice(2)).map((c) => c.load()))) command.register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,9 +3,10 @@
  * evaluate, export, train, serve), defined once.
  */
 import { Option, type Command } from 'commander';
+import { FLAVOR_NAMES } from '../architecture/flavors.js';
 import type { ModelOptions } from '../architecture/options.js';
-import { CliError } from './errors.js';
-import { numberFlag } from './number-flags.js';
+import { ARCH_NAMES } from '../architecture/tables.js';
+import { inputSizeFlag, numberFlag } from './number-flags.js';
 
 export interface ModelFlags {
   arch: string;
@@ -29,8 +30,8 @@ export type ModelOptionName = 'arch' | 'flavor' | 'alpha' | 'minimalistic' | 'in
 
 function modelOptionList(): Option[] {
   return [
-    new Option('--arch <name>', 'architecture').choices(['large', 'small']).default('large'),
-    new Option('--flavor <name>', 'keras: keras.applications layer for layer; blog: the blog post\'s Keras code').choices(['keras', 'blog']).default('keras'),
+    new Option('--arch <name>', 'architecture').choices(ARCH_NAMES).default('large'),
+    new Option('--flavor <name>', 'keras: keras.applications layer for layer; blog: the blog post\'s Keras code').choices(FLAVOR_NAMES).default('keras'),
     new Option('--alpha <n>', 'width multiplier').default('1.0'),
     new Option('--minimalistic', 'no SE, no hard-swish, no 5x5 (Keras minimalistic)'),
     new Option('--input-size <n|HxW>', 'input size, e.g. 224 or 257x311 (at least 32)').default('224'),
@@ -57,10 +58,8 @@ export function addModelOptions(command: Command, { omit = [] }: { omit?: readon
 
 /** "224" -> [224, 224, 3]; "257x311" -> [257, 311, 3] (height x width). */
 export function parseInputSize(text: string): [number, number, number] {
-  const parts = text.toLowerCase().split('x');
-  if (parts.length > 2) throw new CliError(`--input-size must be N or HxW, got "${text}"`, 2);
-  const [h, w] = parts.map((p) => numberFlag('input-size', p));
-  return [h, w ?? h, 3];
+  const [h, w] = inputSizeFlag(text);
+  return [h, w, 3];
 }
 
 export function modelOptionsFrom(flags: ModelFlags): ModelOptions {

@@ -4,6 +4,7 @@
  * measured the same way; images are decoded by src/images (the next batch while the current one runs).
  */
 import { readImageBatch } from '../images/index.js';
+import type { InputContract } from '../architecture/card.js';
 import type { Engine } from '../runtime/engine.js';
 import type { LabelledImage } from './labelled-folder.js';
 
@@ -11,11 +12,14 @@ import type { LabelledImage } from './labelled-folder.js';
 export type Predictor = Pick<Engine, 'inputShape' | 'predict'>;
 
 export interface EvaluateOptions {
-  /** Centre-crop fraction before resizing (0.875 as Keras/TF and torchvision evaluate); none by default. */
-  crop?: number;
+  /**
+   * The model card's input contract (`readModelCard(model).input`): normalisation and crop. Without
+   * it: 0..255 pixels, no crop.
+   */
+  input?: Pick<InputContract, 'scale' | 'offset' | 'crop'>;
+  /** Centre-crop fraction before resizing instead of the card's; null: the whole image. */
+  crop?: number | null;
   batchSize?: number;
-  /** Pixel range the model expects: 0..255 with its Rescaling layer, else [-1, 1]. */
-  range?: '0-255' | '-1-1';
   onBatch?(done: number, correctTop1: number): void;
 }
 
@@ -41,7 +45,12 @@ function rankOfLabel(scores: Float32Array, offset: number, classes: number, labe
 
 export async function evaluateImages(predictor: Predictor, images: readonly LabelledImage[], options: EvaluateOptions = {}): Promise<EvaluationResult> {
   const batchSize = Math.max(1, options.batchSize ?? 16);
-  const imageOptions = { size: [predictor.inputShape[0], predictor.inputShape[1]] as [number, number], range: options.range ?? '0-255', ...(options.crop !== undefined ? { crop: options.crop } : {}) } as const;
+  const crop = options.crop !== undefined ? options.crop : options.input?.crop ?? null;
+  const imageOptions = {
+    size: [predictor.inputShape[0], predictor.inputShape[1]] as [number, number],
+    ...(options.input ? { normalise: options.input } : {}),
+    ...(crop !== null ? { crop } : {}),
+  };
   const load = (start: number) => (start < images.length
     ? readImageBatch(images.slice(start, start + batchSize).map((i) => i.path), imageOptions)
     : undefined);

@@ -3,13 +3,14 @@
  * Keras-format class index (`{"0": ["n01440764", "tench"], ...}`) mapping synsets to the model's
  * output indices.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { type FileReadError, readTextFile } from '../io/read-file.js';
 import { join } from 'node:path';
 import { isImageFileName } from '../images/index.js';
 
-export class DatasetError extends Error {
-  override name = 'DatasetError';
-}
+/** The evaluation folder's bad-data error is the library's one `DataError` (kept under its old name). */
+export { DataError as DatasetError } from '../errors.js';
+import { DataError as DatasetError } from '../errors.js';
 
 export interface ClassIndex {
   /** Output index -> [synset, human-readable name]. */
@@ -26,10 +27,10 @@ export interface LabelledImage {
 export async function readClassIndex(path: string): Promise<ClassIndex> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readTextFile(path, 'class index');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DatasetError(code === 'ENOENT' ? `class index not found: ${path}` : `cannot read class index ${path}: ${(error as Error).message}`);
+    const code = (error as FileReadError).code;
+    throw new DatasetError(code === 'ENOENT' ? `class index not found: ${path}` : (error as Error).message);
   }
   let json: unknown;
   try {

@@ -1,12 +1,15 @@
 /**
  * Image decoding and preprocessing for the models: any format sharp reads (JPEG, PNG, WebP, GIF,
  * AVIF, TIFF, ...), EXIF orientation applied, grayscale / alpha / CMYK / 16-bit turned into 8-bit
- * sRGB, optional centre crop, bilinear resize, and NHWC float32 batches with values 0..255 (the
- * keras-flavour model rescales to [-1, 1] itself; see `inputRange` for models built without it).
+ * sRGB at full resolution; then the crop, resample and normalisation shared with the browser
+ * (prepare.ts) give NHWC float32 batches (0..255 for a keras-flavour model, which rescales itself).
  */
 import { basename } from 'node:path';
 import sharp from 'sharp';
-import { centreCropRegion, type Region } from './geometry.js';
+import { FileReadError, MAX_BYTES, readRegularFile } from '../io/read-file.js';
+import type { Region } from './geometry.js';
+import { prepareInput, type InputSpec } from './prepare.js';
+import type { Pixels } from './resample.js';
 
 /** A file path or the bytes of an encoded image. */
 export type ImageSource = string | Uint8Array;
@@ -29,6 +32,8 @@ export interface ImageOptions {
   flip?: boolean;
   /** Values of the output: 0..255 (default, for models with their Rescaling layer) or [-1, 1]. */
   range?: '0-255' | '-1-1';
+  /** The model card's per-channel `pixel * scale + offset` (overrides `range`). */
+  normalise?: Pick<InputSpec, 'scale' | 'offset'>;
 }
 
 /** One preprocessed image: `data` is [height, width, 3] in row-major order. */
@@ -69,44 +74,50 @@ function reason(error: unknown): string {
   return first.replace(/^Input (file|buffer) (has corrupt header|is missing): /, '');
 }
 
-/** Decode, orient, convert to 8-bit sRGB, crop and resize one image. */
-export async function readImage(source: ImageSource, options: ImageOptions, index = 0): Promise<ImageTensor> {
-  const [height, width] = outputSize(options.size);
+/** Decoded, oriented 8-bit sRGB pixels at the image's own resolution (what a canvas gives in the page). */
+export async function decodePixels(source: ImageSource, index = 0): Promise<Pixels> {
   const name = describeSource(source, index);
   try {
     // failOn 'error': a truncated or corrupt file is an error, not a silently grey image.
-    const input = typeof source === 'string' ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
-    const meta = await sharp(input, { failOn: 'error' }).metadata();
-    if (!meta.width || !meta.height) throw new Error('image has no size');
-    // EXIF orientations 5..8 swap width and height.
-    const swapped = (meta.orientation ?? 1) >= 5;
-    const original = swapped ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
-
-    let image = sharp(input, { failOn: 'error' }).autoOrient();
-    if (options.region) image = image.extract(options.region(original));
-    else if (options.crop !== undefined) {
-      image = image.extract(centreCropRegion(original.width, original.height, width, height, options.crop));
-    }
-    if (options.flip) image = image.flop();
-    const { data, info } = await image
-      .resize(width, height, { fit: 'fill', kernel: 'linear' })
+    // A path is read here, not by libvips: regular files only (a FIFO would block it forever), size
+    // capped, and the real reason (permission denied) rather than "not an image".
+    const bytes = typeof source === 'string' ? await readRegularFile(source, { maxBytes: MAX_BYTES.image, what: 'image' }) : source;
+    const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const { data, info } = await sharp(input, { failOn: 'error' })
+      .autoOrient()
       // Like PIL's convert('RGB'), which Keras and torchvision use: alpha is dropped, CMYK and
       // grayscale become sRGB, 16-bit samples become 8-bit.
       .removeAlpha()
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width !== width || info.height !== height) {
-      throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x3`);
-    }
-    const out = new Float32Array(data.length);
-    if (options.range === '-1-1') for (let i = 0; i < data.length; i++) out[i] = data[i] / 127.5 - 1;
-    else for (let i = 0; i < data.length; i++) out[i] = data[i];
-    return { data: out, height, width, original };
+    if (info.channels !== 3 || !info.width || !info.height) throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected RGB`);
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
   } catch (error) {
     if (error instanceof RangeError) throw error;
-    throw new ImageError(name, reason(error));
+    throw new ImageError(name, error instanceof FileReadError ? error.reason : reason(error));
   }
+}
+
+/** The scale/offset of `range` (the contract of a model with or without its Rescaling layer). */
+function rangeNormalisation(options: ImageOptions): Pick<InputSpec, 'scale' | 'offset'> {
+  // Only these two: a whole InputContract may be passed, whose own size and crop must not leak in.
+  if (options.normalise) return { scale: options.normalise.scale, offset: options.normalise.offset };
+  if (options.range === '-1-1') return { scale: [1 / 127.5, 1 / 127.5, 1 / 127.5], offset: [-1, -1, -1] };
+  return { scale: [1, 1, 1], offset: [0, 0, 0] };
+}
+
+/**
+ * Decode one image and turn it into model input with the shared crop + resample + normalisation
+ * (src/images/prepare.ts), the same code the browser runs on canvas pixels.
+ */
+export async function readImage(source: ImageSource, options: ImageOptions, index = 0): Promise<ImageTensor> {
+  const [height, width] = outputSize(options.size);
+  const pixels = await decodePixels(source, index);
+  const original = { width: pixels.width, height: pixels.height };
+  const spec: InputSpec = { size: [height, width], crop: options.crop ?? null, ...rangeNormalisation(options) };
+  const data = prepareInput(pixels, spec, { region: options.region?.(original), flip: options.flip });
+  return { data, height, width, original };
 }
 
 /** An NHWC float32 batch: `data` holds `shape[0]` images of [height, width, 3]. */

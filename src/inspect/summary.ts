@@ -2,7 +2,7 @@
  * A view of a built model: per-layer output shape, parameters, multiply-accumulates and inbound
  * connections, plus totals. Everything is read off the tf.LayersModel itself.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
 
 export interface LayerSummary {
   name: string;

@@ -1,5 +1,5 @@
 /** Pick an engine for a tf.LayersModel: ONNX Runtime (exported in memory) or TF.js. */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from './tf.js';
 import type { Engine, EngineOptions } from './engine.js';
 
 export async function createEngine(model: tf.LayersModel, options: EngineOptions = {}): Promise<Engine> {

@@ -5,6 +5,7 @@
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import { checkBatch, type Engine, type FloatTensor } from './engine.js';
+import { importOrt } from './ort.js';
 
 export interface OnnxEngineOptions {
   /** Intra-op threads; default ONNX Runtime's choice (one per physical core). */
@@ -12,7 +13,7 @@ export interface OnnxEngineOptions {
 }
 
 export async function createOnnxEngine(model: Uint8Array | string, options: OnnxEngineOptions = {}): Promise<Engine> {
-  const ort = await import('onnxruntime-node');
+  const ort = await importOrt();
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
     throw new RangeError(`threads must be a whole number of at least 1, got ${options.threads}`);
   }

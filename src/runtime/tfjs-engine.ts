@@ -1,5 +1,5 @@
 /** The TF.js engine: runs the tf.LayersModel in-process (wasm backend in Node and in browsers). */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { checkBatch, type Engine, type FloatTensor } from './engine.js';
 import { useTfBackend, type TfBackend } from './tfjs.js';
 

@@ -7,13 +7,13 @@
  * Layout: "MV3CKPT1", uint32 little-endian header length, the JSON header, then float32 data as
  * TF.js `encodeWeights` lays it out (the header carries the manifest).
  */
-import { readFile } from 'node:fs/promises';
-import * as tf from '@tensorflow/tfjs';
+import { MAX_BYTES, readRegularFile } from '../io/read-file.js';
+import * as tf from '../runtime/tf.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { EpochRecord } from './loop.js';
 
 /** What `optimizer.getWeights()` returns (TF.js does not export the type). */
-type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];
+export type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];
 
 const MAGIC = 'MV3CKPT1';
 export const CHECKPOINT_FILE = 'checkpoint.bin';
@@ -28,6 +28,8 @@ export interface CheckpointHeader<Config> {
   stage: 1 | 2;
   epochsDone: number;
   history: EpochRecord[];
+  /** Steps the optimiser took (whole-network training keeps its own optimiser state). */
+  optimizerSteps?: number;
 }
 
 export interface Checkpoint<Config> {
@@ -44,14 +46,15 @@ interface StoredHeader<Config> extends CheckpointHeader<Config> {
   optimizerWeights: string[];
 }
 
-export async function writeCheckpoint<Config>(path: string, header: CheckpointHeader<Config>, layers: tf.layers.Layer[], optimizer: tf.Optimizer): Promise<void> {
+/** `optimizer`: a TF.js optimiser, or the named state tensors of our own (src/train/optim). */
+export async function writeCheckpoint<Config>(path: string, header: CheckpointHeader<Config>, layers: tf.layers.Layer[], optimizer: tf.Optimizer | NamedTensor[]): Promise<void> {
   const named: NamedTensor[] = [];
   const layerWeights = layers.map((layer) => {
     const weights = layer.getWeights();
     weights.forEach((tensor, i) => named.push({ name: `layer/${layer.name}/${i}`, tensor }));
     return { layer: layer.name, count: weights.length };
   });
-  const optimizerState = await optimizer.getWeights();
+  const optimizerState = Array.isArray(optimizer) ? optimizer : await optimizer.getWeights();
   optimizerState.forEach((w, i) => named.push({ name: `optimizer/${i}`, tensor: w.tensor }));
   const { data, specs } = await tf.io.encodeWeights(named);
   const stored: StoredHeader<Config> = { ...header, specs, layerWeights, optimizerWeights: optimizerState.map((w) => w.name) };
@@ -75,16 +78,21 @@ function withoutLayout<Config>(stored: StoredHeader<Config>): CheckpointHeader<C
   return header;
 }
 
+const readCheckpointBytes = async (path: string): Promise<Buffer<ArrayBuffer>> => {
+  const bytes = await readRegularFile(path, { maxBytes: MAX_BYTES.checkpoint, what: 'checkpoint' });
+  return Buffer.from(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+};
+
 /**
  * Only the header (settings, classes, history), for the output-folder check: no tensors are made
  * (readCheckpoint's would be left undisposed there).
  */
 export async function readCheckpointHeader<Config>(path: string): Promise<CheckpointHeader<Config>> {
-  return withoutLayout(parseHeader<Config>(path, await readFile(path)).stored);
+  return withoutLayout(parseHeader<Config>(path, await readCheckpointBytes(path)).stored);
 }
 
 export async function readCheckpoint<Config>(path: string): Promise<Checkpoint<Config>> {
-  const bytes = await readFile(path);
+  const bytes = await readCheckpointBytes(path);
   const { stored, dataStart } = parseHeader<Config>(path, bytes);
   const data = bytes.subarray(dataStart);
   const tensors = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), stored.specs);

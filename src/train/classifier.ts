@@ -5,8 +5,9 @@
  * functional model, so every writer (TF.js, .h5, ONNX) and `classify` see an ordinary model; its
  * block map gains a `classifier` block, and its metadata records the class names.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { readMetadata, type BlockInfo, type ModelMetadata } from '../architecture/blocks.js';
+import { defaultModelCard, readModelCard, trainedModelCard } from '../architecture/card.js';
 
 const KEY = 'mobilenetv3';
 const LABELS_KEY = 'labels';
@@ -41,12 +42,18 @@ export function attachClassifier(backbone: tf.LayersModel, options: ClassifierOp
     options: { ...meta.options, classes: options.classes.length, dropoutRate: options.dropout },
     blocks: [...meta.blocks, classifier],
   };
-  model.setUserDefinedMetadata({ [KEY]: metadata as unknown as object, [LABELS_KEY]: options.classes });
+  // The card: the backbone's input contract, the new class names (every writer and reader takes
+  // them from here); the separate labels key stays for readers of 0.1 models.
+  const backboneCard = readModelCard(backbone) ?? defaultModelCard(meta.options);
+  const card = trainedModelCard(backboneCard, options.classes);
+  model.setUserDefinedMetadata({ [KEY]: { ...metadata, card } as unknown as object, [LABELS_KEY]: options.classes });
   return model;
 }
 
-/** The class names stored in a trained model's metadata (undefined for ImageNet models). */
+/** The class names stored in a trained model's card (or, for a 0.1 model, its labels key); undefined for ImageNet models. */
 export function readLabels(model: tf.LayersModel): string[] | undefined {
+  const card = readModelCard(model);
+  if (card?.labels && card.weights?.source === 'trained') return [...card.labels];
   const all = model.getUserDefinedMetadata() as Record<string, unknown> | undefined;
   const labels = all?.[LABELS_KEY];
   return Array.isArray(labels) ? (labels as string[]) : undefined;

@@ -4,8 +4,12 @@
  * decode of each image). Unreadable images are not fatal: they are collected with their reason.
  */
 import { ImageError, readImage, stackImages, type ImageTensor } from '../images/index.js';
+import type { InputContract } from '../architecture/card.js';
 import type { Engine } from '../runtime/engine.js';
-import { EVAL_CROP, viewFlip, viewRegion } from './views.js';
+import { viewFlip, viewRegion } from './views.js';
+
+/** What training takes from the model card's input contract. */
+export type InputPrep = Pick<InputContract, 'scale' | 'offset' | 'crop'>;
 
 export interface ViewItem {
   /** Index of the sample in the dataset (seeds its augmented views). */
@@ -24,8 +28,8 @@ export interface FeatureTable {
 
 export interface ExtractOptions {
   size: [number, number];
-  /** Pixel values the model expects: 0..255 (it has its Rescaling layer) or [-1, 1]. */
-  range?: '0-255' | '-1-1';
+  /** The model card's input contract: per-channel scale and offset on 0..255 pixels, evaluation crop. */
+  input: InputPrep;
   seed: number;
   batchSize?: number;
   signal?: AbortSignal;
@@ -39,10 +43,10 @@ export interface Extraction {
 }
 
 function readView(item: ViewItem, o: ExtractOptions): Promise<ImageTensor> {
-  if (item.view === 0) return readImage(item.path, { size: o.size, crop: EVAL_CROP, range: o.range });
+  if (item.view === 0) return readImage(item.path, { size: o.size, crop: o.input.crop ?? undefined, normalise: o.input });
   return readImage(item.path, {
     size: o.size,
-    range: o.range,
+    normalise: o.input,
     region: ({ width, height }) => viewRegion(width, height, o.seed, item.sample, item.view),
     flip: viewFlip(o.seed, item.sample, item.view),
   });

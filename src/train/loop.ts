@@ -5,7 +5,7 @@
  * validation pass after each epoch, and a hook that checkpoints. Stops cleanly between steps
  * when asked (Ctrl-C): the epoch in progress is dropped, the last checkpoint stays good.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { Random } from './random.js';
 
 export interface EpochRecord {

@@ -4,16 +4,17 @@
  * folder with another model or with unrelated files is refused, so training never mixes two
  * models' files or deletes someone's work.
  */
-import { access, constants, mkdir, readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, constants, readdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { CHECKPOINT_FILE, readCheckpointHeader } from './checkpoint.js';
+import { readTextFile } from '../io/read-file.js';
 import { DataError } from './dataset.js';
+import { LABELS_FILE, METRICS_FILE } from './output-files.js';
 
-export const LABELS_FILE = 'labels.json';
-export const METRICS_FILE = 'metrics.json';
+export { LABELS_FILE, METRICS_FILE } from './output-files.js';
 
 /** The files a training run writes (anything else in the folder makes it "not ours"). */
-export const OUTPUT_FILES = new Set([LABELS_FILE, METRICS_FILE, CHECKPOINT_FILE, 'model.json', 'model.weights.bin', 'model.h5', 'model.onnx', 'curves.png', 'confusion.png']);
+export const OUTPUT_FILES = new Set([LABELS_FILE, METRICS_FILE, CHECKPOINT_FILE, 'model.json', 'model.weights.bin', 'model.h5', 'model.keras', 'model.onnx', 'curves.png', 'confusion.png']);
 
 export interface PreviousRun {
   classes: string[];
@@ -31,7 +32,7 @@ async function readPrevious(dir: string, names: string[]): Promise<PreviousRun |
   }
   if (names.includes(LABELS_FILE) && names.includes(METRICS_FILE)) {
     // Files of those names that are not what a run writes make the folder someone else's.
-    const json = (name: string): Promise<unknown> => readFile(join(dir, name), 'utf8').then((text) => JSON.parse(text) as unknown).catch(() => undefined);
+    const json = (name: string): Promise<unknown> => readTextFile(join(dir, name)).then((text) => JSON.parse(text) as unknown).catch(() => undefined);
     const classes = await json(LABELS_FILE);
     const metrics = (await json(METRICS_FILE)) as { config?: { arch?: unknown } } | undefined;
     if (Array.isArray(classes) && classes.every((c) => typeof c === 'string') && metrics && typeof metrics === 'object') {
@@ -71,19 +72,32 @@ export async function checkOutputFolder(dir: string, classes: string[], arch: st
 }
 
 /**
- * Create the output folder and make sure it takes files, before the long work: otherwise an
- * unwritable -o would only fail when the first epoch's checkpoint is written.
+ * Make sure the output folder can take files, before the long work (otherwise an unwritable -o
+ * would only fail when the first epoch's checkpoint is written), without creating it: a run that
+ * then stops on its data (every image unreadable) leaves no empty folder behind. The files' own
+ * atomic writes create it.
  */
 export async function prepareOutputFolder(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, constants.W_OK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : code === 'ENOTDIR' || code === 'EEXIST' ? 'part of the path is a file'
-        : code === 'EROFS' ? 'read-only file system'
-          : (error as Error).message;
-    throw new DataError(`cannot write to output folder ${dir}: ${why}`);
+  // The folder itself if it exists, else the nearest folder above it that does.
+  let probe = resolve(dir);
+  for (;;) {
+    const info = await stat(probe).catch((error: NodeJS.ErrnoException) => error);
+    if (!(info instanceof Error)) {
+      if (!info.isDirectory()) throw new DataError(`cannot write to output folder ${dir}: part of the path is a file`);
+      break;
+    }
+    if (info.code !== 'ENOENT' || dirname(probe) === probe) throw new DataError(`cannot write to output folder ${dir}: ${why(info)}`);
+    probe = dirname(probe);
   }
+  await access(probe, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
+    throw new DataError(`cannot write to output folder ${dir}: ${why(error)}`);
+  });
+}
+
+function why(error: NodeJS.ErrnoException): string {
+  const code = error.code;
+  return code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+    : code === 'ENOTDIR' || code === 'EEXIST' ? 'part of the path is a file'
+      : code === 'EROFS' ? 'read-only file system'
+        : error.message;
 }

@@ -8,234 +8,71 @@
  * map); the bottom runs once per view on ONNX Runtime and its activations are kept; the top (the
  * last n bnecks, the head conv, the classifier) trains on them with TF.js wasm, whose missing
  * convolution gradients src/train/wasm-gradients.ts supplies. BN layers stay in inference mode.
+ * Stage 2 (`fineTune: 'all'`): every layer trains, batch norm with batch statistics (unless
+ * `freezeBn`), on photos decoded and augmented for every step, on ONNX Runtime
+ * (src/train/network-stage.ts). With `weights: 'none'` the network starts from Keras's
+ * initialisers: there is no stage 1 (a head on random features means nothing) and the whole
+ * network trains for `epochs` epochs at `learningRate`.
  */
-import { createHash } from 'node:crypto';
-import { rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { readMetadata } from '../architecture/blocks.js';
+import { defaultModelCard, readModelCard } from '../architecture/card.js';
 import { buildModel } from '../architecture/builder.js';
-import { resolveOptions, type Flavor, type Padding } from '../architecture/options.js';
-import type { ArchName } from '../architecture/tables.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { createEngine } from '../runtime/create-engine.js';
-import type { Engine, EngineName } from '../runtime/engine.js';
+import type { Engine } from '../runtime/engine.js';
 import { useTfBackend } from '../runtime/tfjs.js';
 import { WeightsError } from '../weights/errors.js';
 import { loadWeights } from '../weights/load.js';
 import { CHECKPOINT_FILE, readCheckpoint, restoreLayers, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { attachClassifier } from './classifier.js';
-import { classCounts, DataError, scanDataset, splitDataset, withoutUnreadable, type Sample } from './dataset.js';
-import { extractFeatures, Interrupted, selectRows, type FeatureTable, type ViewItem } from './features.js';
-import { evaluate, runEpochs, type EpochRecord, type Examples } from './loop.js';
-import { confusionMatrix, perClassMetrics, type ClassMetrics } from './metrics.js';
-import { checkOutputFolder, LABELS_FILE, METRICS_FILE, prepareOutputFolder } from './output-folder.js';
+import { resolveConfig, type TrainConfig, type TrainOptions } from './config.js';
+import { DataError, scanDataset, splitDataset, withoutUnreadable, type Sample } from './dataset.js';
+import { extractFeatures, Interrupted, type FeatureTable, type ViewItem } from './features.js';
+import { evaluate, runEpochs, type EpochRecord } from './loop.js';
+import { confusionMatrix, perClassMetrics } from './metrics.js';
+import { evaluateNetwork, trainNetwork } from './network-stage.js';
+import { checkOutputFolder, LABELS_FILE, prepareOutputFolder } from './output-folder.js';
+import { curvesTitle, writeMetrics, writeModelFiles, type TrainResult } from './outputs.js';
 import { svgToPng } from '../visualize/render.js';
-import { confusionSvg, curvesSvg } from './plots.js';
+import { curvesSvg } from './plots.js';
 import { bottomModel, lastBnecks, topSegment, type TopSegment } from './split-model.js';
 import { registerWasmGradients } from './wasm-gradients.js';
+import { cachedData, fingerprint, foldedBatchNorm, namedSlots, optimizerStateOf, tableExamples } from './stage-inputs.js';
 
-export interface TrainOptions {
-  /** Folder with one sub-folder of images per class. */
-  data: string;
-  /** Output folder (created). */
-  output: string;
-  arch?: ArchName;
-  flavor?: Flavor;
-  alpha?: number;
-  minimalistic?: boolean;
-  padding?: Padding;
-  /** 'imagenet' or a Keras .h5 / TF.js model.json path; loaded by layer name (no top). */
-  weights?: string;
-  /** Square size or [height, width]; default 224. */
-  inputSize?: number | [number, number];
-  epochs?: number;
-  batchSize?: number;
-  learningRate?: number;
-  valSplit?: number;
-  /** Augmented views per training image (random-resized crop + flip), 0 for none. */
-  augment?: number;
-  /** Fine-tune the last n bneck blocks after stage 1 (0: stage 1 only). */
-  fineTune?: number;
-  fineTuneEpochs?: number;
-  fineTuneLearningRate?: number;
-  dropout?: number;
-  seed?: number;
-  resume?: boolean;
-  /** Engine for the frozen part: 'onnx' (default, fast) or 'tfjs'. */
-  engine?: EngineName;
-  signal?: AbortSignal;
-  onProgress?(event: TrainProgress): void;
-}
-
-export type TrainProgress =
-  | { phase: 'scan'; images: number; classes: number }
-  | { phase: 'resume'; epoch: number; stage: 1 | 2 }
-  | { phase: 'features'; stage: 1 | 2; done: number; total: number }
-  | { phase: 'step'; stage: 1 | 2; done: number; total: number; epoch: number; epochs: number; loss: number; accuracy: number }
-  | { phase: 'epoch'; record: EpochRecord }
-  | { phase: 'export' };
-
-/** The run's settings, all resolved; stored in the checkpoint and metrics.json. */
-export interface TrainConfig {
-  arch: ArchName;
-  flavor: Flavor;
-  alpha: number;
-  minimalistic: boolean;
-  padding: Padding;
-  weights: string;
-  inputSize: [number, number];
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  valSplit: number;
-  augment: number;
-  fineTune: number;
-  fineTuneEpochs: number;
-  fineTuneLearningRate: number;
-  dropout: number;
-  seed: number;
-}
-
-export interface TrainResult {
-  output: string;
-  classes: string[];
-  /** false when stopped by the signal (Ctrl-C): the checkpoint holds the last complete epoch. */
-  completed: boolean;
-  history: EpochRecord[];
-  valAccuracy: number | null;
-  /** Validation accuracy at the end of stage 1 (before fine-tuning). */
-  stage1ValAccuracy: number | null;
-  perClass: ClassMetrics[];
-  confusion: number[][];
-  skipped: { path: string; reason: string }[];
-  counts: { train: number; val: number };
-  seconds: { features: number; stage1: number; stage2: number; export: number; total: number };
-  /** Stage 2 training speed (images per second over its training steps). */
-  fineTuneImagesPerSecond: number | null;
-}
-
-function resolveConfig(o: TrainOptions): TrainConfig {
-  const positiveInt = (name: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new DataError(`--${name} must be a whole number of at least 1, got ${v}`);
-    return v;
-  };
-  const positive = (name: string, v: number) => {
-    if (!(Number.isFinite(v) && v > 0)) throw new DataError(`--${name} must be a positive number, got ${v}`);
-    return v;
-  };
-  const epochs = positiveInt('epochs', o.epochs ?? 20);
-  const learningRate = positive('lr', o.learningRate ?? 1e-3);
-  const augment = o.augment ?? 0;
-  if (!Number.isInteger(augment) || augment < 0) throw new DataError(`--augment takes a number of views of at least 0, got ${augment}`);
-  const fineTune = o.fineTune ?? 0;
-  if (!Number.isInteger(fineTune) || fineTune < 0) throw new DataError(`--fine-tune takes a number of blocks, got ${fineTune}`);
-  // The model options, checked by the builder's own rules before any work.
-  const [height, width] = typeof o.inputSize === 'number' ? [o.inputSize, o.inputSize] : o.inputSize ?? [224, 224];
-  const model = resolveOptions({
-    arch: o.arch, flavor: o.flavor, alpha: o.alpha, minimalistic: o.minimalistic, padding: o.padding,
-    inputShape: [height, width, 3], dropoutRate: o.dropout, includeTop: false, pooling: 'avg',
-  });
-  return {
-    arch: model.arch,
-    flavor: model.flavor,
-    alpha: model.alpha,
-    minimalistic: model.minimalistic,
-    padding: model.padding,
-    weights: o.weights ?? 'imagenet',
-    inputSize: [height, width],
-    epochs,
-    batchSize: positiveInt('batch', o.batchSize ?? 32),
-    learningRate,
-    valSplit: o.valSplit ?? 0.2,
-    augment,
-    fineTune,
-    fineTuneEpochs: positiveInt('fine-tune-epochs', o.fineTuneEpochs ?? 5),
-    fineTuneLearningRate: positive('fine-tune-lr', o.fineTuneLearningRate ?? learningRate / 10),
-    dropout: model.dropoutRate,
-    seed: o.seed ?? 42,
-  };
-}
-
-/** File names (relative) and sizes of the data: what --resume must find unchanged. */
-async function fingerprint(root: string, samples: readonly Sample[]): Promise<string> {
-  const hash = createHash('sha256');
-  for (const s of samples) hash.update(`${relative(root, s.path)}\t${s.label}\t${(await stat(s.path)).size}\n`);
-  return hash.digest('hex').slice(0, 16);
-}
-
-/** Examples backed by a feature table with `views` rows per example (view 0 first). */
-function tableExamples(table: FeatureTable, rowsOf: number[][], labels: Int32Array): Examples {
-  return {
-    count: rowsOf.length,
-    labels,
-    batch(indices, random) {
-      const rows = indices.map((i) => {
-        const options = rowsOf[i];
-        return options.length === 1 || !random ? options[0] : options[Math.floor(random.next() * options.length)];
-      });
-      const picked = selectRows(table, rows);
-      return tf.tensor(picked.data, [rows.length, ...table.rowShape]);
-    },
-  };
-}
+export type { TrainConfig, TrainModelOptions, TrainOptions, TrainProgress } from './config.js';
+export type { TrainResult } from './outputs.js';
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
   const seconds = { features: 0, stage1: 0, stage2: 0, export: 0, total: 0 };
   const emit = options.onProgress ?? (() => {});
   const signal = options.signal;
-  let config = resolveConfig(options);
-
-  const scanned = await scanDataset(options.data);
-  // Of the files found (readable or not), so --resume can refuse changed data before any work.
-  const dataFingerprint = await fingerprint(scanned.root, scanned.samples);
-  emit({ phase: 'scan', images: scanned.samples.length, classes: scanned.classes.length });
-  const previous = await checkOutputFolder(options.output, scanned.classes, config.arch, Boolean(options.resume));
-  let checkpoint: Checkpoint<TrainConfig> | undefined;
-  if (options.resume && previous?.hasCheckpoint) {
-    checkpoint = await readCheckpoint<TrainConfig>(join(options.output, CHECKPOINT_FILE));
-    config = checkpoint.header.config;
-    if (checkpoint.header.dataFingerprint !== dataFingerprint) {
-      throw new DataError(`the images in ${options.data} changed since the checkpoint in ${options.output}: train again without --resume`);
-    }
-    emit({ phase: 'resume', epoch: checkpoint.header.history.at(-1)?.epoch ?? 0, stage: checkpoint.header.stage });
-  } else if (previous?.hasCheckpoint) {
-    await rm(join(options.output, CHECKPOINT_FILE), { force: true });
-  }
-
+  // Before the checkpoint is read: its tensors need a backend.
   await useTfBackend('wasm');
-  registerWasmGradients();
-  const backbone = buildModel({
-    arch: config.arch, flavor: config.flavor, alpha: config.alpha, minimalistic: config.minimalistic, padding: config.padding,
-    includeTop: false, pooling: 'avg', inputShape: [...config.inputSize, 3],
-  });
-  // By name, so a file with a top (or a trained model.json with its classifier) fits the headless
-  // backbone; but every backbone layer must get its weights, shapes checked: the backbone stays
-  // frozen, so a partly loaded one would silently train a head on random features.
-  const { missing } = await loadWeights(backbone, config.weights, { byName: true, skipMismatch: false });
-  if (missing.length) {
-    throw new WeightsError(`${config.weights} has no weights for ${missing.length} backbone layers (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): check --arch, --alpha, --minimalistic, --flavor`);
-  }
-  const model = attachClassifier(backbone, { classes: scanned.classes, dropout: config.dropout, seed: config.seed });
+  const run = await openRun(options, emit);
+  const { scanned, dataFingerprint, checkpoint } = run;
+  let config = run.config;
+  const { backbone, model, bnFolded, input } = await buildTrainModel(config, scanned.classes);
   const head = topSegment(model, 'classifier');
-  const fineTop = config.fineTune > 0 ? topSegment(model, lastBnecks(model, config.fineTune)[0]) : undefined;
+  const fineTop = typeof config.fineTune === 'number' && config.fineTune > 0 ? topSegment(model, lastBnecks(model, config.fineTune)[0]) : undefined;
   await prepareOutputFolder(options.output);
 
   const engines: Engine[] = [];
   const engineOptions = { engine: options.engine ?? 'onnx' } as const;
   const size = config.inputSize;
-  const range = readMetadata(backbone)?.options.includePreprocessing === false ? '-1-1' as const : '0-255' as const;
   try {
     // --- the evaluation view of every image: pooled features (+ cut activations) -------------
     engines.push(await createEngine(backbone, engineOptions));
     if (fineTop) engines.push(await createEngine(bottomModel(model, fineTop), engineOptions));
     const t0 = performance.now();
     const centre = await extractFeatures(scanned.samples.map((s, i) => ({ sample: i, path: s.path, view: 0 })), engines, {
-      size, range, seed: config.seed, signal, batchSize: 32,
+      size, input, seed: config.seed, signal, batchSize: 32,
       onProgress: (done, total) => emit({ phase: 'features', stage: 1, done, total }),
     });
-    const skipped = [...centre.unreadable].map(([path, reason]) => ({ path: relative(options.data, path), reason }));
+    const skipped = [...(scanned.skipped ?? []), ...[...centre.unreadable].map(([path, reason]) => ({ path: relative(options.data, path), reason }))];
     const dataset = withoutUnreadable(scanned, new Set(centre.unreadable.keys()));
     const split = splitDataset(dataset, config.valSplit, config.seed);
     const index = new Map(scanned.samples.map((s, i) => [s.path, i]));
@@ -245,7 +82,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     for (const s of split.train) for (let v = 1; v <= config.augment; v++) extraItems.push({ sample: index.get(s.path)!, path: s.path, view: v });
     const extra = extraItems.length
       ? await extractFeatures(extraItems, engines, {
-        size, range, seed: config.seed, signal, batchSize: 32,
+        size, input, seed: config.seed, signal, batchSize: 32,
         onProgress: (done, total) => emit({ phase: 'features', stage: 1, done, total }),
       })
       : undefined;
@@ -324,6 +161,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       return done;
     };
 
+    const images = (set: Sample[]) => ({ paths: set.map((s) => s.path), labels: Int32Array.from(set.map((s) => s.label)), samples: set.map((s) => index.get(s.path)!) });
+    let batchNormMode: 'train' | 'frozen' = 'frozen';
     const finish = (completed: boolean): TrainResult => {
       seconds.total = (performance.now() - started) / 1000;
       return {
@@ -331,22 +170,68 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         valAccuracy: history.at(-1)?.valAccuracy ?? null,
         stage1ValAccuracy: history.filter((r) => r.stage === 1).at(-1)?.valAccuracy ?? null,
         perClass: [], confusion: [], skipped, counts: { train: split.train.length, val: split.val.length }, seconds,
-        fineTuneImagesPerSecond: null,
+        fineTuneImagesPerSecond: null, imagesPerSecond: speeds(), batchNorm: batchNormMode,
       };
     };
+    const stageSpeed = (which: 1 | 2) => {
+      const records = history.filter((r) => r.stage === which);
+      const time = records.reduce((a, r) => a + r.trainSeconds, 0);
+      return records.length && time > 0 ? (records.length * split.train.length) / time : null;
+    };
+    const speeds = () => ({ stage1: stageSpeed(1), stage2: stageSpeed(2) });
 
+    // From scratch, the head has nothing to learn from: straight to the whole network.
+    if (stage === 1 && config.weights === 'none') stage = 2;
     if (stage === 1 && !(await runStage(1, head, merged[0], config.epochs, config.learningRate))) return finish(false);
     let fineTuneImagesPerSecond: number | null = null;
-    if (fineTop) {
+    let networkPredicted: Int32Array | undefined;
+    if (config.fineTune === 'all' || fineTop) {
       if (stage === 1) {
         stage = 2;
         epochsDone = 0;
       }
-      const stepsBefore = history.filter((r) => r.stage === 2).length;
-      if (!(await runStage(2, fineTop, merged[1], config.fineTuneEpochs, config.fineTuneLearningRate))) return finish(false);
-      const trainSeconds = history.filter((r) => r.stage === 2).slice(stepsBefore).reduce((a, r) => a + r.trainSeconds, 0);
-      const epochsRun = history.filter((r) => r.stage === 2).length - stepsBefore;
-      if (epochsRun > 0 && trainSeconds > 0) fineTuneImagesPerSecond = (epochsRun * split.train.length) / trainSeconds;
+      const whole = config.fineTune === 'all';
+      const freezeBn = config.freezeBn === 'auto' ? bnFolded : config.freezeBn;
+      if (whole && config.freezeBn === 'auto' && bnFolded) {
+        emit({ phase: 'notice', message: `${config.weights} has batch norm folded into the convolutions (identity statistics): batch norm stays frozen (train it anyway with freezeBn: false)` });
+      }
+      batchNormMode = whole && !freezeBn ? 'train' : 'frozen';
+      // Whole network: the cached features are of the old backbone; free their engines first.
+      if (whole) await Promise.all(engines.splice(0).map((e) => e.dispose()));
+      const scratch = config.weights === 'none';
+      const epochOffset = scratch ? 0 : config.epochs;
+      const epochs = scratch ? config.epochs : config.fineTuneEpochs;
+      const stageStart = performance.now();
+      // What the checkpoint keeps: every weighted layer (with batch norm's statistics), or the top's.
+      const kept = whole ? model.layers.filter((l) => l.weights.length > 0) : trainedLayers(fineTop!);
+      const result = await trainNetwork({
+        model, fromLayer: whole ? undefined : fineTop!.blocks[0].layers[0],
+        // The last n blocks train on cached activations with batch norm frozen (it saw every view once).
+        data: whole ? undefined : cachedData(fineTop!, merged[1], trainRows, tableExamples(merged[1], valRows, valLabels), classes),
+        batchNorm: whole && !freezeBn ? 'train' : 'frozen', augment: config.augmentNetwork, train: images(split.train), val: images(split.val), classes, size, input,
+        seed: config.seed, batchSize: config.batchSize, firstEpoch: epochsDone, epochs, epochOffset, stage: 2,
+        optimizer: {
+          name: config.optimizer, learningRate: scratch ? config.learningRate : config.fineTuneLearningRate,
+          weightDecay: config.weightDecay, momentum: config.momentum, nesterov: config.nesterov,
+        },
+        schedule: { name: config.schedule, warmupEpochs: config.warmupEpochs },
+        labelSmoothing: config.labelSmoothing, clipNorm: config.clipNorm,
+        optimizerState: checkpoint?.header.stage === 2 ? optimizerStateOf(checkpoint) : undefined,
+        threads: options.threads, signal,
+        onStep: (d, total, loss, accuracy, epoch, imagesPerSecond) => emit({ phase: 'step', stage: 2, done: d, total, epoch, epochs: epochOffset + epochs, loss, accuracy, imagesPerSecond }),
+        onEpoch: async (record, state) => {
+          history = [...history, record];
+          epochsDone = record.epoch - epochOffset;
+          await writeCheckpoint(join(options.output, CHECKPOINT_FILE), { ...header(), optimizerSteps: state.steps }, kept, namedSlots(state));
+          await writeFileAtomic(join(options.output, LABELS_FILE), JSON.stringify(dataset.classes, null, 2) + '\n');
+          await writeFileAtomic(join(options.output, 'curves.png'), await svgToPng(curvesSvg(history, curvesTitle(config, dataset.classes.length))));
+          emit({ phase: 'epoch', record });
+        },
+      });
+      seconds.stage2 += (performance.now() - stageStart) / 1000;
+      if (!result.completed) return finish(false);
+      networkPredicted = result.predicted;
+      fineTuneImagesPerSecond = stageSpeed(2);
     }
 
     // --- final evaluation and outputs --------------------------------------------------------
@@ -355,10 +240,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const finalSegment = fineTop ?? head;
     const finalTable = fineTop ? merged[1] : merged[0];
     const valExamples = tableExamples(finalTable, valRows, valLabels);
-    const evaluation = valExamples.count ? evaluate((x, t) => finalSegment.run(x, t), valExamples, classes, 64) : undefined;
-    const confusion = evaluation ? confusionMatrix(valLabels, evaluation.predicted, classes) : [];
-    const perClass = evaluation ? perClassMetrics(confusion, dataset.classes) : [];
-    const result: TrainResult = { ...finish(true), perClass, confusion, fineTuneImagesPerSecond };
+    const predicted = networkPredicted ? networkPredicted : config.fineTune === 'all'
+      ? (valExamples.count ? (await evaluateNetwork(model, images(split.val), { classes, size, input, seed: config.seed, batchSize: config.batchSize, threads: options.threads }))?.predicted : undefined)
+      : valExamples.count ? evaluate((x, t) => finalSegment.run(x, t), valExamples, classes, 64).predicted : undefined;
+    const confusion = predicted ? confusionMatrix(valLabels, predicted, classes) : [];
+    const perClass = predicted ? perClassMetrics(confusion, dataset.classes) : [];
+    const result: TrainResult = { ...finish(true), perClass, confusion, fineTuneImagesPerSecond, imagesPerSecond: speeds() };
     await writeModelFiles(model, options.output, result, dataset.classes);
     seconds.export = (performance.now() - t3) / 1000;
     seconds.total = (performance.now() - started) / 1000;
@@ -371,6 +258,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       return {
         output: options.output, classes: scanned.classes, completed: false, history: checkpoint?.header.history ?? [], valAccuracy: null,
         stage1ValAccuracy: null, perClass: [], confusion: [], skipped: [], counts: { train: 0, val: 0 }, seconds, fineTuneImagesPerSecond: null,
+        imagesPerSecond: { stage1: null, stage2: null }, batchNorm: 'frozen',
       };
     }
     throw error;
@@ -380,46 +268,55 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 }
 
-function curvesTitle(config: TrainConfig, classes: number): string {
-  const ft = config.fineTune ? `, then the last ${config.fineTune === 1 ? 'block' : `${config.fineTune} blocks`} fine-tuned` : '';
-  return `MobileNetV3-${config.arch === 'small' ? 'Small' : 'Large'} transfer learning, ${classes} classes (head only${ft})`;
-}
+type Emit = (event: import('./config.js').TrainProgress) => void;
 
-async function writeMetrics(dir: string, config: TrainConfig, r: TrainResult, trainSet: Sample[], valSet: Sample[], classes: string[]): Promise<void> {
-  const trainCounts = classCounts(classes.length, trainSet);
-  const valCounts = classCounts(classes.length, valSet);
-  const metrics = {
-    classes: classes.map((name, i) => ({ name, train: trainCounts[i], val: valCounts[i] })),
-    config,
-    history: r.history,
-    final: {
-      valAccuracy: r.valAccuracy,
-      stage1ValAccuracy: r.stage1ValAccuracy,
-      valLoss: r.history.at(-1)?.valLoss ?? null,
-      perClass: r.perClass,
-      confusion: r.confusion,
-    },
-    skipped: r.skipped,
-    seconds: r.seconds,
-    fineTuneImagesPerSecond: r.fineTuneImagesPerSecond,
-  };
-  await writeFileAtomic(join(dir, METRICS_FILE), JSON.stringify(metrics, null, 2) + '\n');
-}
-
-async function writeModelFiles(model: tf.LayersModel, dir: string, r: TrainResult, classes: string[]): Promise<void> {
-  const [{ saveTfjsModel }, { saveKerasH5Weights }, { exportOnnx }] = await Promise.all([
-    import('../weights/tfjs-files.js'),
-    import('../weights/h5-file.js'),
-    import('../export/onnx/export.js'),
-  ]);
-  await saveTfjsModel(model, join(dir, 'model.json'));
-  await saveKerasH5Weights(model, join(dir, 'model.h5'));
-  await writeFileAtomic(join(dir, 'model.onnx'), exportOnnx(model, { labels: classes }));
-  if (r.confusion.length) {
-    const accuracy = r.valAccuracy === null ? '' : ` (accuracy ${(100 * r.valAccuracy).toFixed(1)}%)`;
-    await writeFileAtomic(join(dir, 'confusion.png'), await svgToPng(confusionSvg(r.confusion, classes, `Validation confusion matrix${accuracy}`)));
-  } else {
-    // No validation set: an earlier run's matrix in this folder would describe another model.
-    await rm(join(dir, 'confusion.png'), { force: true });
+/**
+ * Step 1: the settings, the data (scanned and fingerprinted) and the output folder checked; with
+ * --resume, the checkpoint and its settings (refusing changed data).
+ */
+async function openRun(options: TrainOptions, emit: Emit) {
+  let config = resolveConfig(options);
+  const scanned = await scanDataset(options.data, { exclude: options.output });
+  // Of the files found (readable or not), so --resume can refuse changed data before any work.
+  const dataFingerprint = await fingerprint(scanned.root, scanned.samples);
+  emit({ phase: 'scan', images: scanned.samples.length, classes: scanned.classes.length });
+  const previous = await checkOutputFolder(options.output, scanned.classes, config.arch, Boolean(options.resume));
+  let checkpoint: Checkpoint<TrainConfig> | undefined;
+  if (options.resume && previous?.hasCheckpoint) {
+    checkpoint = await readCheckpoint<TrainConfig>(join(options.output, CHECKPOINT_FILE));
+    config = checkpoint.header.config;
+    if (checkpoint.header.dataFingerprint !== dataFingerprint) {
+      throw new DataError(`the images in ${options.data} changed since the checkpoint in ${options.output}: train again without --resume`);
+    }
+    emit({ phase: 'resume', epoch: checkpoint.header.history.at(-1)?.epoch ?? 0, stage: checkpoint.header.stage });
+  } else if (previous?.hasCheckpoint) {
+    await rm(join(options.output, CHECKPOINT_FILE), { force: true });
   }
+  return { config, scanned, dataFingerprint, checkpoint };
+}
+
+/**
+ * Step 2: the backbone with its weights (every layer must get them), the new classifier on it, and
+ * the input contract from the model card (ImageNet's range, or torchvision's mean/std and crop).
+ */
+async function buildTrainModel(config: TrainConfig, classes: string[]) {
+  registerWasmGradients();
+  const backbone = buildModel({
+    arch: config.arch, flavor: config.flavor, alpha: config.alpha, minimalistic: config.minimalistic, padding: config.padding,
+    includeTop: false, pooling: 'avg', inputShape: [...config.inputSize, 3], includePreprocessing: config.includePreprocessing ?? true,
+  });
+  // By name, so a file with a top (or a trained model.json with its classifier) fits the headless
+  // backbone; but every backbone layer must get its weights, shapes checked: a partly loaded one
+  // would silently train a head on random features.
+  if (config.weights !== 'none') {
+    const { missing } = await loadWeights(backbone, config.weights, { byName: true, skipMismatch: false });
+    if (missing.length) {
+      throw new WeightsError(`${config.weights} has no weights for ${missing.length} backbone layers (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): check --arch, --alpha, --minimalistic, --flavor`);
+    }
+  }
+  const bnFolded = config.weights !== 'none' && foldedBatchNorm(backbone);
+  const card = readModelCard(backbone) ?? defaultModelCard(readMetadata(backbone)!.options);
+  const input = { scale: card.input.scale, offset: card.input.offset, crop: card.input.crop };
+  const model = attachClassifier(backbone, { classes, dropout: config.dropout, seed: config.seed });
+  return { backbone, model, bnFolded, input };
 }

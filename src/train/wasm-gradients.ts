@@ -21,7 +21,7 @@
  *   run the depthwise kernel with the filter rotated 180 degrees.
  * - Tile that only broadcasts (what the BatchNorm gradient asks for): a multiply by ones.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 type Pair = [number, number];

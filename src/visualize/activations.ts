@@ -3,7 +3,7 @@
  * each normalised to its own min..max (so weak channels show their pattern too) and coloured with
  * viridis.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
 import type { ImageSource } from '../images/index.js';
 import { captionSvg, rasterFormatOf, writeRaster } from './raster.js';
 import { colormapTable, type Colormap } from './colormap.js';
@@ -12,7 +12,7 @@ import { imageBatchFor } from './model-input.js';
 import { findLayer, frontModel } from './split.js';
 
 export interface ActivationOptions {
-  /** Centre crop fraction before resizing; default null: the whole image. */
+  /** Centre crop fraction before resizing; default: the model card's (as `classify`); null: the whole image. */
   crop?: number | null;
 }
 
@@ -28,7 +28,7 @@ export interface FeatureMaps {
 /** One layer's feature maps for one image (inference on the current TF.js backend). */
 export async function featureMaps(model: tf.LayersModel, source: ImageSource, layerName: string, options: ActivationOptions = {}): Promise<FeatureMaps> {
   const layer = requireFeatureMap(findLayer(model, layerName));
-  const input = await imageBatchFor(model, source, options.crop ?? null);
+  const input = await imageBatchFor(model, source, options.crop);
   const front = frontModel(model, layer);
   const output = front.predict(input) as tf.Tensor4D;
   input.dispose();

@@ -12,13 +12,13 @@
  * the tail (global pooling, two 1x1 convs) is differentiated on the cpu backend, where it costs a
  * few milliseconds. scripts/gradcam-benchmark.ts measures this against running it all on cpu.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { readMetadata } from '../architecture/blocks.js';
 import type { ImageSource } from '../images/index.js';
 import { captionSvg, rasterFormatOf, writeRaster } from './raster.js';
 import { colormapTable } from './colormap.js';
 import { configOf, isGlobalPooling, requireFeatureMap } from './layer-info.js';
-import { imageBatchFor, readPicture, type RgbImage } from './model-input.js';
+import { cropFor, imageBatchFor, readPicture, type RgbImage } from './model-input.js';
 import { findLayer, frontModel, runTail, tailLayers, withoutSoftmax, withTfBackend } from './split.js';
 
 export type CamMethod = 'gradcam' | 'gradcam++';
@@ -35,7 +35,7 @@ export interface GradCamOptions {
   tailBackend?: 'cpu' | 'current';
   /** Class names for the result (index = class id). */
   labels?: readonly string[];
-  /** Centre crop fraction before resizing (e.g. 0.875 as `classify`); default null: the whole image. */
+  /** Centre crop fraction before resizing; default: the model card's (as `classify`); null: the whole image. */
   crop?: number | null;
 }
 
@@ -63,7 +63,7 @@ export interface GradCamResult {
 export function defaultCamLayer(model: tf.LayersModel): tf.layers.Layer {
   const blocks = readMetadata(model)?.blocks ?? [];
   const classifier = blocks.find((b) => b.kind === 'classifier');
-  if (!classifier) throw new Error('Grad-CAM needs a model with its classifier (built without --no-top)');
+  if (!classifier) throw new Error('Grad-CAM needs a model with its classifier (built with its top)');
   const pool = classifier.layers.map((n) => model.getLayer(n)).find(isGlobalPooling);
   const source = pool?.inboundNodes[0]?.inboundLayers[0];
   if (!source) throw new Error(`cannot find the feature map before the global pooling of ${model.name}`);
@@ -83,7 +83,7 @@ export async function gradCam(model: tf.LayersModel, source: ImageSource, option
   }
 
   // Front: inference only, on the current backend.
-  const input = await imageBatchFor(model, source, options.crop ?? null);
+  const input = await imageBatchFor(model, source, options.crop);
   const front = frontModel(model, cut);
   const mapTensor = front.predict(input) as tf.Tensor4D;
   input.dispose();
@@ -95,16 +95,16 @@ export async function gradCam(model: tf.LayersModel, source: ImageSource, option
     // Differentiate the class score before the softmax, as Grad-CAM prescribes, wherever the
     // softmax is: its own Activation layer (keras flavour) or the classifier conv's (blog flavour).
     const logits = new Map(tail.filter((l) => configOf(l).activation === 'softmax').map((l) => [l.name, withoutSoftmax(l)]));
-    const scoresOf = (a: tf.Tensor): tf.Tensor => runTail(tail, cut, a, logits).reshape([-1]);
+    const scoresOf = (a: tf.Tensor): tf.Tensor => tf.reshape(runTail(tail, cut, a, logits), [-1]);
     try {
       return tf.tidy(() => {
         const map = tf.tensor4d(mapValues, shape);
         const scores = scoresOf(map);
-        const target = options.classIndex ?? scores.argMax().dataSync()[0];
+        const target = options.classIndex ?? tf.argMax(scores).dataSync()[0];
         const probabilities = tf.softmax(scores);
-        const gradient = tf.grad((a: tf.Tensor) => scoresOf(a).gather([target]).sum())(map);
-        const weights = method === 'gradcam' ? gradient.mean([1, 2], true) : gradCamPlusPlusWeights(map, gradient);
-        const cam = tf.relu(map.mul(weights).sum(-1)).reshape([-1]);
+        const gradient = tf.grad((a: tf.Tensor) => tf.sum(tf.gather(scoresOf(a), [target])))(map);
+        const weights = method === 'gradcam' ? tf.mean(gradient, [1, 2], true) : gradCamPlusPlusWeights(map, gradient);
+        const cam = tf.reshape(tf.relu(tf.sum(tf.mul(map, weights), -1)), [-1]);
         return { cam: cam.dataSync() as Float32Array, probabilities: probabilities.dataSync() as Float32Array, target };
       });
     } finally {
@@ -127,11 +127,12 @@ export async function gradCam(model: tf.LayersModel, source: ImageSource, option
  * a = g^2 / (2 g^2 + sum_ab A_kab g^3), g = d score / d A (the exp-score closed form).
  */
 function gradCamPlusPlusWeights(map: tf.Tensor, gradient: tf.Tensor): tf.Tensor {
-  const g2 = gradient.square();
-  const g3 = g2.mul(gradient);
-  const denominator = g2.mul(2).add(map.sum([1, 2], true).mul(g3));
-  const alpha = g2.div(tf.where(denominator.notEqual(0), denominator, tf.onesLike(denominator)));
-  return alpha.mul(tf.relu(gradient)).sum([1, 2], true);
+  // Functional ops, not chained ones (x.mul(y)): runtime/tf.ts does not register those.
+  const g2 = tf.square(gradient);
+  const g3 = tf.mul(g2, gradient);
+  const denominator = tf.add(tf.mul(g2, 2), tf.mul(tf.sum(map, [1, 2], true), g3));
+  const alpha = tf.div(g2, tf.where(tf.notEqual(denominator, 0), denominator, tf.onesLike(denominator)));
+  return tf.sum(tf.mul(alpha, tf.relu(gradient)), [1, 2], true);
 }
 
 /** Bilinear upsampling of a small map (half-pixel centres, as tf.image.resizeBilinear). */
@@ -178,7 +179,7 @@ export async function explainImage(model: tf.LayersModel, source: ImageSource, o
   rasterFormatOf(output);
   const result = await gradCam(model, source, options);
   const shape = model.inputs[0].shape as number[];
-  const crop = options.crop ?? null;
+  const crop = cropFor(model, options.crop);
   const picture = await readPicture(source, options.maxSide ?? 640, crop, [shape[1], shape[2]]);
   const heat = upsample(result.cam, result.camHeight, result.camWidth, picture.height, picture.width);
   const pixels = overlayHeatmap(picture, heat);

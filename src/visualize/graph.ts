@@ -10,7 +10,7 @@
  *   const graph = networkGraph(buildModel({ arch: 'small' }), { detail: 'blocks' });
  *   JSON.stringify(graph); // what plot's .html embeds
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
 import { readMetadata, type BlockInfo } from '../architecture/blocks.js';
 import { formatShape, readableCount, thousands } from '../inspect/format.js';
 import { summarize } from '../inspect/summary.js';
@@ -153,7 +153,6 @@ function weightsOf(layer: tf.layers.Layer): WeightInfo[] {
 }
 
 const arrow = '→';
-const nlName = (nl: string | null): string => (nl === 'HS' ? 'h-swish' : nl === 'RE' ? 'ReLU' : 'linear');
 
 /** Label lines of a block, worded like the paper's table row(s). */
 function blockLabel(block: BlockInfo, rows: TableRow[]): { title: string; lines: string[]; kind: NodeKind } {

@@ -1,6 +1,6 @@
 /**
  * The self-contained interactive page (`plot -o model.html`): the Graphviz SVG inlined, the graph
- * JSON embedded, and the viewer (page/viewer.ts) bundled in with esbuild. No network access needed.
+ * JSON embedded, and the viewer (page/viewer.ts) bundled in. No network access needed.
  */
 import { readableCount, thousands } from '../inspect/format.js';
 import type { NetworkGraph } from './graph.js';
@@ -10,9 +10,15 @@ import { formatTableHtml } from './table.js';
 
 let bundled: Promise<string> | undefined;
 
-/** The viewer as one browser script (bundled from the sources or from dist/, whichever is running). */
+/**
+ * The viewer as one browser script: prebuilt by `npm run build` (dist/visualize/page/, so an
+ * installed package needs no bundler), else bundled from the sources with esbuild (a checkout).
+ */
 export function viewerScript(): Promise<string> {
   bundled ??= (async () => {
+    const { readFile } = await import('node:fs/promises');
+    const prebuilt = await readFile(new URL('./page/viewer.bundle.js', import.meta.url), 'utf8').catch(() => undefined);
+    if (prebuilt !== undefined) return prebuilt;
     const { build } = await import('esbuild');
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
     const entry = new URL(`./page/standalone${ext}`, import.meta.url);

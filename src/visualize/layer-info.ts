@@ -3,7 +3,7 @@
  * what kind of operation a layer is, which non-linearity it applies. Type-only TF.js imports, so
  * the module is safe to bundle for the browser.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
 import { formatShape } from '../inspect/format.js';
 import { single, type Shape } from '../inspect/summary.js';
 

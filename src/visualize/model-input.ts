@@ -1,23 +1,29 @@
 /**
- * An image prepared for a built model (its input size, and the value range its preprocessing
- * expects), plus the original picture for overlays.
+ * An image prepared for a built model as its model card says (input size, normalisation, crop),
+ * plus the original picture for overlays.
  */
-import * as tf from '@tensorflow/tfjs';
-import { readMetadata } from '../architecture/blocks.js';
+import * as tf from '../runtime/tf.js';
+import { readModelCard } from '../architecture/card.js';
 import { centreCropRegion, readImage, type ImageSource } from '../images/index.js';
 
+/** The crop a view uses: the caller's, else the model card's (null: the whole image). */
+export function cropFor(model: tf.LayersModel, crop: number | null | undefined): number | null {
+  return crop !== undefined ? crop : readModelCard(model)?.input.crop ?? null;
+}
+
 /**
- * The image as a [1, H, W, 3] batch for `model`: the whole image resized (crop null, as Keras
- * `load_img(target_size=...)`), or a centre crop of that fraction first (0.875 as `classify`).
+ * The image as a [1, H, W, 3] batch for `model`, prepared as its card says (the same input
+ * `classify` gives it); `crop` overrides the card's (null: the whole image resized, as Keras
+ * `load_img(target_size=...)`).
  */
-export async function imageBatchFor(model: tf.LayersModel, source: ImageSource, crop: number | null = null): Promise<tf.Tensor4D> {
+export async function imageBatchFor(model: tf.LayersModel, source: ImageSource, crop?: number | null): Promise<tf.Tensor4D> {
   const shape = model.inputs[0].shape;
   const height = shape[1];
   const width = shape[2];
   if (typeof height !== 'number' || typeof width !== 'number') throw new Error(`${model.name} has no fixed input size`);
-  // Models built without their Rescaling layer take inputs in [-1, 1].
-  const rescales = readMetadata(model)?.options.includePreprocessing ?? true;
-  const image = await readImage(source, { size: [height, width], range: rescales ? '0-255' : '-1-1', ...(crop === null ? {} : { crop }) });
+  const card = readModelCard(model);
+  const fraction = cropFor(model, crop);
+  const image = await readImage(source, { size: [height, width], ...(card ? { normalise: card.input } : {}), ...(fraction === null ? {} : { crop: fraction }) });
   return tf.tensor4d(image.data, [1, height, width, 3]);
 }
 

@@ -4,7 +4,7 @@
  * page). Written atomically.
  */
 import { extname } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { toDot, type Rankdir } from './dot.js';
 import { networkGraph, type Detail, type NetworkGraph } from './graph.js';
@@ -45,7 +45,15 @@ export async function renderGraph(graph: NetworkGraph, format: PlotFormat, optio
   return graphPage(graph, svg);
 }
 
-/** Draw a model into `output` (format from the extension unless `options.format`). Returns the graph drawn. */
+/**
+ * Draw a model into `output` (format from the extension unless `options.format`). Returns the graph drawn.
+ *
+ * @example
+ * ```ts
+ * import { buildModel, plotModel } from 'mobilenetv3';
+ * await plotModel(buildModel({ arch: 'small' }), 'small.svg', { detail: 'blocks' }); // .png, .dot, .html too
+ * ```
+ */
 export async function plotModel(model: tf.LayersModel, output: string, options: PlotOptions = {}): Promise<NetworkGraph> {
   const format = options.format ?? plotFormatOf(output);
   const graph = networkGraph(model, { detail: options.detail });

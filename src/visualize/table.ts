@@ -4,7 +4,7 @@
  * Nothing here looks at tables.ts, so the table shows what was actually built (any arch,
  * flavour, alpha, minimalistic, input size), and a test against the paper checks the builder.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
 import { readMetadata, type BlockInfo } from '../architecture/blocks.js';
 import {
   channelsOf, configOf, inputShapeOf, isConvLike, isGlobalPooling, nonlinearityOf, outputShapeOf, pairOf,

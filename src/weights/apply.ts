@@ -10,8 +10,9 @@
  *   differ are skipped and reported.
  * Works in the browser too (TF.js only).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { readMetadata } from '../architecture/blocks.js';
+import { parseModelCard, readModelCard, recordWeights, type ModelCard } from '../architecture/card.js';
 import { WeightsError } from './errors.js';
 import type { KerasWeights, LayerWeights, WeightArray } from './keras-h5.js';
 
@@ -114,6 +115,7 @@ export function applyKerasWeights(model: tf.LayersModel, weights: KerasWeights, 
       report.values += assign(layer, source);
       report.loaded.push({ layer: layer.name, from: source.name });
     });
+    if (weights.modelCard) takeCard(model, weights.modelCard, label);
     return report;
   }
 
@@ -160,10 +162,28 @@ export function kerasWeightsFromModel(model: tf.LayersModel): KerasWeights {
     return { name: layer.name, weights };
   });
   const options = readMetadata(model)?.options;
+  const card = readModelCard(model);
   return {
     layerNames: model.layers.map((l) => l.name), layers, backend: 'tensorflow', kerasVersion: '2.15.0',
     ...(options ? { modelOptions: JSON.stringify(options) } : {}),
+    ...(card ? { modelCard: JSON.stringify(card) } : {}),
   };
+}
+
+/**
+ * The whole weights of a model saved here bring its card (contract, crop, labels, provenance); the
+ * model keeps its own input size. A damaged card is a one-line error.
+ */
+function takeCard(model: tf.LayersModel, json: string, label: string): void {
+  let card: ModelCard;
+  try {
+    card = parseModelCard(JSON.parse(json), `the model card in ${label}`);
+  } catch (error) {
+    throw new WeightsError(error instanceof SyntaxError ? `the model card in ${label} is not valid JSON` : (error as Error).message);
+  }
+  const own = readModelCard(model);
+  if (!own) return;
+  recordWeights(model, card.weights ?? { source: 'file' }, { input: { ...card.input, size: own.input.size }, labels: card.labels });
 }
 
 /** One line per problem worth telling a user about; empty when the load was clean. */

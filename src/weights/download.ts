@@ -3,7 +3,8 @@
  * carefully: the cached file is used when its MD5 is right (re-fetched otherwise); a download
  * streams to a temporary file beside the target with a progress bar, is checked for length and
  * MD5, and only then renamed into place. A bad download is deleted and reported in one line; with
- * no network the message says how to pass a local file instead.
+ * no network the message says how to pass a local file instead. A server that accepts the
+ * connection and then says nothing (or stops sending) is given up on after an idle timeout.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -12,8 +13,10 @@ import { join } from 'node:path';
 import { progressBar } from '../cli/progress.js';
 import { withAtomicFile } from '../io/atomic.js';
 import { cacheDir } from '../io/cache-dir.js';
+import { MAX_BYTES } from '../io/read-file.js';
 import { WeightsError } from './errors.js';
-import { KERAS_WEIGHTS_URL } from './imagenet.js';
+import type { ModelOptions } from '../architecture/options.js';
+import { findImagenetWeights, KERAS_WEIGHTS_URL } from './imagenet.js';
 
 /** What to fetch: a file name under the base URL and the MD5 it must have (or the start of its SHA-256). */
 export interface RemoteFile {
@@ -35,6 +38,30 @@ export interface DownloadOptions {
   cacheDir?: string;
   /** Draw a progress bar on a terminal (default true; silent when stderr is not a TTY). */
   progress?: boolean;
+  /**
+   * Seconds without progress (no connection, no headers, no bytes) before giving up; default env
+   * MOBILENETV3_DOWNLOAD_TIMEOUT, else 30.
+   */
+  timeoutSeconds?: number;
+}
+
+function timeoutOf(options: DownloadOptions): number {
+  const fromEnv = Number(process.env.MOBILENETV3_DOWNLOAD_TIMEOUT);
+  const seconds = options.timeoutSeconds ?? (fromEnv > 0 ? fromEnv : 30);
+  return seconds * 1000;
+}
+
+/** An abort signal that fires after `ms` without a call to `touch()`: a connect and idle timeout in one. */
+function idleTimer(ms: number): { signal: AbortSignal; touch(): void; fired(): boolean; stop(): void } {
+  const controller = new AbortController();
+  let fired = false;
+  let timer: NodeJS.Timeout | undefined;
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { fired = true; controller.abort(); }, ms);
+  };
+  touch();
+  return { signal: controller.signal, touch, fired: () => fired, stop: () => clearTimeout(timer) };
 }
 
 export function weightsBaseUrl(): string {
@@ -96,43 +123,67 @@ export async function fetchCached(file: RemoteFile, options: DownloadOptions = {
   if (await exists(target) && check.ok(await md5OfFile(target, check.algorithm))) return target;
 
   const url = remoteUrl(file, options.baseUrl);
-  let response: Response;
+  const timeout = timeoutOf(options);
+  const idle = idleTimer(timeout);
+  const silent = () => `no answer from ${new URL(url).host} for ${timeout / 1000} s`;
   try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new WeightsError(`cannot download ${url} (${networkReason(error)}): no network? ${offlineHint(file)}`);
-  }
-  if (!response.ok || !response.body) {
-    await response.body?.cancel();
-    throw new WeightsError(`cannot download ${url}: HTTP ${response.status} ${response.statusText}; ${offlineHint(file)}`);
-  }
-  const expected = Number(response.headers.get('content-length')) || undefined;
-
-  await withAtomicFile(target, async (temp) => {
-    const hash = createHash(check.algorithm);
-    const out = await open(temp, 'w');
-    const bar = options.progress === false ? undefined : progressBar(`downloading ${file.fileName}`, expected ?? 0);
-    let received = 0;
+    let response: Response;
     try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        hash.update(chunk);
-        await out.write(chunk);
-        received += chunk.length;
-        bar?.tick(chunk.length);
-      }
+      response = await fetch(url, { signal: idle.signal });
     } catch (error) {
-      throw new WeightsError(`download of ${url} was cut off after ${received}${expected ? ` of ${expected}` : ''} bytes (${networkReason(error)}); the partial file was deleted, try again`);
-    } finally {
-      bar?.stop();
-      await out.close();
+      if (idle.fired()) throw new WeightsError(`cannot download ${url}: ${silent()} (server not responding); try again later, or ${offlineHint(file)}`);
+      throw new WeightsError(`cannot download ${url} (${networkReason(error)}): no network? ${offlineHint(file)}`);
     }
-    if (expected !== undefined && received !== expected) {
-      throw new WeightsError(`download of ${url} was cut off after ${received} of ${expected} bytes; the partial file was deleted, try again`);
+    idle.touch();
+    if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new WeightsError(`cannot download ${url}: HTTP ${response.status} ${response.statusText}; ${offlineHint(file)}`);
     }
-    const digest = hash.digest('hex');
-    if (!check.ok(digest)) {
-      throw new WeightsError(`downloaded ${file.fileName} has ${check.algorithm.toUpperCase()} ${digest}, expected ${check.expected}: corrupt download or wrong file at ${url}; deleted it`);
+    const expected = Number(response.headers.get('content-length')) || undefined;
+    if (expected !== undefined && expected > MAX_BYTES.weights) {
+      await response.body.cancel().catch(() => undefined);
+      throw new WeightsError(`cannot download ${url}: the server announces ${expected} bytes, more than any weights file (wrong URL?)`);
     }
-  });
+
+    await withAtomicFile(target, async (temp) => {
+      const hash = createHash(check.algorithm);
+      const out = await open(temp, 'w');
+      const bar = options.progress === false ? undefined : progressBar(`downloading ${file.fileName}`, expected ?? 0);
+      let received = 0;
+      try {
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+          idle.touch();
+          received += chunk.length;
+          if (received > MAX_BYTES.weights) throw new WeightsError(`download of ${url} sent more than ${MAX_BYTES.weights} bytes, more than any weights file (wrong URL?); the partial file was deleted`);
+          hash.update(chunk);
+          await out.write(chunk);
+          bar?.tick(chunk.length);
+        }
+      } catch (error) {
+        if (error instanceof WeightsError) throw error;
+        const why = idle.fired() ? `${silent()}: stalled` : networkReason(error);
+        throw new WeightsError(`download of ${url} was cut off after ${received}${expected ? ` of ${expected}` : ''} bytes (${why}); the partial file was deleted, try again`);
+      } finally {
+        bar?.stop();
+        await out.close();
+      }
+      if (expected !== undefined && received !== expected) {
+        throw new WeightsError(`download of ${url} was cut off after ${received} of ${expected} bytes; the partial file was deleted, try again`);
+      }
+      const digest = hash.digest('hex');
+      if (!check.ok(digest)) {
+        throw new WeightsError(`downloaded ${file.fileName} has ${check.algorithm.toUpperCase()} ${digest}, expected ${check.expected}: corrupt download or wrong file at ${url}; deleted it`);
+      }
+    });
+  } finally {
+    idle.stop();
+  }
   return target;
+}
+
+/** Path of the cached ImageNet file for these model options (downloading it if needed). */
+export async function imagenetWeightsPath(options: ModelOptions, download: DownloadOptions = {}): Promise<string> {
+  const found = findImagenetWeights(options);
+  if (typeof found === 'string') throw new WeightsError(found);
+  return fetchCached(found, download);
 }

@@ -2,26 +2,14 @@
  * Node file access for Keras .h5 weights: a thin wrapper over the in-memory reader/writer
  * (keras-h5.ts), with file-system errors turned into one-line messages and atomic writes.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { applyKerasWeights, kerasWeightsFromModel, type LoadOptions, type LoadReport } from './apply.js';
-import { WeightsError } from './errors.js';
 import { readKerasH5, writeKerasH5, type KerasWeights } from './keras-h5.js';
+import { readWeightsBytes } from './read-bytes.js';
 
-/** Read a file, with "not found" and friends as one-line WeightsErrors. */
-export async function readWeightsBytes(path: string, what = 'weights file'): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new WeightsError(`${what} not found: ${path}`);
-    if (code === 'EISDIR') throw new WeightsError(`${what} is a directory, not a file: ${path}`);
-    if (code === 'EACCES') throw new WeightsError(`no permission to read ${what}: ${path}`);
-    throw new WeightsError(`cannot read ${what} ${path}: ${(error as Error).message}`);
-  }
-}
+export { readWeightsBytes } from './read-bytes.js';
 
 export async function readKerasH5File(path: string): Promise<KerasWeights> {
   return readKerasH5(await readWeightsBytes(path), basename(path));

@@ -5,7 +5,9 @@
  * the right `--arch/--alpha/--minimalistic/--no-top` without the user knowing them.
  */
 import { buildModel } from '../architecture/builder.js';
+import { FLAVOR_NAMES } from '../architecture/flavors.js';
 import type { ModelOptions } from '../architecture/options.js';
+import { ARCH_NAMES } from '../architecture/tables.js';
 import type { KerasWeights } from './keras-h5.js';
 
 const ALPHAS = [1.0, 0.75, 0.5, 0.35, 1.25, 1.5, 2.0];
@@ -28,12 +30,12 @@ export function inferModelOptions(weights: KerasWeights): ModelOptions | undefin
   const lastIsClassifier = last?.length === 4 && weights.layers.length > 0 && /logits/i.test(weights.layers[weights.layers.length - 1].name);
   const includeTop = lastIsClassifier || /conv_2|predictions/i.test(weights.layers.map((l) => l.name).join(' '));
   const classes = lastIsClassifier ? last[3] : 1000;
-  for (const flavor of ['keras', 'blog'] as const) {
-    for (const arch of ['large', 'small'] as const) {
+  for (const flavor of FLAVOR_NAMES) {
+    for (const arch of ARCH_NAMES) {
       for (const minimalistic of flavor === 'keras' ? [false, true] : [false]) {
         for (const alpha of ALPHAS) {
           const options: ModelOptions = { flavor, arch, minimalistic, alpha, includeTop, ...(includeTop ? { classes } : {}), inputShape: [32, 32, 3] };
-          const model = buildModel(options);
+          const model = buildModel(options, { initialize: false }); // only its shapes are read
           const weighted = model.layers.filter((l) => l.weights.length > 0);
           const shapes = weighted.map((l) => l.weights.map((w) => w.shape.join('x')).join(',')).join(';');
           model.dispose();

@@ -38,9 +38,12 @@ export interface KerasWeights {
    * when this package wrote the file; Keras ignores the attribute.
    */
   readonly modelOptions?: string;
+  /** The model card (JSON) of the model saved, in root attr `mobilenetv3_card`; Keras ignores it. */
+  readonly modelCard?: string;
 }
 
 const OPTIONS_ATTR = 'mobilenetv3_options';
+const CARD_ATTR = 'mobilenetv3_card';
 
 type H5Module = Awaited<typeof h5wasm.ready>;
 let ready: Promise<H5Module> | undefined;
@@ -138,7 +141,8 @@ export async function readKerasH5(bytes: Uint8Array | ArrayBuffer, label = 'weig
     const backend = readStringList(root, 'backend')?.[0];
     const kerasVersion = readStringList(root, 'keras_version')?.[0];
     const modelOptions = readStringList(root, OPTIONS_ATTR)?.[0];
-    return { layerNames, layers, ...(backend ? { backend } : {}), ...(kerasVersion ? { kerasVersion } : {}), ...(modelOptions ? { modelOptions } : {}) };
+    const modelCard = readStringList(root, CARD_ATTR)?.[0];
+    return { layerNames, layers, ...(backend ? { backend } : {}), ...(kerasVersion ? { kerasVersion } : {}), ...(modelOptions ? { modelOptions } : {}), ...(modelCard ? { modelCard } : {}) };
   } catch (error) {
     if (error instanceof WeightsError) throw error;
     // h5wasm throws plain strings and Errors with HDF5's terse wording; a truncated file is by far the usual cause.
@@ -191,6 +195,7 @@ export async function writeKerasH5(weights: KerasWeights): Promise<Uint8Array> {
     writeScalarString(file, 'backend', weights.backend ?? 'tensorflow');
     writeScalarString(file, 'keras_version', weights.kerasVersion ?? '2.15.0');
     if (weights.modelOptions) writeScalarString(file, OPTIONS_ATTR, weights.modelOptions);
+    if (weights.modelCard) writeScalarString(file, CARD_ATTR, weights.modelCard);
     const byName = new Map(weights.layers.map((l) => [l.name, l]));
     for (const layerName of weights.layerNames) {
       const group = ensureGroup(file, layerName);

@@ -7,11 +7,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { registerCustomLayers } from '../architecture/layers.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { WeightsError } from './errors.js';
-import { readWeightsBytes } from './h5-file.js';
+import { readWeightsBytes } from './read-bytes.js';
 
 function weightsFileName(modelJsonPath: string): string {
   return `${basename(modelJsonPath).replace(/\.json$/i, '')}.weights.bin`;

@@ -14,8 +14,8 @@
  * next = head, then `classifier`; inside a block, conv+BN pairs and SE pairs in build order), so a
  * state dict in any key order (safetensors sorts them) loads.
  */
-import type * as tf from '@tensorflow/tfjs';
-import { tensor } from '@tensorflow/tfjs';
+import type * as tf from '../runtime/tf.js';
+import { tensor } from '../runtime/tf.js';
 import { readMetadata } from '../architecture/blocks.js';
 import { WeightsError } from './errors.js';
 

@@ -1,10 +1,10 @@
 /**
- * A small read-only zip reader: the central directory, stored and deflated entries (Node's zlib).
+ * A small zip reader and writer: the central directory, stored and deflated entries (Node's zlib).
  * Enough for what torch.save writes (stored entries, 64-byte aligned) and for Keras 3's `.keras`
- * archives (deflated); zip64 and encryption are refused. Every malformed or truncated archive is
+ * archives (stored, as Python's zipfile writes them; deflated also read); zip64 and encryption are refused. Every malformed or truncated archive is
  * one `WeightsError` line naming the file.
  */
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { WeightsError } from './errors.js';
 
 export interface ZipEntry {
@@ -92,4 +92,88 @@ export function readZip(bytes: Uint8Array, source = 'the file'): ZipArchive {
       }
     },
   };
+}
+
+/** One file to put in an archive. */
+export interface ZipInput {
+  name: string;
+  data: Uint8Array;
+  /** Deflate it (default false: stored, as Python's `zipfile.ZipFile(f, 'w')` and so Keras 3 write `.keras`). */
+  deflate?: boolean;
+}
+
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 (ISO 3309, the zip checksum); node:zlib only has one from Node 22 on. */
+export function crc32(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * A zip archive of `files` (no zip64: each file and the whole archive under 4 GiB). Entries are
+ * dated 1980-01-01 so the same files give the same bytes.
+ */
+export function writeZip(files: readonly ZipInput[]): Uint8Array {
+  const encoder = new TextEncoder();
+  const locals: Uint8Array[] = [];
+  const centrals: Uint8Array[] = [];
+  let offset = 0;
+  for (const file of files) {
+    const name = encoder.encode(file.name);
+    const body = file.deflate ? new Uint8Array(deflateRawSync(file.data)) : file.data;
+    if (body.length >= 0xffffffff || file.data.length >= 0xffffffff || offset >= 0xffffffff) throw new WeightsError(`${file.name} is too large for a zip archive without zip64`);
+    const fields = (view: DataView, at: number) => {
+      view.setUint16(at, 20, true); // version needed: 2.0
+      view.setUint16(at + 2, 0x0800, true); // flags: names are UTF-8
+      view.setUint16(at + 4, file.deflate ? 8 : 0, true);
+      view.setUint16(at + 6, 0, true); // time 00:00
+      view.setUint16(at + 8, (0 << 9) | (1 << 5) | 1, true); // date 1980-01-01
+      view.setUint32(at + 10, crc32(file.data), true);
+      view.setUint32(at + 14, body.length, true);
+      view.setUint32(at + 18, file.data.length, true);
+      view.setUint16(at + 22, name.length, true);
+      view.setUint16(at + 24, 0, true); // extra field length
+    };
+    const local = new Uint8Array(30 + name.length);
+    const lv = new DataView(local.buffer);
+    lv.setUint32(0, LOCAL, true);
+    fields(lv, 4);
+    local.set(name, 30);
+    const central = new Uint8Array(46 + name.length);
+    const cv = new DataView(central.buffer);
+    cv.setUint32(0, CENTRAL, true);
+    cv.setUint16(4, 20, true); // version made by: 2.0, MS-DOS attributes
+    fields(cv, 6);
+    // comment length, disk number, internal and external attributes: 0
+    cv.setUint32(42, offset, true);
+    central.set(name, 46);
+    locals.push(local, body);
+    centrals.push(central);
+    offset += local.length + body.length;
+  }
+  const dirSize = centrals.reduce((n, c) => n + c.length, 0);
+  const end = new Uint8Array(22);
+  const ev = new DataView(end.buffer);
+  ev.setUint32(0, EOCD, true);
+  ev.setUint16(8, files.length, true);
+  ev.setUint16(10, files.length, true);
+  ev.setUint32(12, dirSize, true);
+  ev.setUint32(16, offset, true);
+  const out = new Uint8Array(offset + dirSize + 22);
+  let at = 0;
+  for (const part of [...locals, ...centrals, end]) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }

@@ -5,7 +5,8 @@
  */
 import { Graphviz } from '@hpcc-js/wasm-graphviz';
 import { buildModel } from '../../src/architecture/builder.js';
-import type { ModelOptions } from '../../src/architecture/options.js';
+import type { Flavor, ModelOptions } from '../../src/architecture/options.js';
+import type { ArchName } from '../../src/architecture/tables.js';
 import { readableCount, thousands } from '../../src/inspect/format.js';
 import { toDot } from '../../src/visualize/dot.js';
 import { networkGraph, type Detail, type NetworkGraph } from '../../src/visualize/graph.js';
@@ -14,8 +15,8 @@ import { escapeMarkup as escapeHtml } from '../../src/visualize/markup.js';
 import { formatTableHtml } from '../../src/visualize/table.js';
 
 export interface ExplorerChoice {
-  arch: 'large' | 'small';
-  flavor: 'keras' | 'blog';
+  arch: ArchName;
+  flavor: Flavor;
   alpha: number;
   minimalistic: boolean;
   detail: Detail;

@@ -1,8 +1,10 @@
 /** The page: wires the explorer, the weights, the engines and classification together. */
 import * as tf from '@tensorflow/tfjs';
 import { readMetadata } from '../../src/architecture/blocks.js';
+import { FLAVOR_NAMES } from '../../src/architecture/flavors.js';
 import type { ModelOptions } from '../../src/architecture/options.js';
-import { imageToTensor } from '../../src/browser/pixels.js';
+import { ARCH_NAMES } from '../../src/architecture/tables.js';
+import { cardInput } from '../../src/browser/pixels.js';
 import { topK } from '../../src/classify/top-k.js';
 import { createPageEngine, DEFAULT_ENGINE, ENGINES, prepareTf, type EngineName, type PageEngine } from './engines.js';
 import { wireCamera } from './camera.js';
@@ -16,6 +18,8 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 
 /** Timings the page exposes for scripts/web-timing.ts and the end-to-end test. */
 const timing: Record<string, number> = {};
+/** The last top-5 at full precision (the end-to-end test compares it with the CLI's). */
+const lastPredictions: ReturnType<typeof topK> = [];
 
 let config: ServerConfig | undefined;
 let loaded: LoadedModel | undefined;
@@ -135,7 +139,8 @@ async function classify(image: CanvasImageSource & { width: number; height: numb
   try {
     const [h, w] = loaded.inputSize;
     const start = performance.now();
-    const input = imageToTensor(image as HTMLCanvasElement, { size: [h, w], crop: 1 });
+    // The model card's contract and crop, through the same crop + resample code as the CLI.
+    const input = cardInput(image as HTMLCanvasElement, loaded.card);
     let probabilities: Float32Array;
     try {
       probabilities = await engine.run(input);
@@ -145,7 +150,9 @@ async function classify(image: CanvasImageSource & { width: number; height: numb
     const ms = performance.now() - start;
     timing.firstPrediction ??= performance.now();
     timing.lastPredictionMs = ms;
-    renderTop5(topK(probabilities, 5, loaded.labels));
+    const predictions = topK(probabilities, 5, loaded.labels);
+    lastPredictions.splice(0, lastPredictions.length, ...predictions);
+    renderTop5(predictions);
     $<HTMLButtonElement>('compare').disabled = false;
     $('timing').innerHTML = `<b>${ms.toFixed(ms < 100 ? 1 : 0)} ms</b> per image · ${engine.label} · input ${w}×${h}`;
   } catch (error) {
@@ -212,6 +219,14 @@ function modelChoice(): ModelOptions {
   return { arch, flavor, alpha, minimalistic };
 }
 
+/** The arch and flavour radio buttons, from the library's tables (no second list in the page). */
+function fillChoices(): void {
+  const radios = (name: string, values: readonly string[]) => values
+    .map((v) => `<label><input type="radio" name="${name}" value="${v}"><span>${v[0].toUpperCase()}${v.slice(1)}</span></label>`).join('');
+  $('arch-choices').insertAdjacentHTML('beforeend', radios('arch', ARCH_NAMES));
+  $('flavor-choices').insertAdjacentHTML('beforeend', radios('flavor', FLAVOR_NAMES));
+}
+
 function setExplorerChoice(options: ModelOptions): void {
   const form = $<HTMLFormElement>('arch-form');
   (form.querySelector(`input[name=arch][value=${options.arch ?? 'large'}]`) as HTMLInputElement).checked = true;
@@ -263,7 +278,7 @@ async function bench(name: EngineName, runs: number): Promise<BenchResult> {
   if (!engine || engineName !== name) throw new Error(`engine ${name} did not start`);
   const once = async () => {
     const start = performance.now();
-    const input = imageToTensor(lastImage as HTMLCanvasElement, { size: loaded!.inputSize, crop: 1 });
+    const input = cardInput(lastImage as HTMLCanvasElement, loaded!.card);
     try {
       const probabilities = await engine!.run(input);
       return { ms: performance.now() - start, top: topK(probabilities, 1, loaded!.labels)[0].label };
@@ -277,11 +292,12 @@ async function bench(name: EngineName, runs: number): Promise<BenchResult> {
   return { engine: engine.label, warmupMs: warm.ms, ms, top: warm.top };
 }
 
-(window as unknown as { mobilenetv3: unknown }).mobilenetv3 = { timing, bench };
+(window as unknown as { mobilenetv3: unknown }).mobilenetv3 = { timing, bench, lastPredictions };
 
 // ---------- start ----------
 
 async function start(): Promise<void> {
+  fillChoices();
   fillEngines();
   wireImageInputs();
   $<HTMLInputElement>('weights-file').addEventListener('change', (e) => {

@@ -6,9 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import { readMetadata } from '../../src/architecture/blocks.js';
 import { buildModel } from '../../src/architecture/builder.js';
 import { registerCustomLayers } from '../../src/architecture/layers.js';
-import type { ModelOptions } from '../../src/architecture/options.js';
+import { resolveOptions, type ModelOptions } from '../../src/architecture/options.js';
+import { defaultModelCard, readModelCard, type ModelCard } from '../../src/architecture/card.js';
 import { applyKerasWeights } from '../../src/weights/apply.js';
-import { IMAGENET_CLASSES } from '../../src/classify/imagenet-classes.js';
+import { classNames } from '../../src/classify/class-names.js';
 
 export interface ServerConfig {
   model: ModelOptions & { inputShape: [number, number, number] };
@@ -20,13 +21,18 @@ export interface LoadedModel {
   name: string;
   description: string;
   inputSize: [number, number];
+  /** The model card: how images become input (the CLI's contract and crop) and the class names. */
+  card: ModelCard;
   labels: readonly string[];
 }
 
-/** Class names: ImageNet's for a 1000-class model; otherwise "class N" (the page shows indices). */
-function labelsFor(model: tf.LayersModel): readonly string[] {
-  const classes = (model.outputs[0].shape as number[]).at(-1);
-  return classes === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : [];
+/** What the page needs of a loaded model, from its card and nothing else (as the CLI does). */
+function loaded(model: tf.LayersModel, name: string, source: string): LoadedModel {
+  const size = inputSize(model);
+  // A model.json saved by other software has no card: 0..255 pixels, the usual crop, no labels.
+  const card = readModelCard(model) ?? defaultModelCard({ ...resolveOptions({}), inputShape: [size[0], size[1], 3] });
+  const classes = (model.outputs[0].shape as number[]).at(-1) ?? 0;
+  return { model, name, description: describe(model, source), inputSize: size, card, labels: classNames(card, classes) };
 }
 
 function describe(model: tf.LayersModel, source: string): string {
@@ -62,13 +68,17 @@ async function fromH5(bytes: Uint8Array, options: ModelOptions, name: string, so
     throw error;
   }
   checkClassifier(model, name);
-  return { model, name, description: describe(model, source), inputSize: inputSize(model), labels: labelsFor(model) };
+  return loaded(model, name, source);
 }
 
 /** The page shows class probabilities: a feature extractor (no top) has none to show. */
 function checkClassifier(model: tf.LayersModel, name: string): void {
   const shape = model.outputs[0].shape;
-  if (shape.length !== 2 || readMetadata(model)?.options.includeTop === false) {
+  // A pooled backbone also outputs [N, C]: the block map says whether a classifier follows it
+  // (its own top, or the one `train` attached to a no-top backbone).
+  const meta = readMetadata(model);
+  const hasClassifier = !meta || meta.options.includeTop || meta.blocks.some((b) => b.kind === 'classifier');
+  if (shape.length !== 2 || !hasClassifier) {
     model.dispose();
     throw new Error(`${name} is a model without its classifier (output ${JSON.stringify(shape)}): the page needs one with a top`);
   }
@@ -76,7 +86,7 @@ function checkClassifier(model: tf.LayersModel, name: string): void {
 
 function fromTfjs(model: tf.LayersModel, name: string, source: string): LoadedModel {
   checkClassifier(model, name);
-  return { model, name, description: describe(model, source), inputSize: inputSize(model), labels: labelsFor(model) };
+  return loaded(model, name, source);
 }
 
 export async function loadServerWeights(config: ServerConfig): Promise<LoadedModel> {

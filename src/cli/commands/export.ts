@@ -5,9 +5,7 @@ import { readLabelsFile } from '../../classify/labels.js';
 import { modelFromFlags } from '../build-model.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 
-export const order = 60;
-
-type ExportFormat = 'onnx' | 'h5' | 'weights.h5' | 'tfjs';
+type ExportFormat = 'onnx' | 'h5' | 'weights.h5' | 'keras' | 'tfjs';
 
 interface ExportFlags extends ModelFlags {
   format?: ExportFormat;
@@ -19,14 +17,14 @@ interface ExportFlags extends ModelFlags {
 function formatOfName(output: string): ExportFormat | undefined {
   const ext = extname(output).toLowerCase();
   if (/\.weights\.h5$/i.test(output)) return 'weights.h5'; // Keras 3's name for its own layout
-  return ext === '.onnx' ? 'onnx' : ext === '.h5' ? 'h5' : ext === '.json' || ext === '' ? 'tfjs' : undefined;
+  return ext === '.onnx' ? 'onnx' : ext === '.h5' ? 'h5' : ext === '.keras' ? 'keras' : ext === '.json' || ext === '' ? 'tfjs' : undefined;
 }
 
 /** --format when given, else the output's extension; a name that says another format is refused (no ONNX bytes in a .h5). */
 function exportFormat(flags: ExportFlags): ExportFormat {
   const named = formatOfName(flags.output);
   if (!flags.format) {
-    if (!named) throw new CliError(`cannot tell the export format from "${flags.output}": end it in .onnx, .h5 or .json (TF.js model.json), name a folder, or pass --format`, 2);
+    if (!named) throw new CliError(`cannot tell the export format from "${flags.output}": end it in .onnx, .h5 or .json (TF.js model.json), .keras or .weights.h5 (Keras 3), name a folder, or pass --format`, 2);
     return named;
   }
   if (named && named !== flags.format && extname(flags.output) !== '') {
@@ -37,10 +35,10 @@ function exportFormat(flags: ExportFlags): ExportFormat {
 
 export function register(program: Command): void {
   addModelOptions(program.command('export'))
-    .description('write the model (with its weights) as ONNX (ONNX Runtime, Netron), Keras .h5 weights or a TF.js model (model.json + weights, for the browser)')
-    .addOption(new Option('--format <name>', 'onnx: opset 17, BN folded, NHWC input; h5: Keras legacy weights; weights.h5: Keras 3 weights (model.load_weights); tfjs: model.json + weights').choices(['onnx', 'h5', 'weights.h5', 'tfjs']))
-    .requiredOption('-o, --output <path>', 'output file: .onnx, .h5, or for tfjs the model.json path or a folder to put model.json in (the format follows from the name unless --format is given)')
-    .option('--labels <file>', 'class names for the ONNX metadata: JSON array or one per line (default: ImageNet for 1000 classes)')
+    .description('write the model (with its weights) as ONNX (ONNX Runtime, Netron), Keras .h5 weights, a Keras 3 .keras model or a TF.js model (model.json + weights, for the browser)')
+    .addOption(new Option('--format <name>', 'onnx: opset 17, BN folded, NHWC input; h5: Keras legacy weights; weights.h5: Keras 3 weights (model.load_weights); keras: Keras 3 model archive (keras.saving.load_model); tfjs: model.json + weights').choices(['onnx', 'h5', 'weights.h5', 'keras', 'tfjs']))
+    .requiredOption('-o, --output <path>', 'output file: .onnx, .h5, .weights.h5, .keras, or for tfjs the model.json path or a folder to put model.json in (the format follows from the name unless --format is given)')
+    .option('--labels <file>', 'class names for the ONNX or .keras metadata: JSON array or one per line (default: ImageNet for 1000 classes in ONNX)')
     .action(async (flags: ExportFlags) => {
       modelOptionsFrom(flags); // bad options fail before any work
       const format = exportFormat(flags);
@@ -65,6 +63,9 @@ export function register(program: Command): void {
           throw new CliError(`${labels.length} labels for a model with ${classes} classes`, 2);
         }
         await writeFileAtomic(flags.output, exportOnnx(model, { labels }));
+      } else if (format === 'keras') {
+        const { saveKerasArchive } = await import('../../weights/keras3/file.js');
+        await saveKerasArchive(model, flags.output, labelsFromFile ? { labels: labelsFromFile } : {});
       } else if (format === 'weights.h5') {
         const { writeKeras3WeightsH5 } = await import('../../weights/keras3/weights-h5.js');
         await writeFileAtomic(flags.output, await writeKeras3WeightsH5(model));

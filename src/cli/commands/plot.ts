@@ -4,8 +4,6 @@ import { modelFromFlags } from '../build-model.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 import { numberFlag } from '../number-flags.js';
 
-export const order = 12;
-
 interface PlotFlags extends ModelFlags {
   output: string;
   detail: 'blocks' | 'layers';
@@ -28,7 +26,7 @@ export function register(program: Command): void {
         import('../../runtime/tfjs.js'),
       ]);
       modelOptionsFrom(flags); // bad options fail before any work
-      let format;
+      let format: ReturnType<typeof plot.plotFormatOf>;
       try {
         format = plot.plotFormatOf(flags.output);
       } catch (error) {
@@ -36,7 +34,7 @@ export function register(program: Command): void {
       }
       const density = numberFlag('density', flags.density, (n) => n > 0 && n <= 1200, 'a number in (0, 1200]');
       await useTfBackend('cpu');
-      const { model } = await modelFromFlags(flags);
+      const { model } = await modelFromFlags(flags, { initialize: false });
       const graph = await plot.plotModel(model, flags.output, {
         detail: flags.detail, rankdir: flags.rankdir, shapes: flags.shapes, format, density,
       });

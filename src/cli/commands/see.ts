@@ -10,11 +10,9 @@ import { readLabelsFile } from '../../classify/labels.js';
 import { addModelOptions, type ModelFlags } from '../model-options.js';
 import { cropFlag, wholeNumberFlag } from '../number-flags.js';
 
-export const order = 13;
-
 interface SeeFlags extends ModelFlags {
   output: string;
-  crop?: string;
+  crop?: string | false;
   json?: boolean;
 }
 
@@ -35,11 +33,12 @@ export function register(program: Command): void {
     .requiredOption('--layer <name>', 'layer whose output to show (names: `mobilenetv3 summary` or `plot --detail layers`)')
     .requiredOption('-o, --output <file>', 'picture to write: .png, .jpg or .webp')
     .option('--max-channels <n>', 'show only the first n channels')
-    .option('--crop <fraction>', 'centre crop before resizing (default: the whole image)')
+    .option('--crop <fraction>', 'centre crop before resizing (default: the model card\'s, as classify)')
+    .option('--no-crop', 'resize the whole image (no centre crop)')
     .option('--json', 'print what was drawn as JSON')
     .action(async (image: string, flags: SeeFlags & { layer: string; maxChannels?: string }) => {
       const output = await pictureOutput(flags.output);
-      const crop = flags.crop === undefined ? null : cropFlag(flags.crop);
+      const crop = flags.crop === false ? null : flags.crop === undefined ? undefined : cropFlag(flags.crop);
       const maxChannels = flags.maxChannels === undefined ? undefined : wholeNumberFlag('max-channels', flags.maxChannels);
       const [{ useTfBackend }, { activationGrid }] = await Promise.all([import('../../runtime/tfjs.js'), import('../../visualize/activations.js')]);
       await useTfBackend('wasm');
@@ -57,12 +56,13 @@ export function register(program: Command): void {
     .option('--class <n>', 'class to explain (default: the top-1 prediction)')
     .addOption(new Option('--method <name>', 'gradcam++ covers whole objects better; gradcam is the original').choices(['gradcam++', 'gradcam']).default('gradcam++'))
     .option('--layer <name>', 'feature map to explain (default: the last one before global pooling)')
-    .option('--crop <fraction>', 'centre crop before resizing (default: the whole image)')
-    .option('--labels <file>', 'class names: JSON array or one per line (default: ImageNet for 1000 classes)')
+    .option('--crop <fraction>', 'centre crop before resizing (default: the model card\'s, as classify)')
+    .option('--no-crop', 'resize the whole image (no centre crop)')
+    .option('--labels <file>', 'class names: JSON array or one per line (default: the model card\'s, ImageNet for 1000 classes)')
     .option('--json', 'print the prediction and the explained class as JSON')
     .action(async (image: string, flags: SeeFlags & { class?: string; method: 'gradcam++' | 'gradcam'; layer?: string; labels?: string }) => {
       const output = await pictureOutput(flags.output);
-      const crop = flags.crop === undefined ? null : cropFlag(flags.crop);
+      const crop = flags.crop === false ? null : flags.crop === undefined ? undefined : cropFlag(flags.crop);
       const classIndex = flags.class === undefined ? undefined : wholeNumberFlag('class', flags.class, 0);
       if (!flags.weights) throw new CliError('explain needs trained weights: pass --weights imagenet, a Keras .h5 file or a model.json', 2);
       const [{ useTfBackend }, { explainImage }] = await Promise.all([import('../../runtime/tfjs.js'), import('../../visualize/explain.js')]);
@@ -70,7 +70,11 @@ export function register(program: Command): void {
       await useTfBackend('wasm');
       const { model } = await modelFromFlags(flags);
       const classes = (model.outputs[0].shape as number[])[1];
-      if (!labels && classes === 1000) labels = (await import('../../classify/imagenet-classes.js')).IMAGENET_CLASSES;
+      // The model card's class names (a trained model's own, ImageNet's for the published weights).
+      if (!labels) {
+        const [{ readModelCard }, { classNames }] = await Promise.all([import('../../architecture/card.js'), import('../../classify/class-names.js')]);
+        labels = classNames(readModelCard(model), classes);
+      }
       if (classIndex !== undefined && classIndex >= classes) throw new CliError(`--class must be below ${classes} (the model's classes), got ${classIndex}`, 2);
       const result = await explainImage(model, image, output, { classIndex, method: flags.method, layer: flags.layer, crop, labels });
       const { cam: _cam, ...summary } = result;

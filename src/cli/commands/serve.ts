@@ -7,8 +7,6 @@ import { CliError } from '../errors.js';
 import { addModelOptions, modelOptionsFrom, type ModelFlags } from '../model-options.js';
 import { numberFlag } from '../number-flags.js';
 
-export const order = 80;
-
 interface ServeFlags extends ModelFlags {
   port: string;
   host: string;
@@ -27,7 +25,7 @@ export function register(program: Command): void {
         import('../../server/static.js'),
         import('../../server/weights.js'),
         import('../../server/web-root.js'),
-        import('../../weights/load.js'),
+        import('../../weights/download.js'), // not load.js: the page loads the weights, no TF.js here
       ]);
       const options = resolveOptions(modelOptionsFrom(flags));
       const root = await webRoot();
@@ -38,7 +36,7 @@ export function register(program: Command): void {
         model: options,
         weights: weights ? { format: weights.format, name: weights.name, url: weights.url, bytes: weights.bytes } : null,
       };
-      let server;
+      let server: Awaited<ReturnType<typeof serveStatic>>;
       try {
         server = await serveStatic({
           root,

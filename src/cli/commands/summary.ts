@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import { modelFromFlags } from '../build-model.js';
 import { addModelOptions, type ModelFlags } from '../model-options.js';
 
-export const order = 10;
-
 export function register(program: Command): void {
   addModelOptions(program.command('summary'))
     .description('print the model summary (Keras 3 layout) with parameters and multiply-accumulates')
@@ -15,7 +13,7 @@ export function register(program: Command): void {
         import('../../runtime/tfjs.js'),
       ]);
       await useTfBackend('cpu');
-      const { model } = await modelFromFlags(flags);
+      const { model } = await modelFromFlags(flags, { initialize: false });
       const summary = summarize(model);
       if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
       else process.stdout.write(formatSummary(summary) + '\n');

@@ -13,9 +13,11 @@
  * convolution; the Rescaling's factor folded into the first convolution (one Add remains); Dropout, linear activations and the input layer emit nothing; hard-swish and
  * hard-sigmoid become the ONNX HardSwish / HardSigmoid(alpha=1/6, beta=0.5) operators.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../../runtime/tf.js';
 import { readMetadata } from '../../architecture/blocks.js';
-import { float, int, ints, OnnxGraph } from './graph.js';
+import { readModelCard } from '../../architecture/card.js';
+import { CARD_KEY } from './metadata.js';
+import { type Attribute, float, int, ints, OnnxGraph } from './graph.js';
 import { DataType, encodeModel } from './proto.js';
 
 export const ONNX_OPSET = 17;
@@ -53,6 +55,7 @@ interface Value {
   scale?: number;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: Keras layer configs are untyped JSON, read field by field per layer class
 type Config = Record<string, any>;
 
 function layerShape(layer: tf.layers.Layer): number[] {
@@ -61,12 +64,12 @@ function layerShape(layer: tf.layers.Layer): number[] {
 }
 
 function inboundLayers(layer: tf.layers.Layer): tf.layers.Layer[] {
-  const nodes = (layer as any).inboundNodes as { inboundLayers: tf.layers.Layer[] }[];
+  const nodes = (layer as unknown as { inboundNodes: { inboundLayers: tf.layers.Layer[] }[] }).inboundNodes;
   return nodes.length ? nodes[0].inboundLayers : [];
 }
 
 function consumers(layer: tf.layers.Layer): tf.layers.Layer[] {
-  return ((layer as any).outboundNodes as { outboundLayer: tf.layers.Layer }[]).map((n) => n.outboundLayer);
+  return (layer as unknown as { outboundNodes: { outboundLayer: tf.layers.Layer }[] }).outboundNodes.map((n) => n.outboundLayer);
 }
 
 function weightsByName(layer: tf.layers.Layer): Map<string, { values: Float32Array; shape: number[] }> {
@@ -141,7 +144,7 @@ class Exporter {
    * A value with everything pending applied as ONNX nodes (NHWC -> NCHW unless `keepLayout`,
    * zero padding as Pad, a pending scale as Mul), for consumers that cannot absorb them.
    */
-  private ready(v: Value, owner: string, keepLayout = false): Value {
+  ready(v: Value, owner: string, keepLayout = false): Value {
     let x = keepLayout ? v : this.toNchw(v);
     if (x.pads) {
       const [t, l, b, r] = x.pads;
@@ -159,7 +162,7 @@ class Exporter {
   }
 
   /** Input of an elementwise op: a vec stays a vec (elementwise ops do not care), else ready(). */
-  private elementwiseInput(v: Value, owner: string): Value {
+  elementwiseInput(v: Value, owner: string): Value {
     return v.layout === 'vec' ? v : this.ready(v, owner);
   }
 
@@ -188,113 +191,32 @@ class Exporter {
   }
 
   /** Output value name for a layer (its own name when free). */
-  private out(layer: tf.layers.Layer): string {
+  out(layer: tf.layers.Layer): string {
     return this.graph.unique(layer.name);
   }
 
+  /** One layer through its converter (the table below); a class without one cannot be exported. */
   private convert(layer: tf.layers.Layer, from: Value[]): Value {
     const cls = layer.getClassName();
-    const cfg = layer.getConfig() as Config;
+    const converter = CONVERTERS[cls];
+    if (!converter) throw new OnnxExportError(`cannot export layer "${layer.name}": ONNX export does not support ${cls}`);
     const shape = layerShape(layer);
-    const one = (): Value => {
-      if (from.length !== 1) throw new OnnxExportError(`layer "${layer.name}" (${cls}) expects one input, has ${from.length}`);
-      return from[0];
-    };
-    const unary = (op: string, attributes = {}, doc?: string): Value => {
-      const x = this.elementwiseInput(one(), layer.name);
-      const [name] = this.graph.node(op, layer.name, [x.name], [this.out(layer)], attributes, doc);
-      return { name, layout: x.layout, shape };
-    };
-    switch (cls) {
-      case 'Conv2D':
-      case 'DepthwiseConv2D':
-        return this.conv(layer, cfg, one());
-      case 'Dense':
-        return this.dense(layer, cfg, one());
-      case 'BatchNormalization':
-        return this.batchNorm(layer, cfg, one());
-      case 'ZeroPadding2D': {
-        const x = one();
-        const [[t, b], [l, r]] = cfg.padding as [[number, number], [number, number]];
-        const absorbable = consumers(layer).every((c) => ['Conv2D', 'DepthwiseConv2D'].includes(c.getClassName()) && c.getConfig().padding === 'valid');
-        const p = x.pads ?? [0, 0, 0, 0];
-        const pads: [number, number, number, number] = [p[0] + t, p[1] + l, p[2] + b, p[3] + r];
-        // Zero padding commutes with a pending scale, so both can stay pending.
-        if (absorbable) return { ...x, shape, pads };
-        return this.ready({ ...x, pads }, layer.name);
-      }
-      case 'Rescaling': {
-        const x = this.ready(one(), layer.name, true);
-        const scale = cfg.scale as number;
-        const offset = cfg.offset as number;
-        // x * s + o = (x + o/s) * s, and the factor s folds exactly into the weights of the convs
-        // that follow (zero padding in between commutes with it): one Add instead of Mul + Add.
-        const isConv = (c: tf.layers.Layer) => ['Conv2D', 'DepthwiseConv2D'].includes(c.getClassName());
-        const foldable = scale !== 0 && consumers(layer).every((c) => isConv(c) || (c.getClassName() === 'ZeroPadding2D' && consumers(c).every(isConv)));
-        if (foldable) {
-          if (offset === 0) return { ...x, shape, scale };
-          const shift = this.graph.floatTensor(`${layer.name}_shift`, new Float32Array([offset / scale]), []);
-          const [name] = this.graph.node('Add', layer.name, [x.name, shift], [this.out(layer)], {},
-            `Rescaling x * ${scale} + ${offset} as x + ${offset / scale}; the factor ${scale} is folded into the next convolution`);
-          return { name, layout: x.layout, shape, scale };
-        }
-        const factor = this.graph.floatTensor(`${layer.name}_scale`, new Float32Array([scale]), []);
-        const shift = this.graph.floatTensor(`${layer.name}_offset`, new Float32Array([offset]), []);
-        const [scaled] = this.graph.node('Mul', `${layer.name}_mul`, [x.name, factor], [this.graph.unique(`${layer.name}_scaled`)]);
-        const [name] = this.graph.node('Add', layer.name, [scaled, shift], [this.out(layer)], {}, `Rescaling: x * ${scale} + ${offset}`);
+    const call: LayerCall = {
+      layer, cls, cfg: layer.getConfig() as Config, shape, from,
+      one: () => {
+        if (from.length !== 1) throw new OnnxExportError(`layer "${layer.name}" (${cls}) expects one input, has ${from.length}`);
+        return from[0];
+      },
+      unary: (op, attributes = {}, doc) => {
+        const x = this.elementwiseInput(call.one(), layer.name);
+        const [name] = this.graph.node(op, layer.name, [x.name], [this.out(layer)], attributes, doc);
         return { name, layout: x.layout, shape };
-      }
-      case 'ReLU': {
-        if (cfg.maxValue == null) return unary('Relu');
-        return this.clip(layer, one(), 0, cfg.maxValue, shape);
-      }
-      case 'Activation':
-        return this.activation(layer, cfg.activation, one(), shape, layer.name, true);
-      case 'HardSwish':
-        return unary('HardSwish', {}, 'x * relu6(x + 3) / 6');
-      case 'HardSigmoid':
-        return unary('HardSigmoid', { alpha: float(1 / 6), beta: float(0.5) }, 'relu6(x + 3) / 6');
-      case 'Dropout':
-      case 'SpatialDropout2D':
-      case 'GaussianDropout':
-      case 'GaussianNoise':
-        return this.elementwiseInput(one(), layer.name); // inference: identity
-      case 'GlobalAveragePooling2D':
-      case 'GlobalMaxPooling2D': {
-        const x = this.ready(one(), layer.name);
-        if (x.layout !== 'nchw') throw new OnnxExportError(`layer "${layer.name}" (${cls}) needs a 4-D input`);
-        const op = cls === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool';
-        if (cfg.keepdims) {
-          const [name] = this.graph.node(op, layer.name, [x.name], [this.out(layer)]);
-          return { name, layout: 'nchw', shape };
-        }
-        const [pooled] = this.graph.node(op, `${layer.name}_pool`, [x.name], [this.graph.unique(`${layer.name}_pooled`)]);
-        const [name] = this.graph.node('Flatten', layer.name, [pooled], [this.out(layer)], { axis: int(1) });
-        return { name, layout: 'flat', shape };
-      }
-      case 'Flatten':
-      case 'Reshape':
-        return this.reshape(layer, one(), shape);
-      case 'Add':
-      case 'Multiply': {
-        const xs = from.every((v) => v.layout === 'vec') ? from : from.map((v) => this.ready(v, layer.name));
-        if (xs.some((v) => v.layout !== xs[0].layout || v.shape.length !== xs[0].shape.length)) {
-          throw new OnnxExportError(`layer "${layer.name}" (${cls}) mixes inputs of different ranks`);
-        }
-        const op = cls === 'Add' ? 'Add' : 'Mul';
-        let acc = xs[0].name;
-        for (let i = 1; i < xs.length; i++) {
-          const last = i === xs.length - 1;
-          [acc] = this.graph.node(op, last ? layer.name : `${layer.name}_${i}`, [acc, xs[i].name], [last ? this.out(layer) : this.graph.unique(`${layer.name}_${i}`)]);
-        }
-        return { name: acc, layout: xs[0].layout, shape };
-      }
-      default:
-        throw new OnnxExportError(`cannot export layer "${layer.name}": ONNX export does not support ${cls}`);
-    }
+      },
+    };
+    return converter(this, call);
   }
 
-  private clip(layer: tf.layers.Layer, input: Value, min: number, max: number, shape: number[], nodeName = layer.name, output = this.out(layer)): Value {
+  clip(layer: tf.layers.Layer, input: Value, min: number, max: number, shape: number[], nodeName = layer.name, output = this.out(layer)): Value {
     const x = this.elementwiseInput(input, layer.name);
     const lo = this.graph.floatTensor(`${layer.name}_min`, new Float32Array([min]), []);
     const hi = this.graph.floatTensor(`${layer.name}_max`, new Float32Array([max]), []);
@@ -303,7 +225,7 @@ class Exporter {
   }
 
   /** A Keras activation by name, applied to `input` (standalone layer, or fused in a conv/dense). */
-  private activation(layer: tf.layers.Layer, activation: string, input: Value, shape: number[], nodeName: string, standalone: boolean): Value {
+  activation(layer: tf.layers.Layer, activation: string, input: Value, shape: number[], nodeName: string, standalone: boolean): Value {
     const x = this.elementwiseInput(input, layer.name);
     const output = standalone ? this.out(layer) : this.graph.unique(layer.name);
     const unary = (op: string, attributes = {}): Value => {
@@ -353,7 +275,7 @@ class Exporter {
     return { scale, shift };
   }
 
-  private conv(layer: tf.layers.Layer, cfg: Config, value: Value): Value {
+  conv(layer: tf.layers.Layer, cfg: Config, value: Value): Value {
     if (cfg.dataFormat && cfg.dataFormat !== 'channelsLast') throw new OnnxExportError(`layer "${layer.name}": only channels-last convolutions are supported`);
     const depthwise = layer.getClassName() === 'DepthwiseConv2D';
     const w = weightsByName(layer);
@@ -442,7 +364,7 @@ class Exporter {
     return activation === 'linear' ? result : this.activation(layer, activation, result, shape, `${layer.name}_${activation}`, true);
   }
 
-  private dense(layer: tf.layers.Layer, cfg: Config, input: Value): Value {
+  dense(layer: tf.layers.Layer, cfg: Config, input: Value): Value {
     if ((input.layout !== 'flat' && input.layout !== 'vec') || input.shape.length !== (input.layout === 'vec' ? 3 : 1)) {
       throw new OnnxExportError(`layer "${layer.name}" (Dense) is only supported on 2-D inputs`);
     }
@@ -488,7 +410,7 @@ class Exporter {
   }
 
   /** A BatchNormalization that could not be folded: the ONNX inference-mode operator. */
-  private batchNorm(layer: tf.layers.Layer, cfg: Config, input: Value): Value {
+  batchNorm(layer: tf.layers.Layer, cfg: Config, input: Value): Value {
     const x = this.ready(input, layer.name);
     const axis = Array.isArray(cfg.axis) ? cfg.axis[0] : cfg.axis;
     const channelAxis = x.shape.length; // Keras index of the channel axis (with batch)
@@ -504,7 +426,7 @@ class Exporter {
   }
 
   /** Flatten / Reshape: Keras reshapes in NHWC order, so go through NHWC unless spatial dims are 1. */
-  private reshape(layer: tf.layers.Layer, input: Value, shape: number[]): Value {
+  reshape(layer: tf.layers.Layer, input: Value, shape: number[]): Value {
     // [N, C] is both a Keras [C] (flat) and a Keras [1, 1, C] (vec): switching is free.
     const channels = (s: number[]) => (s.length === 1 ? s[0] : s.length === 3 && s[0] === 1 && s[1] === 1 ? s[2] : undefined);
     if ((input.layout === 'flat' || input.layout === 'vec') && channels(input.shape) !== undefined && channels(input.shape) === channels(shape)) {
@@ -529,6 +451,112 @@ class Exporter {
   }
 }
 
+/** What a converter gets: the layer, its config and output shape, its inputs, and two shorthands. */
+interface LayerCall {
+  layer: tf.layers.Layer;
+  cls: string;
+  cfg: Config;
+  /** The layer's output shape without the batch axis. */
+  shape: number[];
+  from: Value[];
+  /** The single input (an error for layers given several). */
+  one(): Value;
+  /** One elementwise ONNX node on the single input. */
+  unary(op: string, attributes?: Record<string, Attribute>, doc?: string): Value;
+}
+
+type Converter = (ex: Exporter, c: LayerCall) => Value;
+
+const isConv = (c: tf.layers.Layer) => ['Conv2D', 'DepthwiseConv2D'].includes(c.getClassName());
+/** Inference: dropout and noise layers are the identity. */
+const identity: Converter = (ex, c) => ex.elementwiseInput(c.one(), c.layer.name);
+
+const zeroPadding: Converter = (ex, { layer, cfg, shape, one }) => {
+  const x = one();
+  const [[t, b], [l, r]] = cfg.padding as [[number, number], [number, number]];
+  const absorbable = consumers(layer).every((c) => isConv(c) && c.getConfig().padding === 'valid');
+  const p = x.pads ?? [0, 0, 0, 0];
+  const pads: [number, number, number, number] = [p[0] + t, p[1] + l, p[2] + b, p[3] + r];
+  // Zero padding commutes with a pending scale, so both can stay pending.
+  if (absorbable) return { ...x, shape, pads };
+  return ex.ready({ ...x, pads }, layer.name);
+};
+
+const rescaling: Converter = (ex, { layer, cfg, shape, one }) => {
+  const x = ex.ready(one(), layer.name, true);
+  const scale = cfg.scale as number;
+  const offset = cfg.offset as number;
+  // x * s + o = (x + o/s) * s, and the factor s folds exactly into the weights of the convs
+  // that follow (zero padding in between commutes with it): one Add instead of Mul + Add.
+  const foldable = scale !== 0 && consumers(layer).every((c) => isConv(c) || (c.getClassName() === 'ZeroPadding2D' && consumers(c).every(isConv)));
+  if (foldable) {
+    if (offset === 0) return { ...x, shape, scale };
+    const shift = ex.graph.floatTensor(`${layer.name}_shift`, new Float32Array([offset / scale]), []);
+    const [name] = ex.graph.node('Add', layer.name, [x.name, shift], [ex.out(layer)], {},
+      `Rescaling x * ${scale} + ${offset} as x + ${offset / scale}; the factor ${scale} is folded into the next convolution`);
+    return { name, layout: x.layout, shape, scale };
+  }
+  const factor = ex.graph.floatTensor(`${layer.name}_scale`, new Float32Array([scale]), []);
+  const shift = ex.graph.floatTensor(`${layer.name}_offset`, new Float32Array([offset]), []);
+  const [scaled] = ex.graph.node('Mul', `${layer.name}_mul`, [x.name, factor], [ex.graph.unique(`${layer.name}_scaled`)]);
+  const [name] = ex.graph.node('Add', layer.name, [scaled, shift], [ex.out(layer)], {}, `Rescaling: x * ${scale} + ${offset}`);
+  return { name, layout: x.layout, shape };
+};
+
+const globalPooling: Converter = (ex, { layer, cls, cfg, shape, one }) => {
+  const x = ex.ready(one(), layer.name);
+  if (x.layout !== 'nchw') throw new OnnxExportError(`layer "${layer.name}" (${cls}) needs a 4-D input`);
+  const op = cls === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool';
+  if (cfg.keepdims) {
+    const [name] = ex.graph.node(op, layer.name, [x.name], [ex.out(layer)]);
+    return { name, layout: 'nchw', shape };
+  }
+  const [pooled] = ex.graph.node(op, `${layer.name}_pool`, [x.name], [ex.graph.unique(`${layer.name}_pooled`)]);
+  const [name] = ex.graph.node('Flatten', layer.name, [pooled], [ex.out(layer)], { axis: int(1) });
+  return { name, layout: 'flat', shape };
+};
+
+const elementwise: Converter = (ex, { layer, cls, shape, from }) => {
+  const xs = from.every((v) => v.layout === 'vec') ? from : from.map((v) => ex.ready(v, layer.name));
+  if (xs.some((v) => v.layout !== xs[0].layout || v.shape.length !== xs[0].shape.length)) {
+    throw new OnnxExportError(`layer "${layer.name}" (${cls}) mixes inputs of different ranks`);
+  }
+  const op = cls === 'Add' ? 'Add' : 'Mul';
+  let acc = xs[0].name;
+  for (let i = 1; i < xs.length; i++) {
+    const last = i === xs.length - 1;
+    [acc] = ex.graph.node(op, last ? layer.name : `${layer.name}_${i}`, [acc, xs[i].name], [last ? ex.out(layer) : ex.graph.unique(`${layer.name}_${i}`)]);
+  }
+  return { name: acc, layout: xs[0].layout, shape };
+};
+
+/**
+ * One converter per Keras layer class. A new layer type: add its entry here (and, for training,
+ * its gradient in src/train/step/step-graph.ts; for the summary, its MACs in src/inspect/summary.ts).
+ */
+const CONVERTERS: Record<string, Converter> = {
+  Conv2D: (ex, c) => ex.conv(c.layer, c.cfg, c.one()),
+  DepthwiseConv2D: (ex, c) => ex.conv(c.layer, c.cfg, c.one()),
+  Dense: (ex, c) => ex.dense(c.layer, c.cfg, c.one()),
+  BatchNormalization: (ex, c) => ex.batchNorm(c.layer, c.cfg, c.one()),
+  ZeroPadding2D: zeroPadding,
+  Rescaling: rescaling,
+  ReLU: (ex, c) => (c.cfg.maxValue == null ? c.unary('Relu') : ex.clip(c.layer, c.one(), 0, c.cfg.maxValue, c.shape)),
+  Activation: (ex, c) => ex.activation(c.layer, c.cfg.activation, c.one(), c.shape, c.layer.name, true),
+  HardSwish: (_ex, c) => c.unary('HardSwish', {}, 'x * relu6(x + 3) / 6'),
+  HardSigmoid: (_ex, c) => c.unary('HardSigmoid', { alpha: float(1 / 6), beta: float(0.5) }, 'relu6(x + 3) / 6'),
+  Dropout: identity,
+  SpatialDropout2D: identity,
+  GaussianDropout: identity,
+  GaussianNoise: identity,
+  GlobalAveragePooling2D: globalPooling,
+  GlobalMaxPooling2D: globalPooling,
+  Flatten: (ex, c) => ex.reshape(c.layer, c.one(), c.shape),
+  Reshape: (ex, c) => ex.reshape(c.layer, c.one(), c.shape),
+  Add: elementwise,
+  Multiply: elementwise,
+};
+
 function valueInfo(name: string, shape: number[]): Record<string, unknown> {
   return {
     name,
@@ -536,17 +564,33 @@ function valueInfo(name: string, shape: number[]): Record<string, unknown> {
   };
 }
 
-/** How to feed the exported model, in words (also written into its metadata). */
+/** How to feed the exported model, in words (for people reading the file; programs read the card). */
 export function inputContract(model: tf.LayersModel): string {
-  const meta = readMetadata(model);
   const shape = layerShape(model.inputLayers[0]);
-  const range = meta?.options.includePreprocessing
-    ? 'RGB values 0..255 (the graph rescales with x / 127.5 - 1)'
-    : 'RGB values as the weights were trained on (no rescaling inside; Keras convention x / 127.5 - 1)';
-  return `float32 [batch, ${shape[0]}, ${shape[1]}, ${shape[2]}] NHWC, ${range}`;
+  const card = readModelCard(model);
+  const head = `float32 [batch, ${shape[0]}, ${shape[1]}, ${shape[2]}] NHWC RGB`;
+  if (!card) return `${head}, as the TF.js model takes it`;
+  const { scale, offset, mean, std, crop } = card.input;
+  const fmt = (v: readonly number[]) => `[${v.map((x) => Number(x.toPrecision(6))).join(', ')}]`;
+  const values = mean && std ? `(pixel / 255 - mean ${fmt(mean)}) / std ${fmt(std)}`
+    : scale.every((x) => x === 1) && offset.every((x) => x === 0) ? 'pixels 0..255 (the graph rescales them itself)'
+    : `pixel (0..255) * ${fmt(scale)} + ${fmt(offset)}`;
+  return `${head}: ${values}; evaluated with ${crop === null ? 'no crop' : `centre crop ${Number(crop.toFixed(4))}`}, bilinear resize (card: ${CARD_KEY})`;
 }
 
-/** Export a tf.LayersModel (built by this package, with its weights) to ONNX bytes. */
+/**
+ * Export a tf.LayersModel (built by this package, with its weights) to ONNX bytes; the model card
+ * goes into metadata_props as JSON (`mobilenetv3.card`).
+ *
+ * @example
+ * ```ts
+ * import { writeFile } from 'node:fs/promises';
+ * import { buildModel, exportOnnx, loadWeights } from 'mobilenetv3';
+ * const model = buildModel({ arch: 'small' });
+ * await loadWeights(model, 'imagenet');
+ * await writeFile('small.onnx', exportOnnx(model));
+ * ```
+ */
 export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): Uint8Array {
   const exporter = new Exporter(model);
   const { inputs, outputs } = exporter.run();
@@ -568,7 +612,13 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
   }
   props.input_layout = 'NHWC';
   props.preprocessing = inputContract(model);
-  if (options.labels) props.labels = JSON.stringify(options.labels);
+  // The card, as JSON: what the classifier (and any other reader) takes its input contract and
+  // labels from. Labels given here are the model's output names, so they go into the card too.
+  const card = readModelCard(model);
+  if (card) props[CARD_KEY] = JSON.stringify(options.labels ? { ...card, labels: [...options.labels] } : card);
+  // Also as 0.1 wrote them, for readers that know only this key.
+  const labels = options.labels ?? card?.labels;
+  if (labels) props.labels = JSON.stringify(labels);
   Object.assign(props, options.metadata);
   return encodeModel({
     ir_version: IR_VERSION,

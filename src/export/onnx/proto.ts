@@ -26,14 +26,9 @@ export function encodeModel(model: Record<string, unknown>): Uint8Array {
 }
 
 /** Decode ONNX bytes to a plain object (int64 as numbers, enums as names); for tests and tools. */
+// biome-ignore lint/suspicious/noExplicitAny: a decoded protobuf tree, walked freely by tests and tools
 export function decodeModel(bytes: Uint8Array): Record<string, any> {
   const ModelProto = schema().lookupType('onnx.ModelProto');
   return ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, enums: String, defaults: false });
 }
 
-/** Only the metadata_props of an ONNX file (tensors stay undecoded views). */
-export function decodeMetadataProps(bytes: Uint8Array): { key: string; value: string }[] {
-  const ModelProto = schema().lookupType('onnx.ModelProto');
-  const model = ModelProto.decode(bytes) as unknown as { metadata_props?: { key: string; value: string }[] };
-  return (model.metadata_props ?? []).map((p) => ({ key: p.key, value: p.value }));
-}

@@ -44,11 +44,19 @@ export function depthwiseFilterGrad(o: Ops, layout: MapLayout, x: Plane, dy: str
   let dW: string;
   if (layout.b > 1) {
     const [oh, ow] = [x.h + pads[0] + pads[2] - sh * (ho - 1), x.w + pads[1] + pads[3] - sw * (wo - 1)];
-    const planes = o.opIn(NCHWC_DOMAIN, 'Conv', [o.reshape(x.name, [1, cn, x.h, x.w]), o.reshape(dy, [cn, 1, ho, wo])], { ...attrs, group: int(cn), kernel_shape: ints([ho, wo]) });
+    const planes = o.opIn(NCHWC_DOMAIN, 'Conv', [o.reshape(x.name, [1, cn, x.h, x.w]), o.reshape(dy, [cn, 1, ho, wo])], {
+      ...attrs,
+      group: int(cn),
+      kernel_shape: ints([ho, wo]),
+    });
     const cropped = o.slice(o.reshape(planes, [c, layout.nb, oh, ow, layout.b]), [0, 0], [kh, kw], [2, 3]);
     dW = o.reduceSum(cropped, [1, 4], false); // [C, kh, kw]
   } else {
-    const full = o.op('Conv', [o.reshape(x.name, [1, cn, x.h, x.w]), o.reshape(dy, [c, layout.n, ho, wo])], { ...attrs, group: int(c), strides: ints([1, 1]) });
+    const full = o.op('Conv', [o.reshape(x.name, [1, cn, x.h, x.w]), o.reshape(dy, [c, layout.n, ho, wo])], {
+      ...attrs,
+      group: int(c),
+      strides: ints([1, 1]),
+    });
     dW = o.slice(full, [0, 0], [kh, kw], [2, 3]); // [1, C, kh, kw]
   }
   return o.transpose(o.reshape(dW, [c, 1, kh, kw]), [2, 3, 0, 1]);
@@ -76,7 +84,12 @@ export function depthwiseInputGrad(o: Ops, layout: MapLayout, x: Plane, dy: stri
   const [t, l] = [kh - 1 - pads[0], kw - 1 - pads[1]];
   const b = x.h + pads[0] - zh;
   const r = x.w + pads[1] - zw;
-  let dx = layout.planeConv(z, layout.planeFilters(flipped, c, kh, kw), { kernel_shape: ints([kh, kw]), pads: ints([t, l, Math.max(b, 0), Math.max(r, 0)]) }, cn);
+  let dx = layout.planeConv(
+    z,
+    layout.planeFilters(flipped, c, kh, kw),
+    { kernel_shape: ints([kh, kw]), pads: ints([t, l, Math.max(b, 0), Math.max(r, 0)]) },
+    cn,
+  );
   if (b < 0 || r < 0) dx = layout.cropPlanes(dx, cn, zh + t + Math.max(b, 0) - kh + 1, zw + l + Math.max(r, 0) - kw + 1, x.h, x.w);
   return o.reshape(dx, [c, layout.n, x.h * x.w]);
 }

@@ -4,7 +4,7 @@
  * each channel's values lie as [N/b, H*W, b] instead, which makes [1, C*N, H, W] exactly ORT's
  * NCHWc layout of C*N planes (see step-graph.ts). With b = 1 these are plain reshapes/transposes.
  */
-import { int, type ints, Ops } from './onnx-ops.js';
+import { int, type ints, type Ops } from './onnx-ops.js';
 
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
 
@@ -13,7 +13,11 @@ export class MapLayout {
   readonly b: number;
   readonly nb: number;
 
-  constructor(private readonly o: Ops, readonly n: number, block: number) {
+  constructor(
+    private readonly o: Ops,
+    readonly n: number,
+    block: number,
+  ) {
     this.b = block > 1 && n % block === 0 ? block : 1;
     this.nb = n / this.b;
   }

@@ -17,11 +17,22 @@ export function nchwcBlockSize(ort: Ort): Promise<number> {
 
 async function probe(ort: Ort): Promise<number> {
   const dims = [1, 4, 1, 1];
-  const value = (name: string) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: dims.map((d) => ({ dim_value: d })) } } } });
+  const value = (name: string) => ({
+    name,
+    type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: dims.map((d) => ({ dim_value: d })) } } },
+  });
   const bytes = encodeModel({
     ir_version: 8,
-    opset_import: [{ domain: '', version: 17 }, { domain: 'com.microsoft.nchwc', version: 1 }],
-    graph: { name: 'nchwc_probe', node: [{ op_type: 'ReorderInput', domain: 'com.microsoft.nchwc', name: 'reorder', input: ['x'], output: ['y'] }], input: [value('x')], output: [{ name: 'y' }] },
+    opset_import: [
+      { domain: '', version: 17 },
+      { domain: 'com.microsoft.nchwc', version: 1 },
+    ],
+    graph: {
+      name: 'nchwc_probe',
+      node: [{ op_type: 'ReorderInput', domain: 'com.microsoft.nchwc', name: 'reorder', input: ['x'], output: ['y'] }],
+      input: [value('x')],
+      output: [{ name: 'y' }],
+    },
   });
   try {
     const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 4 });

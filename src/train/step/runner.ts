@@ -4,10 +4,11 @@
  * with Keras's rule: moving = momentum * moving + (1 - momentum) * batch, biased batch variance),
  * and writes both back into the tf.LayersModel when asked.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../../runtime/tf.js';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { buildStepGraph, type BatchNormMode, type StepGraph, type StepGraphOptions } from './step-graph.js';
 import { nchwcBlockSize } from './nchwc.js';
+import { importOrt } from '../../runtime/ort.js';
 
 export interface StepRunnerOptions {
   batch: number;
@@ -35,7 +36,7 @@ export interface BatchNormState {
 type Ort = typeof import('onnxruntime-node');
 
 async function loadOrt(): Promise<Ort> {
-  const ort = (await import('onnxruntime-node')) as Ort & { default?: Ort };
+  const ort = (await importOrt()) as Ort & { default?: Ort };
   return ort.default ?? ort;
 }
 
@@ -46,7 +47,13 @@ export class StepRunner {
   readonly batchNorms = new Map<string, BatchNormState>();
   private readonly sessions = new Map<number, { graph: StepGraph; session: InferenceSession }>();
 
-  private constructor(private readonly ort: Ort, private readonly model: tf.LayersModel, private readonly options: StepRunnerOptions & { block: number }, first: StepGraph, session: InferenceSession) {
+  private constructor(
+    private readonly ort: Ort,
+    private readonly model: tf.LayersModel,
+    private readonly options: StepRunnerOptions & { block: number },
+    first: StepGraph,
+    session: InferenceSession,
+  ) {
     this.sessions.set(first.batch, { graph: first, session });
     for (const p of first.params) {
       const layer = model.getLayer(p.layer);
@@ -149,7 +156,7 @@ export class StepRunner {
 
   /** Batch statistics of the last step are folded in; write weights and moving statistics into the model. */
   async writeBack(): Promise<void> {
-    const tfjs = await import('@tensorflow/tfjs');
+    const tfjs = await import('../../runtime/tf.js');
     const byLayer = new Map<string, { index: number; values: Float32Array }[]>();
     const push = (layer: string, index: number, values: Float32Array) => {
       const list = byLayer.get(layer) ?? [];
@@ -170,7 +177,9 @@ export class StepRunner {
         return u ? tfjs.tensor(u.values, w.shape) : w;
       });
       layer.setWeights(next);
-      next.forEach((t, i) => { if (t !== current[i]) t.dispose(); });
+      next.forEach((t, i) => {
+        if (t !== current[i]) t.dispose();
+      });
     }
   }
 

@@ -25,7 +25,7 @@
  * Parameters come in as graph inputs in Keras's own layouts and their gradients go out in the
  * same layouts, so the optimiser and the tf.LayersModel share one set of arrays.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../../runtime/tf.js';
 import { float, int, ints, Ops } from './onnx-ops.js';
 import { MapLayout } from './layout.js';
 import { depthwiseFilterGrad, depthwiseInputGrad, type DepthwiseGeometry, type Pads } from './depthwise.js';
@@ -107,7 +107,6 @@ export class StepGraphError extends Error {
   override name = 'StepGraphError';
 }
 
-
 /** A value of the forward pass. map: [C, N, H*W]; nhwc: the raw input [N, H, W, C]. */
 interface V {
   name: string;
@@ -158,7 +157,10 @@ class Builder {
   /** Where a map's values lie (plain or batch-blocked), and the ops that depend on it. */
   readonly l: MapLayout;
 
-  constructor(private readonly model: tf.LayersModel, private readonly options: StepGraphOptions) {
+  constructor(
+    private readonly model: tf.LayersModel,
+    private readonly options: StepGraphOptions,
+  ) {
     this.n = options.batch;
     this.l = new MapLayout(this.o, this.n, options.block ?? 1);
   }
@@ -183,7 +185,15 @@ class Builder {
     if (existing) return existing.input;
     const shape = layer.weights[index].shape as number[];
     const input = this.input(`param:${key}`, shape);
-    this.params.push({ key, layer: layer.name, index, shape, input, gradient: `grad:${key}`, decay: short === 'kernel' || short === 'depthwise_kernel' });
+    this.params.push({
+      key,
+      layer: layer.name,
+      index,
+      shape,
+      input,
+      gradient: `grad:${key}`,
+      decay: short === 'kernel' || short === 'depthwise_kernel',
+    });
     return input;
   }
 
@@ -250,7 +260,8 @@ class Builder {
   private valueOf(layer: tf.layers.Layer, first: boolean): V {
     const known = this.values.get(layer.name);
     if (known) return known;
-    if (!first && this.values.size > 0) throw new StepGraphError(`layer "${layer.name}" is used by the trained part but lies before the cut`);
+    if (!first && this.values.size > 0)
+      throw new StepGraphError(`layer "${layer.name}" is used by the trained part but lies before the cut`);
     const [, h, w, c] = layer.outputShape as number[];
     const raw = this.input('input', [this.n, h, w, c]);
     const name = this.l.fromNhwc(raw, c, h, w);
@@ -282,7 +293,11 @@ class Builder {
       case 'Dense': {
         const x = one();
         if (x.h !== 1 || x.w !== 1) throw new StepGraphError(`layer "${layer.name}" (Dense) needs a pooled input`);
-        return this.activation(layer, cfg.activation ?? 'linear', this.pointwise(layer, x, this.param(layer, 'kernel'), cfg.useBias ? this.param(layer, 'bias') : undefined, cfg.units as number));
+        return this.activation(
+          layer,
+          cfg.activation ?? 'linear',
+          this.pointwise(layer, x, this.param(layer, 'kernel'), cfg.useBias ? this.param(layer, 'bias') : undefined, cfg.units as number),
+        );
       }
       case 'BatchNormalization':
         return this.batchNorm(layer, cfg, one());
@@ -367,9 +382,16 @@ class Builder {
     // is plain: kept as the graph they were first matched with, since every reordering of a sum
     // moves float rounding, and a ReLU mask can flip at the fixtures' 1e-4 tolerance).
     if (x.kind === 'nhwc' && this.l.b > 1) return this.stemConv(x, { kernel, bias, filters, kh, kw, sh, sw, ho, wo, pads });
-    const nchw = x.kind === 'nhwc' ? this.o.transpose(x.name, [0, 3, 1, 2]) : this.o.transpose(this.l.plainImages(x.name, x.c, x.h, x.w), [1, 0, 2, 3]);
+    const nchw =
+      x.kind === 'nhwc'
+        ? this.o.transpose(x.name, [0, 3, 1, 2])
+        : this.o.transpose(this.l.plainImages(x.name, x.c, x.h, x.w), [1, 0, 2, 3]);
     const weight = this.o.transpose(kernel, [3, 2, 0, 1]); // [kh, kw, I, O] -> [O, I, kh, kw]
-    const yn = this.o.op('Conv', bias ? [nchw, weight, bias] : [nchw, weight], { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), pads: ints(pads) });
+    const yn = this.o.op('Conv', bias ? [nchw, weight, bias] : [nchw, weight], {
+      kernel_shape: ints([kh, kw]),
+      strides: ints([sh, sw]),
+      pads: ints(pads),
+    });
     const y = this.map(this.l.fromNchw(yn, filters, ho, wo), filters, ho, wo, true);
     return this.record(y, (dy) => {
       // dW[o, i, ky, kx] = sum over n, y, x of dY[o, n, y, x] * X[n, i, y*s + ky, x*s + kx]: a
@@ -389,7 +411,21 @@ class Builder {
    * slices of the padded input), columns in the map's own order: then y = W^T patches is already a
    * map, with no reordering of the widest activation of the network, and dW = patches dY^T.
    */
-  private stemConv(x: V, s: { kernel: string; bias?: string; filters: number; kh: number; kw: number; sh: number; sw: number; ho: number; wo: number; pads: Pads }): V {
+  private stemConv(
+    x: V,
+    s: {
+      kernel: string;
+      bias?: string;
+      filters: number;
+      kh: number;
+      kw: number;
+      sh: number;
+      sw: number;
+      ho: number;
+      wo: number;
+      pads: Pads;
+    },
+  ): V {
     const { kernel, bias, filters, kh, kw, sh, sw, ho, wo, pads } = s;
     const i = x.c;
     const images = this.o.transpose(this.o.reshape(x.name, [this.l.nb, this.l.b, x.h, x.w, i]), [4, 0, 2, 3, 1]); // [I, N/b, H, W, b]
@@ -397,12 +433,27 @@ class Builder {
     const slices: string[] = [];
     for (let ky = 0; ky < kh; ky++) {
       for (let kx = 0; kx < kw; kx++) {
-        slices.push(this.o.op('Slice', [padded, this.o.i64([ky, kx]), this.o.i64([ky + sh * (ho - 1) + 1, kx + sw * (wo - 1) + 1]), this.o.i64([2, 3]), this.o.i64([sh, sw])]));
+        slices.push(
+          this.o.op('Slice', [
+            padded,
+            this.o.i64([ky, kx]),
+            this.o.i64([ky + sh * (ho - 1) + 1, kx + sw * (wo - 1) + 1]),
+            this.o.i64([2, 3]),
+            this.o.i64([sh, sw]),
+          ]),
+        );
       }
     }
     const p = this.n * ho * wo;
     // Rows (i, ky, kx), the order of ONNX Runtime's own im2col, so the forward sums in its order.
-    const patches = this.o.reshape(this.o.op('Concat', slices.map((sl) => this.o.reshape(sl, [i, 1, p])), { axis: int(1) }), [i * kh * kw, p]);
+    const patches = this.o.reshape(
+      this.o.op(
+        'Concat',
+        slices.map((sl) => this.o.reshape(sl, [i, 1, p])),
+        { axis: int(1) },
+      ),
+      [i * kh * kw, p],
+    );
     const w2 = this.o.reshape(this.o.transpose(kernel, [2, 0, 1, 3]), [i * kh * kw, filters]); // [kh, kw, I, O] -> [I, kh, kw, O]
     let y2 = this.o.gemm(w2, patches, true, false);
     if (bias) y2 = this.o.add(y2, this.o.reshape(bias, [filters, 1]));
@@ -416,7 +467,8 @@ class Builder {
 
   private depthwise(layer: tf.layers.Layer, cfg: Config, x: V): V {
     if (x.kind !== 'map') throw new StepGraphError(`layer "${layer.name}": a depthwise convolution needs a feature map`);
-    if ((cfg.depthMultiplier ?? 1) !== 1) throw new StepGraphError(`layer "${layer.name}": depth multiplier ${cfg.depthMultiplier} is not supported`);
+    if ((cfg.depthMultiplier ?? 1) !== 1)
+      throw new StepGraphError(`layer "${layer.name}": depth multiplier ${cfg.depthMultiplier} is not supported`);
     const kernel = this.param(layer, 'depthwise_kernel');
     const bias = cfg.useBias ? this.param(layer, 'bias') : undefined;
     const [kh, kw] = pair(cfg.kernelSize);
@@ -430,7 +482,12 @@ class Builder {
     // channel's filter.
     const image = this.o.reshape(x.name, [1, cn, x.h, x.w]);
     const filters = this.o.transpose(kernel, [2, 3, 0, 1]); // [kh, kw, C, 1] -> [C, 1, kh, kw]
-    const y4 = this.l.planeConv(image, this.l.planeFilters(filters, c, kh, kw), { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), pads: ints(pads) }, cn);
+    const y4 = this.l.planeConv(
+      image,
+      this.l.planeFilters(filters, c, kh, kw),
+      { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), pads: ints(pads) },
+      cn,
+    );
     let yname = this.o.reshape(y4, [c, this.n, ho * wo]);
     if (bias) yname = this.o.add(yname, this.o.reshape(bias, [c, 1, 1]));
     const y = this.map(yname, c, ho, wo, true);
@@ -448,7 +505,8 @@ class Builder {
     if (!(axis === -1 || axis === 3 || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3)))) {
       throw new StepGraphError(`layer "${layer.name}": only channels-last batch norm is supported`);
     }
-    if (cfg.center === false || cfg.scale === false) throw new StepGraphError(`layer "${layer.name}": batch norm without centre or scale is not supported`);
+    if (cfg.center === false || cfg.scale === false)
+      throw new StepGraphError(`layer "${layer.name}": batch norm without centre or scale is not supported`);
     const c = x.c;
     const m = this.n * x.h * x.w;
     const gamma = this.o.reshape(this.param(layer, 'gamma'), [c, 1, 1]);
@@ -456,10 +514,23 @@ class Builder {
     const gammaIn = this.params.find((p) => p.key === `${layer.name}/gamma`)!.input;
     const betaIn = this.params.find((p) => p.key === `${layer.name}/beta`)!.input;
     const epsilon = cfg.epsilon as number;
-    const spec = { layer: layer.name, channels: c, momentum: cfg.momentum as number, epsilon, meanIndex: weightIndex(layer, 'moving_mean'), varianceIndex: weightIndex(layer, 'moving_variance') };
+    const spec = {
+      layer: layer.name,
+      channels: c,
+      momentum: cfg.momentum as number,
+      epsilon,
+      meanIndex: weightIndex(layer, 'moving_mean'),
+      varianceIndex: weightIndex(layer, 'moving_variance'),
+    };
     if (this.options.batchNorm === 'train') {
       const ones = this.o.floats(`${layer.name}_ones`, new Float32Array(m).fill(1), [this.n, x.h * x.w]);
-      const [xhat, mean, invStd] = this.o.opN('LayerNormalization', [x.name, ones], 3, { axis: int(1), epsilon: float(epsilon), stash_type: int(1) }, `${layer.name}_stats`);
+      const [xhat, mean, invStd] = this.o.opN(
+        'LayerNormalization',
+        [x.name, ones],
+        3,
+        { axis: int(1), epsilon: float(epsilon), stash_type: int(1) },
+        `${layer.name}_stats`,
+      );
       const meanOutput = `bn_mean:${layer.name}`;
       const invStdOutput = `bn_inv_std:${layer.name}`;
       this.o.graph.node('Reshape', `${layer.name}_mean_out`, [mean, this.o.i64([c])], [this.o.graph.reserve(meanOutput)]);
@@ -484,7 +555,9 @@ class Builder {
     const varianceInput = this.input(`bn_var:${layer.name}`, [c]);
     this.batchNorms.push({ ...spec, meanInput, varianceInput });
     const mean = this.o.reshape(meanInput, [c, 1, 1]);
-    const invStd = this.o.op('Reciprocal', [this.o.op('Sqrt', [this.o.add(this.o.reshape(varianceInput, [c, 1, 1]), this.o.scalar(epsilon))])]);
+    const invStd = this.o.op('Reciprocal', [
+      this.o.op('Sqrt', [this.o.add(this.o.reshape(varianceInput, [c, 1, 1]), this.o.scalar(epsilon))]),
+    ]);
     const scale = this.o.mul(gamma, invStd);
     const shift = this.o.sub(beta, this.o.mul(mean, scale));
     const y = this.map(this.o.add(this.o.mul(x.name, scale), shift), c, x.h, x.w, true);
@@ -522,7 +595,9 @@ class Builder {
   private relu6(x: V, max: number): V {
     const y = { ...x, name: this.o.clip(x.name, 0, max), grad: x.grad };
     // 1 inside (0, max), 0 at the clipped ends: sign(y * (max - y)).
-    return this.record(y, (dy) => this.contribute(x, this.o.mul(dy, this.o.sign(this.o.mul(y.name, this.o.sub(this.o.scalar(max), y.name))))));
+    return this.record(y, (dy) =>
+      this.contribute(x, this.o.mul(dy, this.o.sign(this.o.mul(y.name, this.o.sub(this.o.scalar(max), y.name))))),
+    );
   }
 
   private hardSwish(x: V): V {
@@ -576,7 +651,10 @@ class Builder {
     const times = (p: string, q: V) => this.o.mul(this.l.spatial(p, big.c, hw), this.l.spatial(q.name, q.c, q.h * q.w));
     const y: V = { ...big, name: this.l.flat(times(big.name, big === a ? b : a), big.c, hw), pads: undefined, grad: a.grad || b.grad };
     return this.record(y, (dy) => {
-      for (const [self, other] of [[a, b], [b, a]] as const) {
+      for (const [self, other] of [
+        [a, b],
+        [b, a],
+      ] as const) {
         if (!self.grad) continue;
         const g = times(dy, other);
         // A pooled gate times a map: its gradient sums over the map's positions.
@@ -622,7 +700,8 @@ class Builder {
 
 /** The training step of `model` (from `options.fromLayer` on) as an ONNX model. */
 export function buildStepGraph(model: tf.LayersModel, options: StepGraphOptions): StepGraph {
-  if (!Number.isInteger(options.batch) || options.batch < 1) throw new StepGraphError(`batch must be a positive whole number, got ${options.batch}`);
+  if (!Number.isInteger(options.batch) || options.batch < 1)
+    throw new StepGraphError(`batch must be a positive whole number, got ${options.batch}`);
   const b = new Builder(model, options);
   const last = b.run();
   const { targets, loss, logitsOut, classes } = b.finish(last);

@@ -12,8 +12,8 @@
  * are found by that path, so only the order of layers of each class matters, which the keras
  * flavour shares with `keras.applications.MobileNetV3*`.
  */
-import type * as tf from '@tensorflow/tfjs';
-import { tensor } from '@tensorflow/tfjs';
+import type * as tf from '../../runtime/tf.js';
+import { tensor } from '../../runtime/tf.js';
 import * as h5wasm from 'h5wasm';
 import { WeightsError } from '../errors.js';
 
@@ -121,6 +121,7 @@ export async function writeKeras3WeightsH5(model: tf.LayersModel): Promise<Uint8
   const module = await h5();
   const path = scratch();
   const file = new h5wasm.File(path, 'w');
+  let closed = false;
   try {
     file.create_group('vars'); // the model's own variables: none
     const layers = file.create_group('layers');
@@ -133,9 +134,11 @@ export async function writeKeras3WeightsH5(model: tf.LayersModel): Promise<Uint8
     }
     file.flush();
     file.close();
+    closed = true;
     return new Uint8Array(module.FS.readFile(path));
   } finally {
-    try { file.close(); } catch { /* closed above */ }
+    // Closing twice makes HDF5 print a diagnostic on stderr: only close what is still open.
+    if (!closed) try { file.close(); } catch { /* failed while writing */ }
     try { module.FS.unlink(path); } catch { /* never written */ }
   }
 }

@@ -1,15 +1,13 @@
 /** Node side of .pth files: read one from disk into a state dict, and into a model. */
 import { basename } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../../runtime/tf.js';
 import type { ModelOptions } from '../../architecture/options.js';
-import { readWeightsBytes } from '../h5-file.js';
+import { readWeightsBytes } from '../read-bytes.js';
 import type { TorchvisionLoadReport } from '../torchvision.js';
 import { applyTorchvisionStateDict, buildTorchvisionModel } from './model.js';
 import { readPth, type PthContents } from './read.js';
 
-export function isPthPath(source: string): boolean {
-  return /\.(pth|pt)$/i.test(source);
-}
+export { isPthPath } from '../source-kind.js';
 
 export async function readPthFile(path: string): Promise<PthContents> {
   return readPth(await readWeightsBytes(path, 'PyTorch weights file'), path);

@@ -4,7 +4,7 @@
  * normalisation, so the model is built with `padding: 'symmetric'`, no Rescaling layer, and the
  * card records the normalisation for classify/evaluate to apply.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../../runtime/tf.js';
 import { readMetadata } from '../../architecture/blocks.js';
 import { buildModel } from '../../architecture/builder.js';
 import { meanStdContract, readModelCard, updateModelCard, type WeightsProvenance } from '../../architecture/card.js';
@@ -53,7 +53,8 @@ export function applyTorchvisionStateDict(model: tf.LayersModel, tensors: readon
 
 /** Build the model a torchvision state dict fits (within `options`: input size, dropout, ...) and load it. */
 export function buildTorchvisionModel(tensors: readonly NamedTensor[], options: ModelOptions, provenance: WeightsProvenance): { model: tf.LayersModel; report: TorchvisionLoadReport } {
-  const model = buildModel(torchvisionModelOptions(options, tensors, provenance.id));
+  // Every weighted layer takes a tensor of the state dict (or the load throws): no initialisers needed.
+  const model = buildModel(torchvisionModelOptions(options, tensors, provenance.id), { initialize: false });
   try {
     return { model, report: applyTorchvisionStateDict(model, tensors, provenance) };
   } catch (error) {
