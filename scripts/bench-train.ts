@@ -70,6 +70,8 @@ async function childOurs(arch: Arch, mode: Mode): Promise<void> {
   const { lastBnecks } = await import('../src/train/split-model.js');
   const { StepRunner } = await import('../src/train/step/runner.js');
   const { createOptimizer } = await import('../src/train/optim/index.js');
+  const { useTfBackend } = await import('../src/runtime/tfjs.js');
+  await useTfBackend('wasm'); // TF.js only builds the model and holds its weights here
   const model = buildModel({ arch, classes: 10, inputShape: [224, 224, 3] });
   let fromLayer: string | undefined;
   if (mode === 'top3') {
