@@ -1,85 +1,230 @@
 /**
- * Training speed, printed as tables (numbers from here, never from tests):
- * 1. Stage 1 end to end: all 1000 ImageNet sample photos as 10 classes (class index / 100),
- *    MobileNetV3-Small with the real weights, 20 epochs, wall time including feature extraction.
- * 2. Stage 2 training steps: the top of Small at 224 from the input of its 3rd-last bneck (last 3
- *    bnecks + head conv + new classifier) on cached activations, images/s by batch size, with this
- *    package's wasm gradient kernels, against the TF.js cpu backend (the only stock backend here
- *    that has the convolution gradients) in the same run.
- * Usage: npx tsx scripts/bench-train.ts [--skip-stage1] [--blocks 3]
+ * `npm run bench:train`: training images/s of our step (src/train/step: one ONNX graph per step on
+ * ONNX Runtime, plus the Adam update of src/train/optim) against PyTorch eager doing the same work
+ * (tools/torch_train_peer.py, Debian /usr/bin/python3 + python3-torch), in one run:
+ *   all   every layer trains, batch norm with batch statistics (training mode), 224x224 images;
+ *   top3  the last 3 bnecks + head conv + classifier train on cached activations, batch norm
+ *         frozen (our stage 2), earlier layers not run.
+ * torchvision-equivalent MobileNetV3 Small and Large, 10 classes, batch 32, random weights and data
+ * (speed does not depend on the values), same thread count. Each measurement is its own child
+ * process (so peak RSS is per run), and ours and PyTorch alternate within every round (who goes
+ * first alternates too), so load drift on a shared machine hits both alike; the ratio is the median
+ * of the per-round ratios. Also per CPU-second of each process (all its threads), which other
+ * processes on a shared machine hardly move (spin-waiting thread pools count in both).
+ *
+ * Usage: npx tsx scripts/bench-train.ts [--quick] [--rounds 3] [--steps 5] [--warmup 2]
+ *        [--batch 32] [--threads N] [--arch small,large] [--mode all,top3]
+ * --quick: Small only, batch 16 (still blocked for NCHWc), one round of 2 steps (a smoke run that the pipeline works).
  */
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
-import { buildModel } from '../src/architecture/builder.js';
-import { useTfBackend } from '../src/runtime/tfjs.js';
-import { attachClassifier } from '../src/train/classifier.js';
-import { lastBnecks, topSegment } from '../src/train/split-model.js';
-import { train } from '../src/train/train.js';
-import { registerWasmGradients } from '../src/train/wasm-gradients.js';
-import { loadWeights } from '../src/weights/load.js';
-import { sharedPath } from '../test/shared.js';
-import { makeSuperclassFolder } from './imagenet-superclasses.js';
 
-const { values } = parseArgs({ options: { 'skip-stage1': { type: 'boolean' }, blocks: { type: 'string', default: '3' } } });
-const weights = sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5');
+type Mode = 'all' | 'top3';
+type Arch = 'small' | 'large';
 
-if (!values['skip-stage1']) {
-  // All 1000 photos as 10 classes of 100 consecutive class indices.
-  const groups = Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`classes-${String(k * 100).padStart(3, '0')}`, Array.from({ length: 100 }, (_, i) => k * 100 + i)]));
-  const data = await makeSuperclassFolder(groups);
-  const output = join(data, 'out');
-  const started = performance.now();
-  const r = await train({ data, output, arch: 'small', weights, epochs: 20 });
-  const wall = (performance.now() - started) / 1000;
-  console.log('\nStage 1, 1000 photos, 10 classes, Small, 20 epochs\n');
-  console.log('| wall (all) | features (ONNX Runtime) | 20 epochs | export + plots | val accuracy |');
-  console.log('|---|---|---|---|---|');
-  console.log(`| ${wall.toFixed(1)} s | ${r.seconds.features.toFixed(1)} s | ${r.seconds.stage1.toFixed(1)} s | ${r.seconds.export.toFixed(1)} s | ${(100 * r.valAccuracy!).toFixed(1)}% |`);
-  await rm(data, { recursive: true, force: true });
+interface Run {
+  imagesPerSecond: number;
+  /** Per CPU-second of the process (all its threads): what load from other processes hardly moves. */
+  imagesPerCpuSecond: number;
+  peakRssMiB: number;
+  ms: number[];
+  /** Ours: the graph's NCHWc batch block (1: plain layout). */
+  block?: number;
 }
 
-/**
- * Training images per second of the top segment at a batch size: per wall second, and per CPU
- * second of this process (TF.js wasm is single-threaded here, so on a quiet machine the two agree;
- * on a shared one the CPU figure is the one that says what the code does).
- */
-async function throughput(batch: number, steps: number): Promise<{ wall: number; cpu: number }> {
-  const backbone = buildModel({ arch: 'small', includeTop: false, pooling: 'avg' });
-  await loadWeights(backbone, weights, { byName: true });
-  const model = attachClassifier(backbone, { classes: ['a', 'b', 'c', 'd', 'e', 'f'], dropout: 0.2 });
-  const top = topSegment(model, lastBnecks(model, Number(values.blocks))[0]);
-  const optimizer = tf.train.adam(1e-4);
-  const x = tf.randomNormal([batch, ...top.inputShape]);
-  const y = tf.oneHot(tf.randomUniform([batch], 0, 6, 'int32'), 6);
-  const step = () => tf.tidy(() => {
-    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, top.run(x, true)) as tf.Scalar, true, top.variables);
-    loss!.dataSync();
+const PYTHON = '/usr/bin/python3';
+const SELF = fileURLToPath(import.meta.url);
+const PEER = fileURLToPath(new URL('../tools/torch_train_peer.py', import.meta.url));
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    rounds: { type: 'string' },
+    steps: { type: 'string' },
+    warmup: { type: 'string' },
+    batch: { type: 'string' },
+    threads: { type: 'string' },
+    arch: { type: 'string' },
+    mode: { type: 'string' },
+    child: { type: 'boolean' },
+  },
+});
+const quick = values.quick ?? false;
+const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v));
+const settings = {
+  rounds: num(values.rounds, quick ? 1 : 3),
+  steps: num(values.steps, quick ? 2 : 5),
+  warmup: num(values.warmup, quick ? 1 : 2),
+  batch: num(values.batch, quick ? 16 : 32),
+  threads: num(values.threads, availableParallelism()),
+  archs: (values.arch ?? (quick ? 'small' : 'small,large')).split(',') as Arch[],
+  modes: (values.mode ?? 'all,top3').split(',') as Mode[],
+};
+
+/** One measurement of ours, in this (child) process: prints one JSON line. */
+async function childOurs(arch: Arch, mode: Mode): Promise<void> {
+  const { buildModel } = await import('../src/architecture/builder.js');
+  const { readMetadata } = await import('../src/architecture/blocks.js');
+  const { lastBnecks } = await import('../src/train/split-model.js');
+  const { StepRunner } = await import('../src/train/step/runner.js');
+  const { createOptimizer } = await import('../src/train/optim/index.js');
+  const { useTfBackend } = await import('../src/runtime/tfjs.js');
+  await useTfBackend('wasm'); // TF.js only builds the model and holds its weights here
+  const model = buildModel({ arch, classes: 10, inputShape: [224, 224, 3] });
+  let fromLayer: string | undefined;
+  if (mode === 'top3') {
+    const first = lastBnecks(model, 3)[0];
+    fromLayer = readMetadata(model)!.blocks.find((b) => b.id === first)!.layers[0];
+  }
+  const runner = await StepRunner.create(model, {
+    batch: settings.batch,
+    fromLayer,
+    batchNorm: mode === 'all' ? 'train' : 'frozen',
+    threads: settings.threads,
   });
-  step(); // warm-up (kernel set-up, XNNPACK operators)
-  const started = performance.now();
-  const cpuStart = process.cpuUsage();
-  for (let i = 0; i < steps; i++) step();
-  const seconds = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpuStart);
-  const cpuSeconds = (used.user + used.system) / 1e6;
-  model.dispose();
-  optimizer.dispose();
-  tf.dispose([x, y]);
-  return { wall: (batch * steps) / seconds, cpu: (batch * steps) / cpuSeconds };
+  let seed = 1;
+  const uniform = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const dims = runner.graph.input.dims;
+  // Images in [0, 255] (the model rescales), or cut activations around zero.
+  const input = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () =>
+    mode === 'all' ? 255 * uniform() : 2 * uniform() - 1,
+  );
+  const targets = new Float32Array(settings.batch * 10);
+  for (let i = 0; i < settings.batch; i++) targets[i * 10 + Math.floor(uniform() * 10)] = 1;
+  const dropout = (count: number) => Float32Array.from({ length: count }, uniform);
+  const adam = createOptimizer({ name: 'adam', learningRate: 1e-3 });
+  const step = async () => {
+    const r = await runner.step(input, targets, dropout);
+    adam.step(runner.params, r.gradients);
+  };
+  for (let i = 0; i < settings.warmup; i++) await step();
+  const ms: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < settings.steps; i++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage(); // every thread of the process, ONNX Runtime's pool included
+    await step();
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+    ms.push(performance.now() - t0);
+  }
+  const block = runner.graph.block;
+  await runner.dispose();
+  const run: Run = {
+    imagesPerSecond: (settings.batch * 1000) / median(ms),
+    imagesPerCpuSecond: (settings.batch * 1000) / median(cpu),
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    ms,
+    block,
+  };
+  console.log(JSON.stringify(run));
 }
 
-const blocks = Number(values.blocks);
-console.log(`\nStage 2 training steps, Small 224, last ${blocks} bnecks + head + classifier, on cached activations\n`);
-console.log('| backend | batch | images/s (wall) | images per CPU-second | vs cpu backend |');
-console.log('|---|---|---|---|---|');
-await useTfBackend('cpu');
-const cpu = await throughput(8, 1);
-console.log(`| TF.js cpu (stock) | 8 | ${cpu.wall.toFixed(2)} | ${cpu.cpu.toFixed(2)} | 1x |`);
-await useTfBackend('wasm');
-registerWasmGradients();
-for (const batch of [16, 32, 64]) {
-  const rate = await throughput(batch, batch === 64 ? 3 : 5);
-  console.log(`| TF.js wasm + src/train/wasm-gradients.ts | ${batch} | ${rate.wall.toFixed(1)} | ${rate.cpu.toFixed(1)} | ${(rate.cpu / cpu.cpu).toFixed(0)}x |`);
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
+
+/** The last line of a child's stdout that is a JSON object (libraries may print banners first). */
+function lastJson(stdout: string): Record<string, unknown> | undefined {
+  for (const line of stdout.trim().split('\n').reverse()) {
+    if (!line.startsWith('{')) continue;
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      /* not ours */
+    }
+  }
+  return undefined;
+}
+
+type Outcome = Run | { missing: string } | { failed: string };
+
+function measure(engine: 'ours' | 'torch', arch: Arch, mode: Mode): Outcome {
+  const common = [
+    '--arch',
+    arch,
+    '--mode',
+    mode,
+    '--batch',
+    String(settings.batch),
+    '--threads',
+    String(settings.threads),
+    '--steps',
+    String(settings.steps),
+    '--warmup',
+    String(settings.warmup),
+  ];
+  const r =
+    engine === 'ours'
+      ? spawnSync(process.execPath, ['--import', 'tsx', SELF, '--child', ...common], { encoding: 'utf8', maxBuffer: 1 << 24 })
+      : spawnSync(PYTHON, [PEER, ...common], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.error) return engine === 'torch' ? { missing: `peer missing (${PYTHON}: ${r.error.message})` } : { failed: r.error.message };
+  if (engine === 'torch' && r.status === 3) return { missing: r.stdout.trim() || 'peer missing' };
+  const json = lastJson(r.stdout);
+  if (r.status !== 0 || !json) return { failed: `${engine} exited ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').pop()}` };
+  return json as unknown as Run;
+}
+
+const isRun = (o: Outcome | undefined): o is Run => !!o && 'imagesPerSecond' in o;
+
+async function parent(): Promise<void> {
+  const cases = settings.modes.flatMap((mode) => settings.archs.map((arch) => ({ mode, arch })));
+  const results = new Map<string, { ours: Outcome[]; torch: Outcome[] }>();
+  console.error(
+    `bench-train: ${cases.length} cases x ${settings.rounds} rounds, batch ${settings.batch}, ${settings.threads} threads, ${settings.steps} timed steps after ${settings.warmup} warm-up`,
+  );
+  for (let round = 0; round < settings.rounds; round++) {
+    for (const { mode, arch } of cases) {
+      const key = `${mode}/${arch}`;
+      const entry = results.get(key) ?? results.set(key, { ours: [], torch: [] }).get(key)!;
+      const order: ('ours' | 'torch')[] = round % 2 === 0 ? ['ours', 'torch'] : ['torch', 'ours'];
+      for (const engine of order) {
+        const o = measure(engine, arch, mode);
+        entry[engine].push(o);
+        const text = isRun(o)
+          ? `${o.imagesPerSecond.toFixed(1)} img/s, ${o.imagesPerCpuSecond.toFixed(1)} img/CPU-s, ${o.peakRssMiB.toFixed(0)} MiB${o.block ? `, block ${o.block}` : ''}`
+          : 'missing' in o
+            ? o.missing
+            : o.failed;
+        console.error(`  round ${round + 1} ${key} ${engine}: ${text}`);
+      }
+    }
+  }
+  const fmt = (xs: Outcome[], f: (r: Run) => number, digits: number) => {
+    const runs = xs.filter(isRun);
+    if (runs.length) return median(runs.map(f)).toFixed(digits);
+    const o = xs[0];
+    return o && 'missing' in o ? 'peer missing' : 'failed';
+  };
+  console.log(
+    `\nTraining, batch ${settings.batch}, 224x224, 10 classes, Adam, ${settings.threads} threads; median of ${settings.rounds} round(s) of ${settings.steps} steps, ours and PyTorch alternating\n`,
+  );
+  console.log(
+    '| mode | arch | ours img/s | PyTorch img/s | ours / PyTorch | ours img/CPU-s | PyTorch img/CPU-s | ours / PyTorch (CPU) | ours peak RSS (MiB) | PyTorch peak RSS (MiB) |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const { mode, arch } of cases) {
+    const { ours, torch } = results.get(`${mode}/${arch}`)!;
+    // Ratio per round (both ran back to back), then the median: robust to load that drifts.
+    const ratio = (f: (r: Run) => number) => {
+      const rs = ours.flatMap((o, i) => (isRun(o) && isRun(torch[i]) ? [f(o) / f(torch[i] as Run)] : []));
+      return rs.length ? `${median(rs).toFixed(2)}x` : '-';
+    };
+    const wall = (r: Run) => r.imagesPerSecond;
+    const cpu = (r: Run) => r.imagesPerCpuSecond;
+    const label = mode === 'all' ? 'all layers, BN train' : 'last 3 bnecks, BN frozen, cached input';
+    console.log(
+      `| ${label} | ${arch} | ${fmt(ours, wall, 1)} | ${fmt(torch, wall, 1)} | ${ratio(wall)} | ${fmt(ours, cpu, 1)} | ${fmt(torch, cpu, 1)} | ${ratio(cpu)} | ${fmt(ours, (r) => r.peakRssMiB, 0)} | ${fmt(torch, (r) => r.peakRssMiB, 0)} |`,
+    );
+  }
+}
+
+if (values.child) await childOurs(settings.archs[0], settings.modes[0]);
+else await parent();

@@ -2,7 +2,7 @@
  * Fast convolution gradients for the TF.js wasm backend, which (4.22) has no
  * Conv2DBackpropFilter and no depthwise backprop kernels at all, and whose generic
  * Conv2DBackpropInput, Tile, StridedSlice and transposed MatMul run 10-30x slower than its
- * XNNPACK convolutions (measured: scripts/bench-train.ts). Each kernel below is rewritten as
+ * XNNPACK convolutions (measured: scripts/bench-train-tfjs.ts). Each kernel below is rewritten as
  * one or two XNNPACK convolutions plus free reshapes. TF.js lets a kernel run ops and return a
  * Tensor; ops run inside a kernel are not recorded on the gradient tape, so these compose safely.
  *

@@ -8,6 +8,8 @@ export class Ops {
   readonly graph = new OnnxGraph();
   private readonly scalars = new Map<string, string>();
   private readonly shapes = new Map<string, string>();
+  /** Operator-set domains used besides the default one. */
+  readonly domains = new Set<string>();
 
   /** A float scalar constant (shared). */
   scalar(value: number): string {
@@ -40,19 +42,53 @@ export class Ops {
     return out;
   }
 
+  /** A node of another operator set (ONNX Runtime's contrib domains); records the domain for the model's opset imports. */
+  opIn(
+    domain: string,
+    type: string,
+    inputs: readonly string[],
+    attributes: Record<string, Attribute> = {},
+    base = type.toLowerCase(),
+  ): string {
+    const out = this.op(type, inputs, attributes, base);
+    (this.graph.nodes[this.graph.nodes.length - 1] as { domain?: string }).domain = domain;
+    this.domains.add(domain);
+    return out;
+  }
+
   /** A node with several outputs. */
-  opN(type: string, inputs: readonly string[], outputs: number, attributes: Record<string, Attribute> = {}, base = type.toLowerCase()): string[] {
+  opN(
+    type: string,
+    inputs: readonly string[],
+    outputs: number,
+    attributes: Record<string, Attribute> = {},
+    base = type.toLowerCase(),
+  ): string[] {
     const names = Array.from({ length: outputs }, (_, i) => this.graph.unique(`${base}_${i}`));
     return this.graph.node(type, base, inputs, names, attributes);
   }
 
-  add(a: string, b: string): string { return this.op('Add', [a, b]); }
-  sub(a: string, b: string): string { return this.op('Sub', [a, b]); }
-  mul(a: string, b: string): string { return this.op('Mul', [a, b]); }
-  scale(a: string, s: number): string { return s === 1 ? a : this.mul(a, this.scalar(s)); }
-  reshape(a: string, dims: readonly number[]): string { return this.op('Reshape', [a, this.i64(dims)]); }
-  transpose(a: string, perm: readonly number[]): string { return this.op('Transpose', [a], { perm: ints(perm) }); }
-  sign(a: string): string { return this.op('Sign', [a]); }
+  add(a: string, b: string): string {
+    return this.op('Add', [a, b]);
+  }
+  sub(a: string, b: string): string {
+    return this.op('Sub', [a, b]);
+  }
+  mul(a: string, b: string): string {
+    return this.op('Mul', [a, b]);
+  }
+  scale(a: string, s: number): string {
+    return s === 1 ? a : this.mul(a, this.scalar(s));
+  }
+  reshape(a: string, dims: readonly number[]): string {
+    return this.op('Reshape', [a, this.i64(dims)]);
+  }
+  transpose(a: string, perm: readonly number[]): string {
+    return this.op('Transpose', [a], { perm: ints(perm) });
+  }
+  sign(a: string): string {
+    return this.op('Sign', [a]);
+  }
   /** Sum over `axes`, keeping them as size-1 dimensions. */
   reduceSum(a: string, axes: readonly number[], keepdims = true): string {
     return this.op('ReduceSum', [a, this.i64(axes)], { keepdims: int(keepdims ? 1 : 0) });
@@ -70,8 +106,12 @@ export class Ops {
   sum(terms: readonly string[]): string {
     return terms.length === 1 ? terms[0] : this.op('Sum', terms);
   }
-  clip(a: string, lo: number, hi: number): string { return this.op('Clip', [a, this.scalar(lo), this.scalar(hi)]); }
-  hardSigmoid(a: string): string { return this.op('HardSigmoid', [a], { alpha: float(1 / 6), beta: float(0.5) }); }
+  clip(a: string, lo: number, hi: number): string {
+    return this.op('Clip', [a, this.scalar(lo), this.scalar(hi)]);
+  }
+  hardSigmoid(a: string): string {
+    return this.op('HardSigmoid', [a], { alpha: float(1 / 6), beta: float(0.5) });
+  }
 }
 
 export { float, int, ints };

@@ -6,7 +6,8 @@
  */
 import type * as tf from '../../runtime/tf.js';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { buildStepGraph, type BatchNormMode, type StepGraph } from './step-graph.js';
+import { buildStepGraph, type BatchNormMode, type StepGraph, type StepGraphOptions } from './step-graph.js';
+import { nchwcBlockSize } from './nchwc.js';
 import { importOrt } from '../../runtime/ort.js';
 
 export interface StepRunnerOptions {
@@ -15,6 +16,8 @@ export interface StepRunnerOptions {
   batchNorm: BatchNormMode;
   /** ONNX Runtime intra-op threads (default: every core). */
   threads?: number;
+  /** Use ONNX Runtime's NCHWc kernels when the batch allows (default true; false: plain layout). */
+  nchwc?: boolean;
 }
 
 export interface StepResult {
@@ -44,7 +47,13 @@ export class StepRunner {
   readonly batchNorms = new Map<string, BatchNormState>();
   private readonly sessions = new Map<number, { graph: StepGraph; session: InferenceSession }>();
 
-  private constructor(private readonly ort: Ort, private readonly model: tf.LayersModel, private readonly options: StepRunnerOptions, first: StepGraph, session: InferenceSession) {
+  private constructor(
+    private readonly ort: Ort,
+    private readonly model: tf.LayersModel,
+    private readonly options: StepRunnerOptions & { block: number },
+    first: StepGraph,
+    session: InferenceSession,
+  ) {
     this.sessions.set(first.batch, { graph: first, session });
     for (const p of first.params) {
       const layer = model.getLayer(p.layer);
@@ -61,9 +70,14 @@ export class StepRunner {
 
   static async create(model: tf.LayersModel, options: StepRunnerOptions): Promise<StepRunner> {
     const ort = await loadOrt();
-    const graph = buildStepGraph(model, options);
+    const resolved = { ...options, block: options.nchwc === false ? 1 : await nchwcBlockSize(ort) };
+    const graph = buildStepGraph(model, StepRunner.graphOptions(resolved, options.batch));
     const session = await StepRunner.session(ort, graph, options.threads);
-    return new StepRunner(ort, model, options, graph, session);
+    return new StepRunner(ort, model, resolved, graph, session);
+  }
+
+  private static graphOptions(o: StepRunnerOptions & { block: number }, batch: number): StepGraphOptions {
+    return { batch, fromLayer: o.fromLayer, batchNorm: o.batchNorm, block: o.block };
   }
 
   private static async session(ort: Ort, graph: StepGraph, threads?: number): Promise<InferenceSession> {
@@ -85,7 +99,7 @@ export class StepRunner {
   private async sessionFor(batch: number): Promise<{ graph: StepGraph; session: InferenceSession }> {
     let s = this.sessions.get(batch);
     if (!s) {
-      const graph = buildStepGraph(this.model, { ...this.options, batch });
+      const graph = buildStepGraph(this.model, StepRunner.graphOptions(this.options, batch));
       s = { graph, session: await StepRunner.session(this.ort, graph, this.options.threads) };
       this.sessions.set(batch, s);
     }
@@ -163,7 +177,9 @@ export class StepRunner {
         return u ? tfjs.tensor(u.values, w.shape) : w;
       });
       layer.setWeights(next);
-      next.forEach((t, i) => { if (t !== current[i]) t.dispose(); });
+      next.forEach((t, i) => {
+        if (t !== current[i]) t.dispose();
+      });
     }
   }
 
