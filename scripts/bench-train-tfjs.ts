@@ -27,7 +27,12 @@ const weights = sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5');
 
 if (!values['skip-stage1']) {
   // All 1000 photos as 10 classes of 100 consecutive class indices.
-  const groups = Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`classes-${String(k * 100).padStart(3, '0')}`, Array.from({ length: 100 }, (_, i) => k * 100 + i)]));
+  const groups = Object.fromEntries(
+    Array.from({ length: 10 }, (_, k) => [
+      `classes-${String(k * 100).padStart(3, '0')}`,
+      Array.from({ length: 100 }, (_, i) => k * 100 + i),
+    ]),
+  );
   const data = await makeSuperclassFolder(groups);
   const output = join(data, 'out');
   const started = performance.now();
@@ -36,7 +41,9 @@ if (!values['skip-stage1']) {
   console.log('\nStage 1, 1000 photos, 10 classes, Small, 20 epochs\n');
   console.log('| wall (all) | features (ONNX Runtime) | 20 epochs | export + plots | val accuracy |');
   console.log('|---|---|---|---|---|');
-  console.log(`| ${wall.toFixed(1)} s | ${r.seconds.features.toFixed(1)} s | ${r.seconds.stage1.toFixed(1)} s | ${r.seconds.export.toFixed(1)} s | ${(100 * r.valAccuracy!).toFixed(1)}% |`);
+  console.log(
+    `| ${wall.toFixed(1)} s | ${r.seconds.features.toFixed(1)} s | ${r.seconds.stage1.toFixed(1)} s | ${r.seconds.export.toFixed(1)} s | ${(100 * r.valAccuracy!).toFixed(1)}% |`,
+  );
   await rm(data, { recursive: true, force: true });
 }
 
@@ -53,10 +60,11 @@ async function throughput(batch: number, steps: number): Promise<{ wall: number;
   const optimizer = tf.train.adam(1e-4);
   const x = tf.randomNormal([batch, ...top.inputShape]);
   const y = tf.oneHot(tf.randomUniform([batch], 0, 6, 'int32'), 6);
-  const step = () => tf.tidy(() => {
-    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, top.run(x, true)) as tf.Scalar, true, top.variables);
-    loss!.dataSync();
-  });
+  const step = () =>
+    tf.tidy(() => {
+      const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, top.run(x, true)) as tf.Scalar, true, top.variables);
+      loss!.dataSync();
+    });
   step(); // warm-up (kernel set-up, XNNPACK operators)
   const started = performance.now();
   const cpuStart = process.cpuUsage();
@@ -81,5 +89,7 @@ await useTfBackend('wasm');
 registerWasmGradients();
 for (const batch of [16, 32, 64]) {
   const rate = await throughput(batch, batch === 64 ? 3 : 5);
-  console.log(`| TF.js wasm + src/train/wasm-gradients.ts | ${batch} | ${rate.wall.toFixed(1)} | ${rate.cpu.toFixed(1)} | ${(rate.cpu / cpu.cpu).toFixed(0)}x |`);
+  console.log(
+    `| TF.js wasm + src/train/wasm-gradients.ts | ${batch} | ${rate.wall.toFixed(1)} | ${rate.cpu.toFixed(1)} | ${(rate.cpu / cpu.cpu).toFixed(0)}x |`,
+  );
 }

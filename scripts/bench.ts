@@ -39,7 +39,10 @@ const THREADS = value('threads', availableParallelism());
 const SHARED = [join(ROOT, '../shared'), join(ROOT, '../../shared')].find((p) => existsSync(join(p, 'weights'))) ?? join(ROOT, '../shared');
 
 // ---- the CPU's fp32 peak -------------------------------------------------------------------
-interface Peak { gflops: number; text: string }
+interface Peak {
+  gflops: number;
+  text: string;
+}
 function estimatePeak(cores: number): Peak {
   const info = readFileSync('/proc/cpuinfo', 'utf8');
   const model = /model name\s*:\s*(.*)/.exec(info)?.[1] ?? 'unknown CPU';
@@ -50,16 +53,30 @@ function estimatePeak(cores: number): Peak {
   // AVX-512 on 256-bit pipes, so it counts as 8 lanes there.
   let lanes = 4;
   let isa = 'SSE';
-  if (flags.has('avx512f') && !amd) { lanes = 16; isa = 'AVX-512'; }
-  else if (flags.has('avx512f')) { lanes = 8; isa = 'AVX-512 on 256-bit pipes (AMD)'; }
-  else if (flags.has('avx2') && flags.has('fma')) { lanes = 8; isa = 'AVX2+FMA'; }
+  if (flags.has('avx512f') && !amd) {
+    lanes = 16;
+    isa = 'AVX-512';
+  } else if (flags.has('avx512f')) {
+    lanes = 8;
+    isa = 'AVX-512 on 256-bit pipes (AMD)';
+  } else if (flags.has('avx2') && flags.has('fma')) {
+    lanes = 8;
+    isa = 'AVX2+FMA';
+  }
   const perCycle = 2 * lanes * 2;
   const gflops = cores * (mhz / 1000) * perCycle;
-  return { gflops, text: `${model}: ${cores} cores x ${(mhz / 1000).toFixed(2)} GHz x ${perCycle} FLOP/cycle (${isa}, 2 FMA pipes) = ${gflops.toFixed(0)} GFLOP/s fp32` };
+  return {
+    gflops,
+    text: `${model}: ${cores} cores x ${(mhz / 1000).toFixed(2)} GHz x ${perCycle} FLOP/cycle (${isa}, 2 FMA pipes) = ${gflops.toFixed(0)} GFLOP/s fp32`,
+  };
 }
 
 // ---- timing helpers ------------------------------------------------------------------------
-interface Stats { median: number; min: number; runs: number }
+interface Stats {
+  median: number;
+  min: number;
+  runs: number;
+}
 const stats = (ms: number[]): Stats => {
   const s = [...ms].sort((a, b) => a - b);
   return { median: s[s.length >> 1], min: s[0], runs: s.length };
@@ -81,12 +98,21 @@ async function interleaved(runners: (() => Promise<unknown>)[], warmup = 3, minR
 }
 
 function ortSession(model: Uint8Array | string, threads = THREADS): Promise<ort.InferenceSession> {
-  const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', executionMode: 'sequential', intraOpNumThreads: threads, interOpNumThreads: 1 };
+  const options: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  };
   return typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
 }
 
 function ortRunner(session: ort.InferenceSession, shape: number[]) {
-  const x = new ort.Tensor('float32', Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (i * 7919) % 255), shape);
+  const x = new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (i * 7919) % 255),
+    shape,
+  );
   return () => session.run({ [session.inputNames[0]]: x });
 }
 
@@ -113,7 +139,14 @@ async function cpuTimes(runners: (() => Promise<unknown>)[], runs = 12): Promise
 }
 
 // ---- the table -----------------------------------------------------------------------------
-interface Row { arch: string; batch: number; engine: string; stats?: Stats; note?: string; macs: number }
+interface Row {
+  arch: string;
+  batch: number;
+  engine: string;
+  stats?: Stats;
+  note?: string;
+  macs: number;
+}
 const rows: Row[] = [];
 const cpuRows: { arch: string; batch: number; ours: Stats; peer: Stats }[] = [];
 
@@ -145,16 +178,52 @@ async function main() {
         await peer1.release();
       }
       rows.push({ arch, batch, engine: 'ours ONNX (ORT)', stats: o, macs });
-      rows.push(p ? { arch, batch, engine: 'torchvision ONNX (ORT)', stats: p, macs } : { arch, batch, engine: 'torchvision ONNX (ORT)', note: 'peer missing', macs });
+      rows.push(
+        p
+          ? { arch, batch, engine: 'torchvision ONNX (ORT)', stats: p, macs }
+          : { arch, batch, engine: 'torchvision ONNX (ORT)', note: 'peer missing', macs },
+      );
       if (!flag('no-tfjs')) {
         const x = tf.randomUniform([batch, 224, 224, 3], 0, 255);
-        const [t] = await interleaved([async () => { const y = model.predict(x) as tf.Tensor; await y.data(); y.dispose(); }], 1, 3);
+        const [t] = await interleaved(
+          [
+            async () => {
+              const y = model.predict(x) as tf.Tensor;
+              await y.data();
+              y.dispose();
+            },
+          ],
+          1,
+          3,
+        );
         x.dispose();
         rows.push({ arch, batch, engine: 'ours TF.js (wasm, 1 thread)', stats: t, macs });
       }
       if (python) {
-        const r = spawnSync(PYTHON, ['tools/torch_peer.py', 'bench', '--arch', arch, '--batch', String(batch), '--threads', String(THREADS), '--seconds', String(SECONDS)], { cwd: ROOT, encoding: 'utf8' });
-        if (r.status === 0) rows.push({ arch, batch, engine: 'PyTorch eager', stats: stats(JSON.parse(r.stdout.trim().split('\n').pop() as string).ms), macs });
+        const r = spawnSync(
+          PYTHON,
+          [
+            'tools/torch_peer.py',
+            'bench',
+            '--arch',
+            arch,
+            '--batch',
+            String(batch),
+            '--threads',
+            String(THREADS),
+            '--seconds',
+            String(SECONDS),
+          ],
+          { cwd: ROOT, encoding: 'utf8' },
+        );
+        if (r.status === 0)
+          rows.push({
+            arch,
+            batch,
+            engine: 'PyTorch eager',
+            stats: stats(JSON.parse(r.stdout.trim().split('\n').pop() as string).ms),
+            macs,
+          });
         else rows.push({ arch, batch, engine: 'PyTorch eager', note: `failed: ${r.stderr.trim().split('\n').pop()}`, macs });
       } else {
         rows.push({ arch, batch, engine: 'PyTorch eager', note: 'peer missing (no /usr/bin/python3 torch)', macs });
@@ -177,15 +246,29 @@ async function main() {
     const ips = (r.batch * 1000) / r.stats.median;
     const pct = (100 * ips * 2 * r.macs) / (peak.gflops * 1e9);
     const ourRow = rows.find((x) => x.arch === r.arch && x.batch === r.batch && x.engine.startsWith('ours ONNX'));
-    const ratio = ourRow?.stats ? (r.batch * 1000 / ourRow.stats.median) / ips : NaN;
-    lines.push(`| ${r.arch} | ${r.batch} | ${r.engine} | ${r.stats.median.toFixed(1)} | ${r.stats.min.toFixed(1)} | ${ips.toFixed(1)} | ${pct.toFixed(1)}% | ${r === ourRow ? '1.00' : ratio.toFixed(2)} |`);
+    const ratio = ourRow?.stats ? (r.batch * 1000) / ourRow.stats.median / ips : NaN;
+    lines.push(
+      `| ${r.arch} | ${r.batch} | ${r.engine} | ${r.stats.median.toFixed(1)} | ${r.stats.min.toFixed(1)} | ${ips.toFixed(1)} | ${pct.toFixed(1)}% | ${r === ourRow ? '1.00' : ratio.toFixed(2)} |`,
+    );
   }
-  const out = [`CPU peak estimate: ${peak.text}.`, `ORT ${ort.env.versions.common}, ${THREADS} intra-op threads, graph optimisation "all"; ${SECONDS} s per measurement.`, '', ...lines];
+  const out = [
+    `CPU peak estimate: ${peak.text}.`,
+    `ORT ${ort.env.versions.common}, ${THREADS} intra-op threads, graph optimisation "all"; ${SECONDS} s per measurement.`,
+    '',
+    ...lines,
+  ];
   if (cpuRows.length) {
-    out.push('', 'ONNX Runtime, 1 intra-op thread, CPU time per batch (process.cpuUsage; robust to other load on the machine):', '',
-      '| model | batch | ours CPU ms median (min) | torchvision CPU ms median (min) | ours / torchvision throughput |', '|---|---:|---:|---:|---:|');
+    out.push(
+      '',
+      'ONNX Runtime, 1 intra-op thread, CPU time per batch (process.cpuUsage; robust to other load on the machine):',
+      '',
+      '| model | batch | ours CPU ms median (min) | torchvision CPU ms median (min) | ours / torchvision throughput |',
+      '|---|---:|---:|---:|---:|',
+    );
     for (const r of cpuRows) {
-      out.push(`| ${r.arch} | ${r.batch} | ${r.ours.median.toFixed(1)} (${r.ours.min.toFixed(1)}) | ${r.peer.median.toFixed(1)} (${r.peer.min.toFixed(1)}) | ${(r.peer.median / r.ours.median).toFixed(2)} |`);
+      out.push(
+        `| ${r.arch} | ${r.batch} | ${r.ours.median.toFixed(1)} (${r.ours.min.toFixed(1)}) | ${r.peer.median.toFixed(1)} (${r.peer.min.toFixed(1)}) | ${(r.peer.median / r.ours.median).toFixed(2)} |`,
+      );
     }
   }
   if (!flag('no-cold')) out.push('', ...(await coldClassify()));
@@ -223,7 +306,11 @@ async function coldClassify(): Promise<string[]> {
     const s = stats(Array.from({ length: n }, () => run(extra)));
     lines.push(`| ${label} | ${s.median.toFixed(0)} | ${s.min.toFixed(0)} |`);
   }
-  return [`CLI: ${existsSync(join(ROOT, 'dist/cli/main.js')) ? 'built (dist/)' : 'from sources through tsx (run npm run build for the installed timing)'}`, '', ...lines];
+  return [
+    `CLI: ${existsSync(join(ROOT, 'dist/cli/main.js')) ? 'built (dist/)' : 'from sources through tsx (run npm run build for the installed timing)'}`,
+    '',
+    ...lines,
+  ];
 }
 
 await main();

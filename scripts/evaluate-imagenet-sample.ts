@@ -24,7 +24,10 @@ const REFERENCE = { small: { top1: 0.831, top5: 0.955 } };
 await useTfBackend('wasm');
 const model = buildModel({ arch: 'small' });
 await loadKerasH5Weights(model, join(shared, 'weights/mobilenet_v3_small_224_1.0_float.h5'));
-const images = await listLabelledImages(join(shared, 'data/imagenet-sample'), await readClassIndex(join(shared, 'data/imagenet_class_index.json')));
+const images = await listLabelledImages(
+  join(shared, 'data/imagenet-sample'),
+  await readClassIndex(join(shared, 'data/imagenet_class_index.json')),
+);
 const bar = progressBar('evaluating', images.length, 'top-1 {top1}');
 let last = 0;
 const r = await evaluateImages(await createTfjsEngine(model), images, {
@@ -39,5 +42,7 @@ bar.stop();
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 console.log('| weights | images | top-1 | top-5 | reference top-1 | reference top-5 | images/s (TF.js wasm) |');
 console.log('|---|---|---|---|---|---|---|');
-console.log(`| mobilenet_v3_small_224_1.0_float.h5 | ${r.images} | ${pct(r.top1)} | ${pct(r.top5)} | ${pct(REFERENCE.small.top1)} | ${pct(REFERENCE.small.top5)} | ${r.imagesPerSecond.toFixed(1)} |`);
+console.log(
+  `| mobilenet_v3_small_224_1.0_float.h5 | ${r.images} | ${pct(r.top1)} | ${pct(r.top5)} | ${pct(REFERENCE.small.top1)} | ${pct(REFERENCE.small.top5)} | ${r.imagesPerSecond.toFixed(1)} |`,
+);
 if (r.top1 < 0.8) process.exitCode = 1;

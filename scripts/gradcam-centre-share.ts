@@ -15,8 +15,11 @@ import { gradCam, upsample, type CamMethod } from '../src/visualize/explain.js';
 import { loadKerasH5Weights } from '../src/weights/h5-file.js';
 
 const root = new URL('..', import.meta.url).pathname;
-const shared = ['../shared', '../../shared'].map((p) => join(root, p)).find((p) => existsSync(join(p, 'weights'))) ?? join(root, '../shared');
-const { values } = parseArgs({ options: { weights: { type: 'string', default: join(shared, 'weights/mobilenet_v3_small_224_1.0_float.h5') } } });
+const shared =
+  ['../shared', '../../shared'].map((p) => join(root, p)).find((p) => existsSync(join(p, 'weights'))) ?? join(root, '../shared');
+const { values } = parseArgs({
+  options: { weights: { type: 'string', default: join(shared, 'weights/mobilenet_v3_small_224_1.0_float.h5') } },
+});
 
 function centralShare(cam: Float32Array, h: number, w: number): number {
   const size = 224;
@@ -39,7 +42,10 @@ await useTfBackend('wasm');
 const model = buildModel({ arch: 'small' });
 await loadKerasH5Weights(model, values.weights as string);
 const dir = join(shared, 'data/imagenet-sample');
-const photos = readdirSync(dir).sort().filter((_, i) => i % 50 === 7).map((f) => join(dir, f));
+const photos = readdirSync(dir)
+  .sort()
+  .filter((_, i) => i % 50 === 7)
+  .map((f) => join(dir, f));
 const methods: CamMethod[] = ['gradcam', 'gradcam++'];
 console.log(`| image | ${methods.join(' | ')} |`);
 console.log(`|---|${methods.map(() => '--:').join('|')}|`);

@@ -26,7 +26,11 @@ export const SUPERCLASSES: Record<string, number[]> = {
  * Make `<tmp>/<superclass>/<photo>` symlinks; `perClass` caps each class (the first photos in
  * index order) for the small CI version. Returns the folder.
  */
-export async function makeSuperclassFolder(groups: Record<string, number[]> = SUPERCLASSES, perClass = Infinity, root?: string): Promise<string> {
+export async function makeSuperclassFolder(
+  groups: Record<string, number[]> = SUPERCLASSES,
+  perClass = Infinity,
+  root?: string,
+): Promise<string> {
   const photos = (await readdir(SAMPLE_DIR)).filter((f) => /\.jpe?g$/i.test(f)).sort();
   if (photos.length !== 1000) throw new Error(`expected 1000 photos in ${SAMPLE_DIR}, found ${photos.length}`);
   const dir = root ?? (await mkdtemp(join(tmpdir(), 'mobilenetv3-superclasses-')));

@@ -14,7 +14,9 @@ import { sharedPath } from '../test/shared.js';
 import { train, type TrainResult } from '../src/train/train.js';
 import { makeSuperclassFolder } from './imagenet-superclasses.js';
 
-const { values } = parseArgs({ options: { 'fine-tune': { type: 'string', default: '3' }, keep: { type: 'boolean' }, epochs: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: { 'fine-tune': { type: 'string', default: '3' }, keep: { type: 'boolean' }, epochs: { type: 'string', default: '20' } },
+});
 const weights = sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5');
 const data = await makeSuperclassFolder();
 const out = join(tmpdir(), `mobilenetv3-superclasses-out-${process.pid}`);
@@ -31,8 +33,12 @@ for (const fineTune of [0, Number(values['fine-tune']), 'all' as const]) {
   const r = await train({ data, output, arch: 'small', weights, epochs: Number(values.epochs), fineTune, seed: 42 });
   const wall = (performance.now() - started) / 1000;
   const stage2 = r.history.filter((h) => h.stage === 2).length;
-  const name = fineTune === 'all' ? `stage 1 + stage 2 (every layer, BN ${r.batchNorm}, ${stage2} epochs)`
-    : fineTune ? `stage 1 + stage 2 (last ${fineTune} blocks, ${stage2} epochs)` : 'stage 1 (head only)';
+  const name =
+    fineTune === 'all'
+      ? `stage 1 + stage 2 (every layer, BN ${r.batchNorm}, ${stage2} epochs)`
+      : fineTune
+        ? `stage 1 + stage 2 (last ${fineTune} blocks, ${stage2} epochs)`
+        : 'stage 1 (head only)';
   rows.push(row(name, r, wall));
   if (fineTune) rows.push(`\nstage 2 changed validation accuracy from ${pct(r.stage1ValAccuracy)} to ${pct(r.valAccuracy)}`);
   console.error(`outputs in ${output}`);

@@ -70,19 +70,34 @@ try {
       const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
       return { ...(window as any).mobilenetv3.timing, domContentLoaded: nav.domContentLoadedEventEnd } as Record<string, number>;
     });
-    coldRows.push([await page.textContent('#engine-badge') ?? engine, t.domContentLoaded.toFixed(0), t.explorerReady.toFixed(0),
-      t.ready.toFixed(0), t.firstPrediction.toFixed(0), (await page.textContent('#top5 li.best .name')) ?? '']);
+    coldRows.push([
+      (await page.textContent('#engine-badge')) ?? engine,
+      t.domContentLoaded.toFixed(0),
+      t.explorerReady.toFixed(0),
+      t.ready.toFixed(0),
+      t.firstPrediction.toFixed(0),
+      (await page.textContent('#top5 li.best .name')) ?? '',
+    ]);
     await context.close();
   }
 
   console.log(`\nBundle (dist/web, ${files.length} files):`);
   const fetched = (file: string) => (loaded.has('/' + file) ? 'yes' : 'on demand');
-  console.log(table(['file', 'size', 'gzip', 'loaded at start (TF.js wasm)'], sizes.sort((a, b) => b.raw - a.raw).map((s) => [s.file, kb(s.raw), kb(s.gzip), fetched(s.file)])));
+  console.log(
+    table(
+      ['file', 'size', 'gzip', 'loaded at start (TF.js wasm)'],
+      sizes.sort((a, b) => b.raw - a.raw).map((s) => [s.file, kb(s.raw), kb(s.gzip), fetched(s.file)]),
+    ),
+  );
   const startBytes = sizes.filter((s) => loaded.has('/' + s.file));
-  console.log(`total ${kb(sizes.reduce((n, s) => n + s.raw, 0))}; the page loads ${kb(startBytes.reduce((n, s) => n + s.raw, 0))} of it at start ` +
-    `(${kb(startBytes.reduce((n, s) => n + s.gzip, 0))} gzipped) plus the weights (${kb(loaded.get(`/weights/${args.weights!.split('/').pop()}`) ?? 0)})`);
+  console.log(
+    `total ${kb(sizes.reduce((n, s) => n + s.raw, 0))}; the page loads ${kb(startBytes.reduce((n, s) => n + s.raw, 0))} of it at start ` +
+      `(${kb(startBytes.reduce((n, s) => n + s.gzip, 0))} gzipped) plus the weights (${kb(loaded.get(`/weights/${args.weights!.split('/').pop()}`) ?? 0)})`,
+  );
 
-  console.log(`\nPage load -> first prediction, cold cache (${args.arch}, ${args.weights!.split('/').pop()}; ms since navigation; the image is given as soon as the page is ready):`);
+  console.log(
+    `\nPage load -> first prediction, cold cache (${args.arch}, ${args.weights!.split('/').pop()}; ms since navigation; the image is given as soon as the page is ready):`,
+  );
   console.log(table(['engine', 'DOMContentLoaded', 'explorer drawn', 'weights + engine ready', 'first prediction', 'top-1'], coldRows));
 
   const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
@@ -96,7 +111,15 @@ try {
     const n = name === 'tfjs-cpu' ? Math.min(3, runs) : runs;
     try {
       const r = await page.evaluate(([engine, count]) => (window as any).mobilenetv3.bench(engine, count), [name, n] as const);
-      rows.push([name, r.engine, median(r.ms).toFixed(1), Math.min(...r.ms).toFixed(1), (1000 / median(r.ms)).toFixed(1), String(n), r.top]);
+      rows.push([
+        name,
+        r.engine,
+        median(r.ms).toFixed(1),
+        Math.min(...r.ms).toFixed(1),
+        (1000 / median(r.ms)).toFixed(1),
+        String(n),
+        r.top,
+      ]);
     } catch (error) {
       rows.push([name, `failed: ${(error as Error).message.split('\n')[0].slice(0, 60)}`, '', '', '', '', '']);
     }

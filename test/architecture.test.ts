@@ -31,7 +31,10 @@ describe('parameter counts equal keras.applications', () => {
 });
 
 describe('MACs at 224 match the published numbers (±1%)', () => {
-  for (const [arch, expected] of [['large', 216.6e6], ['small', 56.5e6]] as const) {
+  for (const [arch, expected] of [
+    ['large', 216.6e6],
+    ['small', 56.5e6],
+  ] as const) {
     it(arch, () => {
       const macs = summarize(buildModel({ arch })).macs;
       assert.ok(Math.abs(macs - expected) / expected < 0.01, `${arch}: ${macs}`);
@@ -61,27 +64,65 @@ function stageShapes(options: ModelOptions): string[] {
 describe('output shape of every stage', () => {
   it('Large at 224 follows Table 1', () => {
     assert.deepEqual(stageShapes({ arch: 'large' }), [
-      '112x112x16', '112x112x16', '56x56x24', '56x56x24', '28x28x40', '28x28x40', '28x28x40',
-      '14x14x80', '14x14x80', '14x14x80', '14x14x80', '14x14x112', '14x14x112',
-      '7x7x160', '7x7x160', '7x7x160', '7x7x960',
+      '112x112x16',
+      '112x112x16',
+      '56x56x24',
+      '56x56x24',
+      '28x28x40',
+      '28x28x40',
+      '28x28x40',
+      '14x14x80',
+      '14x14x80',
+      '14x14x80',
+      '14x14x80',
+      '14x14x112',
+      '14x14x112',
+      '7x7x160',
+      '7x7x160',
+      '7x7x160',
+      '7x7x960',
     ]);
   });
   it('Small at 224 follows Table 2', () => {
     assert.deepEqual(stageShapes({ arch: 'small' }), [
-      '112x112x16', '56x56x16', '28x28x24', '28x28x24', '14x14x40', '14x14x40', '14x14x40',
-      '14x14x48', '14x14x48', '7x7x96', '7x7x96', '7x7x96', '7x7x576',
+      '112x112x16',
+      '56x56x16',
+      '28x28x24',
+      '28x28x24',
+      '14x14x40',
+      '14x14x40',
+      '14x14x40',
+      '14x14x48',
+      '14x14x48',
+      '7x7x96',
+      '7x7x96',
+      '7x7x96',
+      '7x7x576',
     ]);
   });
   it('Small at 192', () => {
     assert.deepEqual(stageShapes({ arch: 'small', inputShape: [192, 192, 3] }), [
-      '96x96x16', '48x48x16', '24x24x24', '24x24x24', '12x12x40', '12x12x40', '12x12x40',
-      '12x12x48', '12x12x48', '6x6x96', '6x6x96', '6x6x96', '6x6x576',
+      '96x96x16',
+      '48x48x16',
+      '24x24x24',
+      '24x24x24',
+      '12x12x40',
+      '12x12x40',
+      '12x12x40',
+      '12x12x48',
+      '12x12x48',
+      '6x6x96',
+      '6x6x96',
+      '6x6x96',
+      '6x6x576',
     ]);
   });
   it('Large at 257x311 (odd, non-square: TF "same" rounds up)', () => {
     const shapes = stageShapes({ arch: 'large', inputShape: [257, 311, 3] });
-    assert.deepEqual([shapes[0], shapes[2], shapes[4], shapes[7], shapes[13], shapes[16]],
-      ['129x156x16', '65x78x24', '33x39x40', '17x20x80', '9x10x160', '9x10x960']);
+    assert.deepEqual(
+      [shapes[0], shapes[2], shapes[4], shapes[7], shapes[13], shapes[16]],
+      ['129x156x16', '65x78x24', '33x39x40', '17x20x80', '9x10x160', '9x10x960'],
+    );
   });
   it('both flavours give the same stage shapes', () => {
     for (const arch of ['large', 'small'] as const) {
@@ -94,9 +135,24 @@ describe('Keras layer structure', () => {
   const large = buildModel({ arch: 'large' });
   const names = large.layers.map((l) => l.name);
   it('uses Keras 3 names', () => {
-    for (const name of ['input_layer', 'rescaling', 'conv', 'conv_bn', 'expanded_conv_depthwise', 'expanded_conv_project_bn',
-      'expanded_conv_add', 'expanded_conv_1_expand', 'expanded_conv_1_depthwise_pad', 'expanded_conv_3_squeeze_excite_conv_1',
-      'expanded_conv_3_squeeze_excite_mul', 'conv_1', 'conv_1_bn', 'conv_2', 'logits', 'predictions']) {
+    for (const name of [
+      'input_layer',
+      'rescaling',
+      'conv',
+      'conv_bn',
+      'expanded_conv_depthwise',
+      'expanded_conv_project_bn',
+      'expanded_conv_add',
+      'expanded_conv_1_expand',
+      'expanded_conv_1_depthwise_pad',
+      'expanded_conv_3_squeeze_excite_conv_1',
+      'expanded_conv_3_squeeze_excite_mul',
+      'conv_1',
+      'conv_1_bn',
+      'conv_2',
+      'logits',
+      'predictions',
+    ]) {
       assert.ok(names.includes(name), name);
     }
   });
@@ -105,9 +161,15 @@ describe('Keras layer structure', () => {
   });
   it('pads stride-2 depthwise convs the TF "same" way', () => {
     const pad = large.getLayer('expanded_conv_1_depthwise_pad').getConfig().padding;
-    assert.deepEqual(pad, [[0, 1], [0, 1]]);
+    assert.deepEqual(pad, [
+      [0, 1],
+      [0, 1],
+    ]);
     const pad5 = large.getLayer('expanded_conv_3_depthwise_pad').getConfig().padding;
-    assert.deepEqual(pad5, [[1, 2], [1, 2]]);
+    assert.deepEqual(pad5, [
+      [1, 2],
+      [1, 2],
+    ]);
   });
   it('BN uses epsilon 1e-3 and momentum 0.999', () => {
     const c = large.getLayer('conv_bn').getConfig();
@@ -132,8 +194,12 @@ describe('blog flavour matches the blog code layer by layer', () => {
   const typeOf = (t: string) => (t === 'HardSwish' ? 'Activation' : t);
   for (const arch of ['large', 'small'] as const) {
     it(arch, () => {
-      const ours = summarize(buildModel({ arch, flavor: 'blog' })).layers
-        .map((l) => ({ name: l.name, type: typeOf(l.type), outputShape: l.outputShape, params: l.params }));
+      const ours = summarize(buildModel({ arch, flavor: 'blog' })).layers.map((l) => ({
+        name: l.name,
+        type: typeOf(l.type),
+        outputShape: l.outputShape,
+        params: l.params,
+      }));
       assert.equal(ours.length, fixture[arch].length);
       ours.forEach((layer, i) => assert.deepEqual(layer, fixture[arch][i], `layer ${i}`));
     });
@@ -150,7 +216,10 @@ describe('options are validated with one-line messages', () => {
     [{ padding: 'reflect' }, /padding/],
   ] as [ModelOptions, RegExp][]) {
     it(JSON.stringify(options), () => {
-      assert.throws(() => resolveOptions(options), (e: Error) => pattern.test(e.message) && !e.message.includes('\n'));
+      assert.throws(
+        () => resolveOptions(options),
+        (e: Error) => pattern.test(e.message) && !e.message.includes('\n'),
+      );
     });
   }
 });

@@ -27,14 +27,22 @@ export async function makeFixtures(root: string): Promise<string> {
   await sharp(plain).toColourspace('cmyk').jpeg({ quality: 95 }).toFile(join(fix, 'cmyk.jpg'));
   await sharp(plain).toColourspace('rgb16').png().toFile(join(fix, '16bit.png'));
   await sharp(plain).ensureAlpha(1).png().toFile(join(fix, 'alpha.png'));
-  await sharp({ create: { width: 1, height: 1, channels: 3, background: { r: 120, g: 110, b: 100 } } }).png().toFile(join(fix, 'one.png'));
+  await sharp({ create: { width: 1, height: 1, channels: 3, background: { r: 120, g: 110, b: 100 } } })
+    .png()
+    .toFile(join(fix, 'one.png'));
   // Stored turned a quarter left, with EXIF orientation 6 ("turn right to view"): read right, it is the plain picture.
-  await sharp(await base.clone().jpeg({ quality: 95 }).toBuffer()).rotate(270).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toFile(join(fix, 'exif.jpg'));
+  await sharp(await base.clone().jpeg({ quality: 95 }).toBuffer())
+    .rotate(270)
+    .withMetadata({ orientation: 6 })
+    .jpeg({ quality: 95 })
+    .toFile(join(fix, 'exif.jpg'));
   await sharp(plain).webp({ quality: 95 }).toFile(join(fix, 'plain.webp'));
   await sharp(plain).gif().toFile(join(fix, 'plain.gif'));
   await sharp(plain).tiff({ compression: 'lzw' }).toFile(join(fix, 'plain.tiff'));
   await sharp(plain).png({ palette: true }).toFile(join(fix, 'palette.png'));
-  await sharp({ create: { width: 1500, height: 6, channels: 3, background: { r: 30, g: 90, b: 200 } } }).png().toFile(join(fix, 'wide.png'));
+  await sharp({ create: { width: 1500, height: 6, channels: 3, background: { r: 30, g: 90, b: 200 } } })
+    .png()
+    .toFile(join(fix, 'wide.png'));
   await copyFile(join(fix, 'plain.jpg'), join(fix, 'UPPER.JPG'));
   const jpeg = await readFile(join(fix, 'plain.jpg'));
   await writeFile(join(fix, 'truncated.jpg'), jpeg.subarray(0, jpeg.length >> 1));
@@ -59,7 +67,24 @@ export async function makeFixtures(root: string): Promise<string> {
   await sparse.close();
   await copyFile(join(fix, 'huge.jpg'), join(fix, 'huge.h5')).catch(() => undefined);
   // One export shared by the classify cases (the fastest way in: no TF.js, no export per case).
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'export', '--arch', 'small', '--weights', SMALL_H5, '--format', 'onnx', '-o', join(fix, 'small.onnx')], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TMPDIR: join(root, 'export-tmp') } });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'export',
+      '--arch',
+      'small',
+      '--weights',
+      SMALL_H5,
+      '--format',
+      'onnx',
+      '-o',
+      join(fix, 'small.onnx'),
+    ],
+    { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TMPDIR: join(root, 'export-tmp') } },
+  );
   assert.equal(r.status, 0, r.stderr);
   await chmod(fix, 0o755);
   return fix;
@@ -67,11 +92,17 @@ export async function makeFixtures(root: string): Promise<string> {
 
 const f = (c: Ctx, name: string) => join(c.fix, name);
 const MODEL = (c: Ctx) => ['--model', f(c, 'small.onnx')];
-const classify = (...extra: ((c: Ctx) => string[])[]) => (c: Ctx) => ['classify', ...extra.flatMap((e) => e(c))];
+const classify =
+  (...extra: ((c: Ctx) => string[])[]) =>
+  (c: Ctx) => ['classify', ...extra.flatMap((e) => e(c))];
 
 /** classify --json rows (one per image). */
 function rows(r: Result): { source: string; predictions?: { label: string; probability: number }[]; error?: string }[] {
-  return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 /** Two images that must give the same answer (the second is the first in another encoding). */
@@ -111,7 +142,12 @@ function badOption(command: string[], flag: string, value: string, stderr: RegEx
 
 /** A bad --weights file on a model-building command. */
 function badWeights(command: string, name: string, path: (c: Ctx) => string, stderr: RegExp, extra: string[] = []): Case {
-  return { name: `${command}, bad --weights: ${name}`, args: (c) => [command, '--arch', 'small', ...extra, '--weights', path(c)], code: 1, stderr };
+  return {
+    name: `${command}, bad --weights: ${name}`,
+    args: (c) => [command, '--arch', 'small', ...extra, '--weights', path(c)],
+    code: 1,
+    stderr,
+  };
 }
 
 /** --weights imagenet (or torchvision) through the misbehaving mirror. */
@@ -134,7 +170,9 @@ async function trainData(dir: string, classes: Record<string, number>): Promise<
   for (const [name, n] of Object.entries(classes)) {
     await mkdir(join(dir, name), { recursive: true });
     for (let i = 0; i < n; i++) {
-      await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: (i * 40) % 256, g: name.length * 30, b: 100 } } }).png().toFile(join(dir, name, `${i}.png`));
+      await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: (i * 40) % 256, g: name.length * 30, b: 100 } } })
+        .png()
+        .toFile(join(dir, name, `${i}.png`));
     }
   }
 }
@@ -158,9 +196,16 @@ export const CASES: Case[] = [
   badImage('a 2 GiB file (sparse)', (c) => f(c, 'huge.jpg'), /huge\.jpg: 2048 MiB is more than any image this reads/),
   badImage('no read permission', (c) => join(c.dir, 'locked.jpg'), /locked\.jpg: permission denied/, {
     asUser: true,
-    setup: async (c) => { await copyFile(f(c, 'plain.jpg'), join(c.dir, 'locked.jpg')); await chmod(join(c.dir, 'locked.jpg'), 0); },
+    setup: async (c) => {
+      await copyFile(f(c, 'plain.jpg'), join(c.dir, 'locked.jpg'));
+      await chmod(join(c.dir, 'locked.jpg'), 0);
+    },
   }),
-  badImage('a folder with no images', (c) => c.dir, /no image files in folder/, { setup: async (c) => { await writeFile(join(c.dir, 'readme.txt'), 'x'); } }),
+  badImage('a folder with no images', (c) => c.dir, /no image files in folder/, {
+    setup: async (c) => {
+      await writeFile(join(c.dir, 'readme.txt'), 'x');
+    },
+  }),
   badImage('a glob that matches nothing', (c) => join(c.dir, '*.jpg'), /no image files match/),
   {
     name: 'classify: an unreadable sub-folder is skipped and told, the readable images classified',
@@ -239,20 +284,85 @@ export const CASES: Case[] = [
   badOption(['classify', 'x.jpg'], '--engine', 'gpu', /engine/),
   badOption(['classify', 'x.jpg'], '--alpha', '0', /alpha/),
   badOption(['classify', 'x.jpg'], '--arch', 'medium', /arch/),
-  { name: 'classify: --weights and --model together', args: () => ['classify', 'x.jpg', '--weights', 'a.h5', '--model', 'b.onnx'], code: 2, stderr: /either --weights or --model/ },
+  {
+    name: 'classify: --weights and --model together',
+    args: () => ['classify', 'x.jpg', '--weights', 'a.h5', '--model', 'b.onnx'],
+    code: 2,
+    stderr: /either --weights or --model/,
+  },
   { name: 'classify: no image argument', args: () => ['classify'], code: 2, stderr: /missing required argument/ },
-  { name: 'classify: --model that is not .onnx/.json', args: (c) => ['classify', f(c, 'plain.jpg'), '--model', f(c, 'garbage.h5')], code: 2, stderr: /--model must be an \.onnx file/ },
-  { name: 'classify: --model missing', args: (c) => ['classify', f(c, 'plain.jpg'), '--model', join(c.dir, 'none.onnx')], code: 1, stderr: /none\.onnx: no such file/ },
-  { name: 'classify: --model a named pipe', args: (c) => ['classify', f(c, 'plain.jpg'), '--model', f(c, 'pipe.onnx')], code: 1, stderr: /pipe\.onnx: it is a named pipe/ },
-  { name: 'classify: --model not protobuf', args: (c) => ['classify', f(c, 'plain.jpg'), '--model', f(c, 'garbage.onnx')], code: 1, stderr: /cannot open ONNX model .*garbage\.onnx/ },
-  { name: 'classify: --model a folder without a model', args: (c) => ['classify', f(c, 'plain.jpg'), '--model', c.dir], code: 2, stderr: /holds no model\.json or model\.onnx/ },
-  { name: 'classify: --labels missing', args: (c) => ['classify', ...MODEL(c), f(c, 'plain.jpg'), '--labels', join(c.dir, 'none.txt')], code: 1, stderr: /labels file .*none\.txt: no such file/ },
-  { name: 'classify: --labels a named pipe', args: (c) => ['classify', ...MODEL(c), f(c, 'plain.jpg'), '--labels', f(c, 'pipe.json')], code: 1, stderr: /labels file .*named pipe/ },
-  { name: 'classify: --labels broken JSON', args: (c) => ['classify', ...MODEL(c), f(c, 'plain.jpg'), '--labels', f(c, 'bad-labels.json')], code: 1, stderr: /not valid JSON/ },
-  { name: 'classify: --labels of the wrong count', args: (c) => ['classify', ...MODEL(c), f(c, 'plain.jpg'), '--labels', f(c, 'labels3.json')], code: 1, stderr: /3 labels for a model with 1000 classes/ },
-  { name: 'classify, bad --weights: a named pipe', args: (c) => ['classify', f(c, 'plain.jpg'), '--arch', 'small', '--weights', f(c, 'pipe.h5')], code: 1, stderr: /pipe\.h5: it is a named pipe/ },
-  { name: 'classify, bad --weights: a folder', args: (c) => ['classify', f(c, 'plain.jpg'), '--arch', 'small', '--weights', f(c, 'folder.h5')], code: 1, stderr: /folder\.h5: it is a folder/ },
-  { name: 'classify, bad --weights: not HDF5', args: (c) => ['classify', f(c, 'plain.jpg'), '--arch', 'small', '--weights', f(c, 'garbage.h5')], code: 1, stderr: /garbage\.h5/ },
+  {
+    name: 'classify: --model that is not .onnx/.json',
+    args: (c) => ['classify', f(c, 'plain.jpg'), '--model', f(c, 'garbage.h5')],
+    code: 2,
+    stderr: /--model must be an \.onnx file/,
+  },
+  {
+    name: 'classify: --model missing',
+    args: (c) => ['classify', f(c, 'plain.jpg'), '--model', join(c.dir, 'none.onnx')],
+    code: 1,
+    stderr: /none\.onnx: no such file/,
+  },
+  {
+    name: 'classify: --model a named pipe',
+    args: (c) => ['classify', f(c, 'plain.jpg'), '--model', f(c, 'pipe.onnx')],
+    code: 1,
+    stderr: /pipe\.onnx: it is a named pipe/,
+  },
+  {
+    name: 'classify: --model not protobuf',
+    args: (c) => ['classify', f(c, 'plain.jpg'), '--model', f(c, 'garbage.onnx')],
+    code: 1,
+    stderr: /cannot open ONNX model .*garbage\.onnx/,
+  },
+  {
+    name: 'classify: --model a folder without a model',
+    args: (c) => ['classify', f(c, 'plain.jpg'), '--model', c.dir],
+    code: 2,
+    stderr: /holds no model\.json or model\.onnx/,
+  },
+  {
+    name: 'classify: --labels missing',
+    args: (c) => ['classify', ...MODEL(c), f(c, 'plain.jpg'), '--labels', join(c.dir, 'none.txt')],
+    code: 1,
+    stderr: /labels file .*none\.txt: no such file/,
+  },
+  {
+    name: 'classify: --labels a named pipe',
+    args: (c) => ['classify', ...MODEL(c), f(c, 'plain.jpg'), '--labels', f(c, 'pipe.json')],
+    code: 1,
+    stderr: /labels file .*named pipe/,
+  },
+  {
+    name: 'classify: --labels broken JSON',
+    args: (c) => ['classify', ...MODEL(c), f(c, 'plain.jpg'), '--labels', f(c, 'bad-labels.json')],
+    code: 1,
+    stderr: /not valid JSON/,
+  },
+  {
+    name: 'classify: --labels of the wrong count',
+    args: (c) => ['classify', ...MODEL(c), f(c, 'plain.jpg'), '--labels', f(c, 'labels3.json')],
+    code: 1,
+    stderr: /3 labels for a model with 1000 classes/,
+  },
+  {
+    name: 'classify, bad --weights: a named pipe',
+    args: (c) => ['classify', f(c, 'plain.jpg'), '--arch', 'small', '--weights', f(c, 'pipe.h5')],
+    code: 1,
+    stderr: /pipe\.h5: it is a named pipe/,
+  },
+  {
+    name: 'classify, bad --weights: a folder',
+    args: (c) => ['classify', f(c, 'plain.jpg'), '--arch', 'small', '--weights', f(c, 'folder.h5')],
+    code: 1,
+    stderr: /folder\.h5: it is a folder/,
+  },
+  {
+    name: 'classify, bad --weights: not HDF5',
+    args: (c) => ['classify', f(c, 'plain.jpg'), '--arch', 'small', '--weights', f(c, 'garbage.h5')],
+    code: 1,
+    stderr: /garbage\.h5/,
+  },
   {
     name: 'classify: a truncated cached ONNX export is rebuilt, not fatal',
     setup: async (c) => {
@@ -261,7 +371,8 @@ export const CASES: Case[] = [
       const old = process.env.MOBILENETV3_CACHE;
       process.env.MOBILENETV3_CACHE = c.cache;
       const path = onnxCachePath(new Uint8Array(await readFile(SMALL_H5)), resolveOptions({ arch: 'small' }));
-      if (old === undefined) delete process.env.MOBILENETV3_CACHE; else process.env.MOBILENETV3_CACHE = old;
+      if (old === undefined) delete process.env.MOBILENETV3_CACHE;
+      else process.env.MOBILENETV3_CACHE = old;
       const good = await readFile(f(c, 'small.onnx'));
       await mkdir(join(c.cache, 'onnx'), { recursive: true });
       await writeFile(path, good.subarray(0, good.length >> 1));
@@ -297,7 +408,9 @@ export const CASES: Case[] = [
   },
   {
     name: 'download: a cache folder that is a file',
-    setup: async (c) => { await writeFile(join(c.dir, 'cachefile'), 'x'); },
+    setup: async (c) => {
+      await writeFile(join(c.dir, 'cachefile'), 'x');
+    },
     args: () => ['summary', '--arch', 'small', '--weights', 'imagenet'],
     env: (c) => ({ MOBILENETV3_CACHE: join(c.dir, 'cachefile'), MOBILENETV3_WEIGHTS_URL: `${c.mirror}/badhash/` }),
     code: 1,
@@ -306,21 +419,26 @@ export const CASES: Case[] = [
   {
     name: 'download: an unwritable cache folder names the folder, not a temp file',
     asUser: true,
-    setup: async (c) => { await mkdir(join(c.dir, 'ro')); await chmod(join(c.dir, 'ro'), 0o555); },
+    setup: async (c) => {
+      await mkdir(join(c.dir, 'ro'));
+      await chmod(join(c.dir, 'ro'), 0o555);
+    },
     args: () => ['summary', '--arch', 'small', '--weights', 'imagenet'],
     env: (c) => ({ MOBILENETV3_CACHE: join(c.dir, 'ro'), MOBILENETV3_WEIGHTS_URL: `${c.mirror}/badhash/` }),
     code: 1,
     stderr: /cannot write .*ro\/weights_mobilenet_v3_small_224_1\.0_float\.h5: permission denied \(folder .*ro\)/,
     check: (r) => assert.doesNotMatch(r.stderr, /\.tmp/),
   },
-  ...(['SIGINT', 'SIGTERM'] as const).map((name): Case => ({
-    name: `download: ${name} mid-transfer leaves no temporary file in the cache`,
-    args: () => ['summary', '--arch', 'small', '--weights', 'imagenet'],
-    env: (c) => ({ MOBILENETV3_WEIGHTS_URL: `${c.mirror}/stall/`, MOBILENETV3_DOWNLOAD_TIMEOUT: '60' }),
-    code: null,
-    signal: { name, when: cacheHasTemp },
-    check: async (_r, c) => assert.deepEqual(await listTree(c.cache), []),
-  })),
+  ...(['SIGINT', 'SIGTERM'] as const).map(
+    (name): Case => ({
+      name: `download: ${name} mid-transfer leaves no temporary file in the cache`,
+      args: () => ['summary', '--arch', 'small', '--weights', 'imagenet'],
+      env: (c) => ({ MOBILENETV3_WEIGHTS_URL: `${c.mirror}/stall/`, MOBILENETV3_DOWNLOAD_TIMEOUT: '60' }),
+      code: null,
+      signal: { name, when: cacheHasTemp },
+      check: async (_r, c) => assert.deepEqual(await listTree(c.cache), []),
+    }),
+  ),
 
   // --- summary / table / plot: options and weights ----------------------------------------------
   badOption(['summary'], '--arch', 'huge', /arch/),
@@ -346,99 +464,302 @@ export const CASES: Case[] = [
   badWeights('summary', 'a broken model.json', (c) => f(c, 'garbage.json'), /garbage\.json is not valid JSON/),
   badWeights('summary', 'a JSON that is no model', (c) => f(c, 'notmodel.json'), /is not a TF\.js model\.json/),
   badWeights('summary', 'a .pth that is no PyTorch file', (c) => f(c, 'garbage.pth'), /garbage\.pth/),
-  { name: 'summary, bad --weights: the file of another architecture', args: () => ['summary', '--arch', 'large', '--weights', SMALL_H5], code: 1, stderr: /small/ },
+  {
+    name: 'summary, bad --weights: the file of another architecture',
+    args: () => ['summary', '--arch', 'large', '--weights', SMALL_H5],
+    code: 1,
+    stderr: /small/,
+  },
   badOption(['table'], '--arch', 'tiny', /arch/),
   badOption(['table'], '--input-size', '99999', /at most 2048/),
   badOption(['plot', '-o', 'x.svg'], '--density', '0', /density/),
   badOption(['plot', '-o', 'x.svg'], '--detail', 'everything', /detail/),
-  { name: 'plot: an output name of no known format', args: (c) => ['plot', '-o', join(c.out, 'x.bmp')], code: 2, stderr: /\.svg|\.png|format/ },
-  { name: 'plot: the output is a folder', setup: async (c) => { await mkdir(join(c.dir, 'x.svg')); }, args: (c) => ['plot', '-o', join(c.dir, 'x.svg')], code: 1, stderr: /cannot write .*x\.svg: it is a folder/ },
-  { name: 'plot: the output is under a file', setup: async (c) => { await writeFile(join(c.dir, 'file'), 'x'); }, args: (c) => ['plot', '-o', join(c.dir, 'file', 'x.svg')], code: 1, stderr: /or a folder above it is a file/ },
+  {
+    name: 'plot: an output name of no known format',
+    args: (c) => ['plot', '-o', join(c.out, 'x.bmp')],
+    code: 2,
+    stderr: /\.svg|\.png|format/,
+  },
+  {
+    name: 'plot: the output is a folder',
+    setup: async (c) => {
+      await mkdir(join(c.dir, 'x.svg'));
+    },
+    args: (c) => ['plot', '-o', join(c.dir, 'x.svg')],
+    code: 1,
+    stderr: /cannot write .*x\.svg: it is a folder/,
+  },
+  {
+    name: 'plot: the output is under a file',
+    setup: async (c) => {
+      await writeFile(join(c.dir, 'file'), 'x');
+    },
+    args: (c) => ['plot', '-o', join(c.dir, 'file', 'x.svg')],
+    code: 1,
+    stderr: /or a folder above it is a file/,
+  },
   {
     name: 'plot: an unwritable output folder names the file, not a temp file',
     asUser: true,
-    setup: async (c) => { await mkdir(join(c.dir, 'ro')); await chmod(join(c.dir, 'ro'), 0o555); },
+    setup: async (c) => {
+      await mkdir(join(c.dir, 'ro'));
+      await chmod(join(c.dir, 'ro'), 0o555);
+    },
     args: (c) => ['plot', '-o', join(c.dir, 'ro', 'a.svg')],
     code: 1,
     stderr: /cannot write .*ro\/a\.svg: permission denied \(folder .*ro\)/,
-    check: async (r, c) => { assert.doesNotMatch(r.stderr, /\.tmp/); assert.deepEqual(await readdir(join(c.dir, 'ro')), []); },
+    check: async (r, c) => {
+      assert.doesNotMatch(r.stderr, /\.tmp/);
+      assert.deepEqual(await readdir(join(c.dir, 'ro')), []);
+    },
   },
   {
     name: 'plot: an unwritable PNG output (libvips writes it) names the file',
     asUser: true,
-    setup: async (c) => { await mkdir(join(c.dir, 'ro')); await chmod(join(c.dir, 'ro'), 0o555); },
+    setup: async (c) => {
+      await mkdir(join(c.dir, 'ro'));
+      await chmod(join(c.dir, 'ro'), 0o555);
+    },
     args: (c) => ['plot', '-o', join(c.dir, 'ro', 'a.png')],
     code: 1,
     stderr: /cannot write .*ro\/a\.png: permission denied/,
   },
 
   // --- see / activations / explain ----------------------------------------------------------------
-  { name: 'activations: a named pipe image', args: (c) => ['activations', f(c, 'pipe.jpg'), ...W, '--layer', 'conv', '-o', join(c.out, 'a.png')], code: 1, stderr: /pipe\.jpg: it is a named pipe/ },
-  { name: 'activations: a missing image', args: (c) => ['activations', join(c.dir, 'none.jpg'), ...W, '--layer', 'conv', '-o', join(c.out, 'a.png')], code: 1, stderr: /none\.jpg: no such file/ },
-  { name: 'activations: an unknown layer', args: (c) => ['activations', f(c, 'plain.jpg'), ...W, '--layer', 'nope', '-o', join(c.out, 'a.png')], code: 1, stderr: /nope/ },
-  { name: 'activations: no --layer', args: (c) => ['activations', f(c, 'plain.jpg'), '-o', join(c.out, 'a.png')], code: 2, stderr: /--layer/ },
+  {
+    name: 'activations: a named pipe image',
+    args: (c) => ['activations', f(c, 'pipe.jpg'), ...W, '--layer', 'conv', '-o', join(c.out, 'a.png')],
+    code: 1,
+    stderr: /pipe\.jpg: it is a named pipe/,
+  },
+  {
+    name: 'activations: a missing image',
+    args: (c) => ['activations', join(c.dir, 'none.jpg'), ...W, '--layer', 'conv', '-o', join(c.out, 'a.png')],
+    code: 1,
+    stderr: /none\.jpg: no such file/,
+  },
+  {
+    name: 'activations: an unknown layer',
+    args: (c) => ['activations', f(c, 'plain.jpg'), ...W, '--layer', 'nope', '-o', join(c.out, 'a.png')],
+    code: 1,
+    stderr: /nope/,
+  },
+  {
+    name: 'activations: no --layer',
+    args: (c) => ['activations', f(c, 'plain.jpg'), '-o', join(c.out, 'a.png')],
+    code: 2,
+    stderr: /--layer/,
+  },
   badOption(['activations', 'x.jpg', '--layer', 'conv', '-o', 'a.png'], '--max-channels', '0', /max-channels/),
   badOption(['activations', 'x.jpg', '--layer', 'conv', '-o', 'a.png'], '--crop', '0', /--crop must be/),
-  { name: 'explain: a text file as the image', args: (c) => ['explain', f(c, 'text.jpg'), ...W, '-o', join(c.out, 'e.png')], code: 1, stderr: /text\.jpg: not an image/ },
-  { name: 'explain: /dev/zero as the image', args: (c) => ['explain', '/dev/zero', ...W, '-o', join(c.out, 'e.png')], code: 1, stderr: /\/dev\/zero: it is a device/ },
+  {
+    name: 'explain: a text file as the image',
+    args: (c) => ['explain', f(c, 'text.jpg'), ...W, '-o', join(c.out, 'e.png')],
+    code: 1,
+    stderr: /text\.jpg: not an image/,
+  },
+  {
+    name: 'explain: /dev/zero as the image',
+    args: (c) => ['explain', '/dev/zero', ...W, '-o', join(c.out, 'e.png')],
+    code: 1,
+    stderr: /\/dev\/zero: it is a device/,
+  },
   badOption(['explain', 'x.jpg', '-o', 'e.png', ...W], '--class', '-1', /class/),
   badOption(['explain', 'x.jpg', '-o', 'e.png'], '--method', 'cam', /method/),
-  { name: 'explain: an unknown option', args: () => ['explain', 'x.jpg', '-o', 'e.png', '--frobnicate'], code: 2, stderr: /unknown option '--frobnicate'/ },
-  { name: 'an unknown command, with the suggestion on the same line', args: () => ['summarise'], code: 2, stderr: /unknown command 'summarise' \(Did you mean summary\?\)/ },
+  {
+    name: 'explain: an unknown option',
+    args: () => ['explain', 'x.jpg', '-o', 'e.png', '--frobnicate'],
+    code: 2,
+    stderr: /unknown option '--frobnicate'/,
+  },
+  {
+    name: 'an unknown command, with the suggestion on the same line',
+    args: () => ['summarise'],
+    code: 2,
+    stderr: /unknown command 'summarise' \(Did you mean summary\?\)/,
+  },
 
   // --- export ---------------------------------------------------------------------------------------
   badOption(['export', '-o', 'x.onnx'], '--format', 'pb', /format/),
-  { name: 'export: an output name of no known format', args: (c) => ['export', ...W, '-o', join(c.out, 'model.xyz')], code: 2, stderr: /xyz|format|\.onnx/ },
-  { name: 'export: the output is a folder', setup: async (c) => { await mkdir(join(c.dir, 'm.onnx')); }, args: (c) => ['export', ...W, '-o', join(c.dir, 'm.onnx')], code: 1, stderr: /m\.onnx: it is a folder/ },
-  { name: 'export: --labels a named pipe', args: (c) => ['export', ...W, '-o', join(c.out, 'm.onnx'), '--labels', f(c, 'pipe.json')], code: 1, stderr: /named pipe/ },
+  {
+    name: 'export: an output name of no known format',
+    args: (c) => ['export', ...W, '-o', join(c.out, 'model.xyz')],
+    code: 2,
+    stderr: /xyz|format|\.onnx/,
+  },
+  {
+    name: 'export: the output is a folder',
+    setup: async (c) => {
+      await mkdir(join(c.dir, 'm.onnx'));
+    },
+    args: (c) => ['export', ...W, '-o', join(c.dir, 'm.onnx')],
+    code: 1,
+    stderr: /m\.onnx: it is a folder/,
+  },
+  {
+    name: 'export: --labels a named pipe',
+    args: (c) => ['export', ...W, '-o', join(c.out, 'm.onnx'), '--labels', f(c, 'pipe.json')],
+    code: 1,
+    stderr: /named pipe/,
+  },
   badWeights('export', 'a named pipe', (c) => f(c, 'pipe.h5'), /named pipe/, ['-o', '/tmp/never-written.onnx']),
 
   // --- weights inspect / convert --------------------------------------------------------------------
-  { name: 'weights inspect: /dev/zero (would never end)', args: () => ['weights', 'inspect', '/dev/zero'], code: 1, stderr: /\/dev\/zero: it is a device/ },
-  { name: 'weights inspect: a named pipe', args: (c) => ['weights', 'inspect', f(c, 'pipe.h5')], code: 1, stderr: /pipe\.h5: it is a named pipe/ },
+  {
+    name: 'weights inspect: /dev/zero (would never end)',
+    args: () => ['weights', 'inspect', '/dev/zero'],
+    code: 1,
+    stderr: /\/dev\/zero: it is a device/,
+  },
+  {
+    name: 'weights inspect: a named pipe',
+    args: (c) => ['weights', 'inspect', f(c, 'pipe.h5')],
+    code: 1,
+    stderr: /pipe\.h5: it is a named pipe/,
+  },
   { name: 'weights inspect: a folder', args: (c) => ['weights', 'inspect', f(c, 'folder.h5')], code: 1, stderr: /folder\.h5/ },
-  { name: 'weights inspect: missing', args: (c) => ['weights', 'inspect', join(c.dir, 'none.h5')], code: 1, stderr: /not found: .*none\.h5/ },
+  {
+    name: 'weights inspect: missing',
+    args: (c) => ['weights', 'inspect', join(c.dir, 'none.h5')],
+    code: 1,
+    stderr: /not found: .*none\.h5/,
+  },
   { name: 'weights inspect: not HDF5', args: (c) => ['weights', 'inspect', f(c, 'garbage.h5')], code: 1, stderr: /garbage\.h5/ },
   { name: 'weights inspect: empty', args: (c) => ['weights', 'inspect', f(c, 'empty.h5')], code: 1, stderr: /empty\.h5/ },
   { name: 'weights inspect: truncated', args: (c) => ['weights', 'inspect', f(c, 'truncated.h5')], code: 1, stderr: /truncated\.h5/ },
-  { name: 'weights inspect: 2 GiB (sparse)', args: (c) => ['weights', 'inspect', f(c, 'huge.h5')], code: 1, stderr: /more than any weights file/ },
-  { name: 'weights inspect: a .pth that is not one', args: (c) => ['weights', 'inspect', f(c, 'garbage.pth')], code: 1, stderr: /garbage\.pth/ },
+  {
+    name: 'weights inspect: 2 GiB (sparse)',
+    args: (c) => ['weights', 'inspect', f(c, 'huge.h5')],
+    code: 1,
+    stderr: /more than any weights file/,
+  },
+  {
+    name: 'weights inspect: a .pth that is not one',
+    args: (c) => ['weights', 'inspect', f(c, 'garbage.pth')],
+    code: 1,
+    stderr: /garbage\.pth/,
+  },
   {
     name: 'weights inspect: no read permission',
     asUser: true,
-    setup: async (c) => { await copyFile(f(c, 'garbage.h5'), join(c.dir, 'locked.h5')); await chmod(join(c.dir, 'locked.h5'), 0); },
+    setup: async (c) => {
+      await copyFile(f(c, 'garbage.h5'), join(c.dir, 'locked.h5'));
+      await chmod(join(c.dir, 'locked.h5'), 0);
+    },
     args: (c) => ['weights', 'inspect', join(c.dir, 'locked.h5')],
     code: 1,
     stderr: /no permission to read weights file: .*locked\.h5/,
   },
   { name: 'weights inspect: valid, the real Small', args: () => ['weights', 'inspect', SMALL_H5], code: 0, stdout: /Fits: --arch small/ },
-  { name: 'weights convert: an unknown output extension is a bad command line', args: (c) => ['weights', 'convert', SMALL_H5, join(c.out, 'w.xyz')], code: 2, stderr: /output .*w\.xyz must end in/ },
-  { name: 'weights convert: an unknown input extension is a bad command line', args: (c) => ['weights', 'convert', f(c, 'plain.jpg'), join(c.out, 'w.h5')], code: 2, stderr: /input .*plain\.jpg must end in/ },
-  { name: 'weights convert: the same file in and out', args: () => ['weights', 'convert', SMALL_H5, SMALL_H5], code: 1, stderr: /the same file/ },
-  { name: 'weights convert: a named pipe in', args: (c) => ['weights', 'convert', f(c, 'pipe.h5'), join(c.out, 'w.json')], code: 1, stderr: /named pipe/ },
-  { name: 'weights convert: the output under a file', setup: async (c) => { await writeFile(join(c.dir, 'file'), 'x'); }, args: (c) => ['weights', 'convert', SMALL_H5, join(c.dir, 'file', 'w.json')], code: 1, stderr: /a folder above it is a file/ },
+  {
+    name: 'weights convert: an unknown output extension is a bad command line',
+    args: (c) => ['weights', 'convert', SMALL_H5, join(c.out, 'w.xyz')],
+    code: 2,
+    stderr: /output .*w\.xyz must end in/,
+  },
+  {
+    name: 'weights convert: an unknown input extension is a bad command line',
+    args: (c) => ['weights', 'convert', f(c, 'plain.jpg'), join(c.out, 'w.h5')],
+    code: 2,
+    stderr: /input .*plain\.jpg must end in/,
+  },
+  {
+    name: 'weights convert: the same file in and out',
+    args: () => ['weights', 'convert', SMALL_H5, SMALL_H5],
+    code: 1,
+    stderr: /the same file/,
+  },
+  {
+    name: 'weights convert: a named pipe in',
+    args: (c) => ['weights', 'convert', f(c, 'pipe.h5'), join(c.out, 'w.json')],
+    code: 1,
+    stderr: /named pipe/,
+  },
+  {
+    name: 'weights convert: the output under a file',
+    setup: async (c) => {
+      await writeFile(join(c.dir, 'file'), 'x');
+    },
+    args: (c) => ['weights', 'convert', SMALL_H5, join(c.dir, 'file', 'w.json')],
+    code: 1,
+    stderr: /a folder above it is a file/,
+  },
   { name: 'weights: no subcommand argument', args: () => ['weights', 'inspect'], code: 2, stderr: /missing required argument/ },
 
   // --- evaluate ---------------------------------------------------------------------------------------
-  { name: 'evaluate: a missing folder', args: (c) => ['evaluate', join(c.dir, 'none'), ...W, '--class-index', f(c, 'class-index.json')], code: 1, stderr: /none/ },
-  { name: 'evaluate: a class index that is a named pipe', setup: photo, args: (c) => ['evaluate', c.dir, ...W, '--class-index', f(c, 'pipe.json')], code: 1, stderr: /class index .*named pipe/ },
-  { name: 'evaluate: a broken class index', setup: photo, args: (c) => ['evaluate', c.dir, ...W, '--class-index', f(c, 'class-index.json')], code: 1, stderr: /class index .*not valid JSON/ },
-  { name: 'evaluate: a missing class index', setup: photo, args: (c) => ['evaluate', c.dir, ...W, '--class-index', join(c.dir, 'none.json')], code: 1, stderr: /class index not found/ },
+  {
+    name: 'evaluate: a missing folder',
+    args: (c) => ['evaluate', join(c.dir, 'none'), ...W, '--class-index', f(c, 'class-index.json')],
+    code: 1,
+    stderr: /none/,
+  },
+  {
+    name: 'evaluate: a class index that is a named pipe',
+    setup: photo,
+    args: (c) => ['evaluate', c.dir, ...W, '--class-index', f(c, 'pipe.json')],
+    code: 1,
+    stderr: /class index .*named pipe/,
+  },
+  {
+    name: 'evaluate: a broken class index',
+    setup: photo,
+    args: (c) => ['evaluate', c.dir, ...W, '--class-index', f(c, 'class-index.json')],
+    code: 1,
+    stderr: /class index .*not valid JSON/,
+  },
+  {
+    name: 'evaluate: a missing class index',
+    setup: photo,
+    args: (c) => ['evaluate', c.dir, ...W, '--class-index', join(c.dir, 'none.json')],
+    code: 1,
+    stderr: /class index not found/,
+  },
   badOption(['evaluate', 'dir', ...W], '--threads', '999', /--threads must be a whole number from 1 to/),
   badOption(['evaluate', 'dir', ...W], '--crop', '0', /--crop must be/),
   badOption(['evaluate', 'dir', ...W], '--limit', '-3', /--limit/),
   badOption(['evaluate', 'dir', ...W], '--batch-size', '0', /--batch-size/),
 
   // --- train: data, options, output -------------------------------------------------------------------
-  { name: 'train: a missing data folder', args: (c) => ['train', join(c.dir, 'none'), '-o', c.out], code: 1, stderr: /data folder .*none does not exist/ },
+  {
+    name: 'train: a missing data folder',
+    args: (c) => ['train', join(c.dir, 'none'), '-o', c.out],
+    code: 1,
+    stderr: /data folder .*none does not exist/,
+  },
   { name: 'train: data is a file', args: (c) => ['train', f(c, 'plain.jpg'), '-o', c.out], code: 1, stderr: /is not a folder/ },
-  { name: 'train: no class folders', setup: async (c) => { await mkdir(join(c.dir, 'data')); }, args: (c) => ['train', join(c.dir, 'data'), '-o', c.out], code: 1, stderr: /has no class folders/ },
-  { name: 'train: a single class', setup: (c) => trainData(join(c.dir, 'data'), { cats: 3 }), args: (c) => ['train', join(c.dir, 'data'), '-o', c.out], code: 1, stderr: /a single class folder \(cats\)/ },
-  { name: 'train: an empty class', setup: async (c) => { await trainData(join(c.dir, 'data'), { cats: 3 }); await mkdir(join(c.dir, 'data/dogs')); }, args: (c) => ['train', join(c.dir, 'data'), '-o', c.out], code: 1, stderr: /empty class folder in .*: dogs/ },
+  {
+    name: 'train: no class folders',
+    setup: async (c) => {
+      await mkdir(join(c.dir, 'data'));
+    },
+    args: (c) => ['train', join(c.dir, 'data'), '-o', c.out],
+    code: 1,
+    stderr: /has no class folders/,
+  },
+  {
+    name: 'train: a single class',
+    setup: (c) => trainData(join(c.dir, 'data'), { cats: 3 }),
+    args: (c) => ['train', join(c.dir, 'data'), '-o', c.out],
+    code: 1,
+    stderr: /a single class folder \(cats\)/,
+  },
+  {
+    name: 'train: an empty class',
+    setup: async (c) => {
+      await trainData(join(c.dir, 'data'), { cats: 3 });
+      await mkdir(join(c.dir, 'data/dogs'));
+    },
+    args: (c) => ['train', join(c.dir, 'data'), '-o', c.out],
+    code: 1,
+    stderr: /empty class folder in .*: dogs/,
+  },
   {
     name: 'train: an unreadable class folder says so',
     asUser: true,
-    setup: async (c) => { await trainData(join(c.dir, 'data'), { cats: 3, dogs: 3 }); await chmod(join(c.dir, 'data/dogs'), 0); },
+    setup: async (c) => {
+      await trainData(join(c.dir, 'data'), { cats: 3, dogs: 3 });
+      await chmod(join(c.dir, 'data/dogs'), 0);
+    },
     args: (c) => ['train', join(c.dir, 'data'), '-o', c.out, ...TRAIN_FAST, '--weights', SMALL_H5],
     code: 1,
     stderr: /cannot read class folder .*dogs: permission denied/,
@@ -448,7 +769,8 @@ export const CASES: Case[] = [
     asUser: true,
     setup: async (c) => {
       await trainData(join(c.dir, 'data'), { cats: 3, dogs: 3 });
-      for (const cls of ['cats', 'dogs']) for (const n of await readdir(join(c.dir, 'data', cls))) await chmod(join(c.dir, 'data', cls, n), 0);
+      for (const cls of ['cats', 'dogs'])
+        for (const n of await readdir(join(c.dir, 'data', cls))) await chmod(join(c.dir, 'data', cls, n), 0);
     },
     args: (c) => ['train', join(c.dir, 'data'), '-o', c.out, ...TRAIN_FAST, '--weights', SMALL_H5],
     code: 1,
@@ -462,7 +784,7 @@ export const CASES: Case[] = [
       await trainData(join(c.dir, 'data'), { cats: 3, dogs: 5 });
       await symlink('..', join(c.dir, 'data/cats/up'));
       await mkdir(c.out);
-      await writeFile(join(c.out, 'notes.txt'), 'someone else\'s'); // stops the run right after the scan
+      await writeFile(join(c.out, 'notes.txt'), "someone else's"); // stops the run right after the scan
     },
     args: (c) => ['train', join(c.dir, 'data'), '-o', c.out, ...TRAIN_FAST],
     code: 1,
@@ -471,7 +793,7 @@ export const CASES: Case[] = [
     stderr: /^8 images in 2 classes$|is not empty and holds no training run/,
   },
   {
-    name: 'train: an earlier run\'s output inside the data folder is not a class',
+    name: "train: an earlier run's output inside the data folder is not a class",
     setup: async (c) => {
       await trainData(join(c.dir, 'data'), { cats: 3, dogs: 3 });
       await mkdir(join(c.dir, 'data/model'));
@@ -486,8 +808,25 @@ export const CASES: Case[] = [
     writes: true,
     stderr: /^6 images in 2 classes$|holds no training run/,
   },
-  { name: 'train: output is a file', setup: async (c) => { await trainData(join(c.dir, 'data'), { cats: 3, dogs: 3 }); await writeFile(join(c.dir, 'outfile'), 'x'); }, args: (c) => ['train', join(c.dir, 'data'), '-o', join(c.dir, 'outfile'), ...TRAIN_FAST], code: 1, lines: 2, stderr: /images in 2 classes|exists and is not a folder/ },
-  { name: 'train: --resume with nothing to resume', setup: (c) => trainData(join(c.dir, 'data'), { cats: 3, dogs: 3 }), args: (c) => ['train', join(c.dir, 'data'), '-o', c.out, '--resume'], code: 1, lines: 2, stderr: /images in 2 classes|nothing to resume/ },
+  {
+    name: 'train: output is a file',
+    setup: async (c) => {
+      await trainData(join(c.dir, 'data'), { cats: 3, dogs: 3 });
+      await writeFile(join(c.dir, 'outfile'), 'x');
+    },
+    args: (c) => ['train', join(c.dir, 'data'), '-o', join(c.dir, 'outfile'), ...TRAIN_FAST],
+    code: 1,
+    lines: 2,
+    stderr: /images in 2 classes|exists and is not a folder/,
+  },
+  {
+    name: 'train: --resume with nothing to resume',
+    setup: (c) => trainData(join(c.dir, 'data'), { cats: 3, dogs: 3 }),
+    args: (c) => ['train', join(c.dir, 'data'), '-o', c.out, '--resume'],
+    code: 1,
+    lines: 2,
+    stderr: /images in 2 classes|nothing to resume/,
+  },
   {
     name: 'train: too few images for the split',
     setup: (c) => trainData(join(c.dir, 'data'), { cats: 1, dogs: 3 }),
@@ -528,11 +867,16 @@ export const CASES: Case[] = [
   badOption(['serve'], '--port', 'http', /--port must be/),
   existsSync(join(ROOT, 'dist/web/index.html'))
     ? {
-      name: 'serve: SIGTERM stops it cleanly, no foreign lines',
-      args: () => ['serve', '--arch', 'small', '--port', '0'],
-      code: 0,
-      signal: { name: 'SIGTERM', when: (_c, r) => /http:\/\/127\.0\.0\.1:\d+/.test(r.stdout + r.stderr) },
-      todo: 'the TF.js banner on stderr goes with issue 16',
-    }
-    : { name: 'serve: an unbuilt web page is one line', args: () => ['serve', '--arch', 'small', '--port', '0'], code: 1, stderr: /the web page is not built .*npm run build:web/ },
+        name: 'serve: SIGTERM stops it cleanly, no foreign lines',
+        args: () => ['serve', '--arch', 'small', '--port', '0'],
+        code: 0,
+        signal: { name: 'SIGTERM', when: (_c, r) => /http:\/\/127\.0\.0\.1:\d+/.test(r.stdout + r.stderr) },
+        todo: 'the TF.js banner on stderr goes with issue 16',
+      }
+    : {
+        name: 'serve: an unbuilt web page is one line',
+        args: () => ['serve', '--arch', 'small', '--port', '0'],
+        code: 1,
+        stderr: /the web page is not built .*npm run build:web/,
+      },
 ];

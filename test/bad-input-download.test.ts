@@ -38,7 +38,10 @@ before(async () => {
     };
     next();
   });
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -92,7 +95,10 @@ describe('a signal during a write', () => {
       const script = `import { withAtomicFile } from './src/io/atomic.ts';
 import { writeFile } from 'node:fs/promises';
 await withAtomicFile(${JSON.stringify(join(dir, 'out.bin'))}, async (t) => { await writeFile(t, 'partial'); console.log('writing'); await new Promise(() => setInterval(() => {}, 1000)); });`;
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: new URL('..', import.meta.url),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
       assert.equal((await readdir(dir)).filter((n) => n.endsWith('.tmp')).length, 1, 'the write is in flight');
       child.kill(signal);

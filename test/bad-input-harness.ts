@@ -27,8 +27,16 @@ const NOBODY = 65534;
  */
 export function permissionCasesSkipped(): string | false {
   if (!AS_ROOT) return false;
-  const probe = spawnSync(process.execPath, ['--import', 'tsx', '-e', '0'], { cwd: ROOT, uid: NOBODY, gid: NOBODY, stdio: 'ignore', timeout: 60_000 });
-  return probe.status === 0 ? false : `running as root and user nobody cannot read ${ROOT}: permission cases need a checkout other users can read`;
+  const probe = spawnSync(process.execPath, ['--import', 'tsx', '-e', '0'], {
+    cwd: ROOT,
+    uid: NOBODY,
+    gid: NOBODY,
+    stdio: 'ignore',
+    timeout: 60_000,
+  });
+  return probe.status === 0
+    ? false
+    : `running as root and user nobody cannot read ${ROOT}: permission cases need a checkout other users can read`;
 }
 
 export interface Ctx {
@@ -88,14 +96,32 @@ export async function startMirror(): Promise<{ url: string; close(): Promise<voi
     const body = MIRROR_BODY;
     const head = () => res.writeHead(200, { 'content-length': String(body.length), 'content-type': 'application/octet-stream' });
     switch (mode) {
-      case 'silent': return; // accepts, never answers
-      case 'missing': res.writeHead(404, 'Not Found').end('no such file'); return;
-      case 'error': res.writeHead(500, 'Internal Server Error').end(); return;
-      case 'stall': head(); res.write(body.subarray(0, 4096)); return; // then nothing, kept open
-      case 'truncated': head(); res.end(body.subarray(0, 4096)); return; // closes early
-      case 'reset': head(); res.write(body.subarray(0, 4096), () => res.socket?.resetAndDestroy()); return;
-      case 'badhash': head(); res.end(body); return; // complete, but not the published file
-      case 'slow': { // complete in 8 pieces, 250 ms apart: slower overall than the 1 s timeout, never idle that long
+      case 'silent':
+        return; // accepts, never answers
+      case 'missing':
+        res.writeHead(404, 'Not Found').end('no such file');
+        return;
+      case 'error':
+        res.writeHead(500, 'Internal Server Error').end();
+        return;
+      case 'stall':
+        head();
+        res.write(body.subarray(0, 4096));
+        return; // then nothing, kept open
+      case 'truncated':
+        head();
+        res.end(body.subarray(0, 4096));
+        return; // closes early
+      case 'reset':
+        head();
+        res.write(body.subarray(0, 4096), () => res.socket?.resetAndDestroy());
+        return;
+      case 'badhash':
+        head();
+        res.end(body);
+        return; // complete, but not the published file
+      case 'slow': {
+        // complete in 8 pieces, 250 ms apart: slower overall than the 1 s timeout, never idle that long
         head();
         let i = 0;
         const step = body.length / 8;
@@ -107,10 +133,14 @@ export async function startMirror(): Promise<{ url: string; close(): Promise<voi
         };
         return next();
       }
-      default: res.writeHead(404, 'Not Found').end();
+      default:
+        res.writeHead(404, 'Not Found').end();
     }
   });
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -138,8 +168,17 @@ let warmTsx: string | undefined;
 export async function warmUp(root: string): Promise<void> {
   const tmp = join(root, 'tsx-warm');
   await mkdir(tmp);
-  for (const args of [['summary', '--arch', 'small', '--json'], ['weights', 'inspect', '/nonexistent.h5'], ['classify', '--help']]) {
-    await new Promise<void>((resolve) => spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: 'ignore' }).on('close', () => resolve()));
+  for (const args of [
+    ['summary', '--arch', 'small', '--json'],
+    ['weights', 'inspect', '/nonexistent.h5'],
+    ['classify', '--help'],
+  ]) {
+    await new Promise<void>((resolve) =>
+      spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: 'ignore' }).on(
+        'close',
+        () => resolve(),
+      ),
+    );
   }
   const [dir] = (await readdir(tmp)).filter((n) => /^tsx-\d+$/.test(n));
   warmTsx = dir ? join(tmp, dir) : undefined;
@@ -170,7 +209,7 @@ export async function listTree(dir: string, prefix = ''): Promise<string[]> {
 export async function runCase(k: Case, c: Ctx, timeoutMs = 90_000): Promise<Result> {
   await k.setup?.(c);
   const asUser = Boolean(k.asUser && AS_ROOT);
-  await seedTsx(c.tmp, asUser ? NOBODY : process.getuid?.() ?? 0);
+  await seedTsx(c.tmp, asUser ? NOBODY : (process.getuid?.() ?? 0));
   if (asUser) {
     await chmod(c.dir, 0o755);
     await chown(c.dir, NOBODY, NOBODY);
@@ -190,18 +229,36 @@ export async function runCase(k: Case, c: Ctx, timeoutMs = 90_000): Promise<Resu
     ...(k.env?.(c) ?? {}),
   };
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...k.args(c)], {
-    cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], ...(asUser ? { uid: NOBODY, gid: NOBODY } : {}),
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(asUser ? { uid: NOBODY, gid: NOBODY } : {}),
   });
   const r: Result = { code: null, signal: null, stdout: '', stderr: '', lines: [] };
-  child.stdout.setEncoding('utf8').on('data', (s: string) => { r.stdout += s; });
-  child.stderr.setEncoding('utf8').on('data', (s: string) => { r.stderr += s; });
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    r.stdout += s;
+  });
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    r.stderr += s;
+  });
   let hung = false;
-  const timer = setTimeout(() => { hung = true; child.kill('SIGKILL'); }, timeoutMs);
-  const exited = new Promise<void>((resolve) => child.on('close', (code, signal) => { r.code = code; r.signal = signal; resolve(); }));
+  const timer = setTimeout(() => {
+    hung = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const exited = new Promise<void>((resolve) =>
+    child.on('close', (code, signal) => {
+      r.code = code;
+      r.signal = signal;
+      resolve();
+    }),
+  );
   if (k.signal) {
     const { name, when } = k.signal;
     let done = false;
-    void exited.then(() => { done = true; });
+    void exited.then(() => {
+      done = true;
+    });
     while (!done && !(await when(c, r))) await new Promise((resolve) => setTimeout(resolve, 50));
     if (!done) child.kill(name);
   }
@@ -234,11 +291,23 @@ export async function checkCase(k: Case, c: Ctx, r: Result): Promise<void> {
   const temps = (await listTree(c.cache)).filter((p) => /\.tmp$|\.part$/.test(p));
   assert.deepEqual(temps, [], 'temporary files in the cache');
   const out = await listTree(c.out);
-  assert.deepEqual(out.filter((p) => /\.tmp$/.test(p)), [], 'temporary files in the output folder');
+  assert.deepEqual(
+    out.filter((p) => /\.tmp$/.test(p)),
+    [],
+    'temporary files in the output folder',
+  );
   if (!k.writes && k.code !== 0) assert.deepEqual(out, [], 'a failed command wrote into the output folder');
   // tsx keeps its compile cache in TMPDIR (tsx-<uid>): the harness's, not the CLI's.
-  assert.deepEqual((await readdir(c.tmp)).filter((n) => !/^tsx-\d+$/.test(n)), [], 'files left in $TMPDIR');
-  assert.deepEqual((await listTree(c.home)).filter((p) => p.includes('Microsoft')), [], 'ONNX Runtime telemetry files in HOME');
+  assert.deepEqual(
+    (await readdir(c.tmp)).filter((n) => !/^tsx-\d+$/.test(n)),
+    [],
+    'files left in $TMPDIR',
+  );
+  assert.deepEqual(
+    (await listTree(c.home)).filter((p) => p.includes('Microsoft')),
+    [],
+    'ONNX Runtime telemetry files in HOME',
+  );
   await k.check?.(r, c);
 }
 

@@ -57,7 +57,10 @@ describe('readers refuse what is not a regular file', () => {
   });
 
   it('a size past the cap is refused before reading', async () => {
-    await assert.rejects(readWeightsBytes(sparse), oneLine(/huge\.jpg: 1024 MiB is more than any weights file this reads \(at most 1024 MiB\)/));
+    await assert.rejects(
+      readWeightsBytes(sparse),
+      oneLine(/huge\.jpg: 1024 MiB is more than any weights file this reads \(at most 1024 MiB\)/),
+    );
     await assert.rejects(readImage(sparse, { size: 8 }), oneLine(/huge\.jpg: 1024 MiB is more than any image this reads/));
     await assert.rejects(checkRegularFile(sparse, { maxBytes: 10, what: 'thing' }), oneLine(/more than any thing/));
   });
@@ -81,7 +84,10 @@ describe('folder walks and training data', () => {
     const { symlink } = await import('node:fs/promises');
     await symlink('..', join(data, 'cats/up'));
     await symlink('1.jpg', join(data, 'cats/again.jpg'));
-    assert.deepEqual((await listImageFiles(join(data, 'cats'))).map((p) => p.slice(data.length + 1)), ['cats/1.jpg', 'cats/2.jpg']);
+    assert.deepEqual(
+      (await listImageFiles(join(data, 'cats'))).map((p) => p.slice(data.length + 1)),
+      ['cats/1.jpg', 'cats/2.jpg'],
+    );
   });
 
   it("an earlier run's output folder inside the data folder is skipped and said, not a class", async () => {
@@ -109,6 +115,9 @@ describe('folder walks and training data', () => {
     await prepareOutputFolder(join(dir, 'not-yet/out'));
     assert.equal(await stat(join(dir, 'not-yet')).catch(() => undefined), undefined);
     await writeFile(join(dir, 'a-file'), 'x');
-    await assert.rejects(prepareOutputFolder(join(dir, 'a-file/out')), oneLine(/cannot write to output folder .*part of the path is a file/));
+    await assert.rejects(
+      prepareOutputFolder(join(dir, 'a-file/out')),
+      oneLine(/cannot write to output folder .*part of the path is a file/),
+    );
   });
 });

@@ -12,10 +12,23 @@ import ts from 'typescript';
 import { ROOT } from './serve.js';
 
 /** Packages known to run in browsers (each has a browser build or is pure JS). */
-const BROWSER_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', 'h5wasm', 'protobufjs', '@hpcc-js/wasm-graphviz', 'onnxruntime-web'];
+const BROWSER_PACKAGES = [
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-layers',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-backend-wasm',
+  'h5wasm',
+  'protobufjs',
+  '@hpcc-js/wasm-graphviz',
+  'onnxruntime-web',
+];
 const NODE_BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
-interface Graph { files: string[]; packages: Map<string, string[]> }
+interface Graph {
+  files: string[];
+  packages: Map<string, string[]>;
+}
 
 function importGraph(entry: string): Graph {
   const files: string[] = [];
@@ -46,7 +59,10 @@ describe('browser entry point', () => {
 
   it('imports no Node built-in and no Node-only package, however deep', () => {
     const offenders = [...graph.packages].filter(([name]) => NODE_BUILTINS.has(name) || !BROWSER_PACKAGES.includes(name));
-    assert.deepEqual(offenders.map(([name, from]) => `${name} (from ${from.join(', ')})`), []);
+    assert.deepEqual(
+      offenders.map(([name, from]) => `${name} (from ${from.join(', ')})`),
+      [],
+    );
   });
 
   it('walks the real graph (the check would catch a Node import)', () => {

@@ -31,7 +31,14 @@ describe('ImageNet class names', () => {
   });
   it('top-k sorts by probability, ties by index', () => {
     const p = topK(new Float32Array([0.1, 0.5, 0.1, 0.3]), 3, ['a', 'b', 'c', 'd']);
-    assert.deepEqual(p.map((x) => [x.rank, x.index, x.label]), [[1, 1, 'b'], [2, 3, 'd'], [3, 0, 'a']]);
+    assert.deepEqual(
+      p.map((x) => [x.rank, x.index, x.label]),
+      [
+        [1, 1, 'b'],
+        [2, 3, 'd'],
+        [3, 0, 'a'],
+      ],
+    );
   });
 });
 
@@ -59,18 +66,31 @@ describe('mobilenetv3 classify', () => {
   it('walks folders, reports and skips unreadable files, exits non-zero; --json gives JSON lines', () => {
     const r = cli('classify', join(OUT, 'photos'), join(OUT, 'missing.png'), '--arch', 'small', '--weights', SMALL, '--json', '--top', '2');
     assert.equal(r.code, 1);
-    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const ok = rows.filter((x) => x.predictions);
     assert.equal(ok.length, 1);
     assert.match(ok[0].source, /nested\/elephant\.jpg$/);
     assert.equal(ok[0].predictions[0].label, 'African elephant');
     assert.equal(ok[0].predictions.length, 2);
-    const errors = rows.filter((x) => x.error).map((x) => x.error).join('\n');
+    const errors = rows
+      .filter((x) => x.error)
+      .map((x) => x.error)
+      .join('\n');
     assert.match(errors, /broken\.jpg: not an image/);
     assert.match(errors, /missing\.png: no such file/);
     assert.doesNotMatch(errors, /readme/);
     // One line per bad input, no summary line on top.
-    assert.deepEqual(r.stderr.trim().split('\n').map((l) => l.replace(/^mobilenetv3: .*(broken\.jpg|missing\.png).*$/, '$1')).sort(), ['broken.jpg', 'missing.png']);
+    assert.deepEqual(
+      r.stderr
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/^mobilenetv3: .*(broken\.jpg|missing\.png).*$/, '$1'))
+        .sort(),
+      ['broken.jpg', 'missing.png'],
+    );
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 
@@ -119,7 +139,10 @@ describe('mobilenetv3 classify', () => {
     await writeFile(join(dir, 'model.json'), '');
     // Not read: the class names are in each model's card.
     await writeFile(join(dir, 'labels.json'), '["cat", "do');
-    for (const [engine, file] of [['onnx', 'model.onnx'], ['tfjs', 'model.json']]) {
+    for (const [engine, file] of [
+      ['onnx', 'model.onnx'],
+      ['tfjs', 'model.json'],
+    ]) {
       const r = cli('classify', ELEPHANT, '--model', dir, '--engine', engine);
       assert.equal(r.code, 1);
       assert.match(r.stderr, new RegExp(`corrupt-labels/${file.replace('.', '\\.')}`));
@@ -171,8 +194,23 @@ describe('createClassifier', () => {
 describe('mobilenetv3 evaluate --engine', () => {
   it('gives the same top-1/top-5 on ONNX Runtime as on TF.js (real Small weights, 24 photos)', () => {
     const run = (engine: string) => {
-      const r = cli('evaluate', sharedPath('data/imagenet-sample'), '--arch', 'small', '--weights', SMALL, '--class-index', sharedPath('data/imagenet_class_index.json'),
-        '--crop', '0.875', '--limit', '24', '--engine', engine, '--json');
+      const r = cli(
+        'evaluate',
+        sharedPath('data/imagenet-sample'),
+        '--arch',
+        'small',
+        '--weights',
+        SMALL,
+        '--class-index',
+        sharedPath('data/imagenet_class_index.json'),
+        '--crop',
+        '0.875',
+        '--limit',
+        '24',
+        '--engine',
+        engine,
+        '--json',
+      );
       assert.equal(r.code, 0, r.stderr);
       return JSON.parse(r.stdout);
     };

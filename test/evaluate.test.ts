@@ -15,7 +15,10 @@ describe('evaluation bookkeeping', () => {
     const all = await listLabelledImages(sharedPath('data/imagenet-sample'), index);
     assert.equal(all.length, 1000);
     const some = await listLabelledImages(sharedPath('data/imagenet-sample'), index, 10);
-    assert.deepEqual(some.map((i) => i.label), [0, 100, 200, 300, 400, 500, 600, 700, 800, 900]);
+    assert.deepEqual(
+      some.map((i) => i.label),
+      [0, 100, 200, 300, 400, 500, 600, 700, 800, 900],
+    );
     assert.ok(some.every((i) => i.path.split('/').pop()!.startsWith(`${i.synset}_`)));
   });
 
@@ -37,7 +40,10 @@ describe('evaluation bookkeeping', () => {
       },
     };
     const r = await evaluateImages(fake, images, { batchSize: 4 });
-    assert.deepEqual({ images: r.images, correctTop1: r.correctTop1, correctTop5: r.correctTop5 }, { images: 6, correctTop1: 1, correctTop5: 5 });
+    assert.deepEqual(
+      { images: r.images, correctTop1: r.correctTop1, correctTop5: r.correctTop5 },
+      { images: 6, correctTop1: 1, correctTop5: 5 },
+    );
     assert.equal(r.top1, 1 / 6);
   });
 
@@ -60,7 +66,10 @@ describe('evaluation bookkeeping', () => {
     await mkdir(`${OUT}/unlabelled`, { recursive: true });
     await writeFile(`${OUT}/unlabelled/cat.jpg`, 'x');
     const index = await readClassIndex(sharedPath('data/imagenet_class_index.json'));
-    await assert.rejects(listLabelledImages(`${OUT}/unlabelled`, index), /cat\.jpg: "cat\.jpg" is not a class|cat\.jpg: "cat" is not a class/);
+    await assert.rejects(
+      listLabelledImages(`${OUT}/unlabelled`, index),
+      /cat\.jpg: "cat\.jpg" is not a class|cat\.jpg: "cat" is not a class/,
+    );
     await mkdir(`${OUT}/empty`, { recursive: true });
     await assert.rejects(listLabelledImages(`${OUT}/empty`, index), /no images in/);
   });

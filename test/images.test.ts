@@ -20,16 +20,22 @@ function pattern(width = 12, height = 8): Buffer {
   return raw;
 }
 const fromRaw = (raw: Buffer, width = 12, height = 8, channels: 1 | 2 | 3 | 4 = 3) => sharp(raw, { raw: { width, height, channels } });
-const pixel = (data: Float32Array, width: number, x: number, y: number) => Array.from(data.slice((y * width + x) * 3, (y * width + x) * 3 + 3));
+const pixel = (data: Float32Array, width: number, x: number, y: number) =>
+  Array.from(data.slice((y * width + x) * 3, (y * width + x) * 3 + 3));
 const near = (actual: number[], expected: number[], tol: number) =>
-  assert.ok(actual.every((v, i) => Math.abs(v - expected[i]) <= tol), `${actual} vs ${expected}`);
+  assert.ok(
+    actual.every((v, i) => Math.abs(v - expected[i]) <= tol),
+    `${actual} vs ${expected}`,
+  );
 
 describe('readImage', () => {
   before(() => mkdir(OUT, { recursive: true }));
 
   for (const format of ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const) {
     it(`decodes ${format} from a file and a Buffer`, async () => {
-      const bytes = await fromRaw(pattern()).toFormat(format, format === 'gif' ? {} : { quality: 100 }).toBuffer();
+      const bytes = await fromRaw(pattern())
+        .toFormat(format, format === 'gif' ? {} : { quality: 100 })
+        .toBuffer();
       const file = join(OUT, `pattern.${format}`);
       await writeFile(file, bytes);
       for (const source of [file, bytes]) {
@@ -66,11 +72,16 @@ describe('readImage', () => {
     assert.equal((await sharp(cmyk).metadata()).space, 'cmyk');
     const rgb16 = await fromRaw(pattern()).toColourspace('rgb16').png().toBuffer();
     assert.equal((await sharp(rgb16).metadata()).depth, 'ushort');
-    const gray = await fromRaw(Buffer.alloc(12 * 8, 77), 12, 8, 1).png().toBuffer();
+    const gray = await fromRaw(Buffer.alloc(12 * 8, 77), 12, 8, 1)
+      .png()
+      .toBuffer();
     const rgba = Buffer.alloc(12 * 8 * 4);
     for (let i = 0; i < 12 * 8; i++) rgba.set([10, 200, 30, i % 2 ? 0 : 255], i * 4);
     const alpha = await fromRaw(rgba, 12, 8, 4).png().toBuffer();
-    const gray16 = await fromRaw(Buffer.alloc(12 * 8, 200), 12, 8, 1).toColourspace('grey16').png().toBuffer();
+    const gray16 = await fromRaw(Buffer.alloc(12 * 8, 200), 12, 8, 1)
+      .toColourspace('grey16')
+      .png()
+      .toBuffer();
 
     const red = pixel((await readImage(cmyk, { size: [8, 12] })).data, 12, 1, 5);
     assert.ok(red[0] > 200 && red[1] < 80 && red[2] < 80, `CMYK red came back as ${red}`);
@@ -89,8 +100,12 @@ describe('readImage', () => {
   });
 
   it('stacks a batch in NHWC order', async () => {
-    const a = await fromRaw(Buffer.alloc(12 * 8 * 3, 10)).png().toBuffer();
-    const b = await fromRaw(Buffer.alloc(12 * 8 * 3, 250)).png().toBuffer();
+    const a = await fromRaw(Buffer.alloc(12 * 8 * 3, 10))
+      .png()
+      .toBuffer();
+    const b = await fromRaw(Buffer.alloc(12 * 8 * 3, 250))
+      .png()
+      .toBuffer();
     const batch = await readImageBatch([a, b], { size: 5 });
     assert.deepEqual(batch.shape, [2, 5, 5, 3]);
     assert.equal(batch.data[0], 10);

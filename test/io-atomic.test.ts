@@ -29,10 +29,19 @@ describe('atomic writes', () => {
     await mkdir(join(OUT, 'folder.onnx'), { recursive: true });
     await writeFile(join(OUT, 'plain-file'), 'x');
     let produced = 0;
-    const produce = async (temp: string) => { produced++; await writeFile(temp, 'data'); };
+    const produce = async (temp: string) => {
+      produced++;
+      await writeFile(temp, 'data');
+    };
     await assert.rejects(withAtomicFile(join(OUT, 'folder.onnx'), produce), oneLine(/cannot write .*folder\.onnx: it is a folder/));
-    await assert.rejects(withAtomicFile(join(OUT, 'plain-file/x.onnx'), produce), oneLine(/cannot write .*plain-file\/x\.onnx: .*plain-file or a folder above it is a file/));
+    await assert.rejects(
+      withAtomicFile(join(OUT, 'plain-file/x.onnx'), produce),
+      oneLine(/cannot write .*plain-file\/x\.onnx: .*plain-file or a folder above it is a file/),
+    );
     assert.equal(produced, 0);
-    assert.deepEqual((await readdir(OUT)).filter((n) => n.endsWith('.tmp')), []);
+    assert.deepEqual(
+      (await readdir(OUT)).filter((n) => n.endsWith('.tmp')),
+      [],
+    );
   });
 });

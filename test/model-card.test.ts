@@ -86,7 +86,11 @@ describe('model card', () => {
     const { loadWeights } = await import('../src/weights/load.js');
     const { writeFile } = await import('node:fs/promises');
     const source = buildModel({ arch: 'small', inputShape: [32, 32, 3], classes: 2, includePreprocessing: false });
-    updateModelCard(source, { input: { ...readModelCard(source)!.input, ...meanStdContract([0.5, 0.5, 0.5], [0.25, 0.25, 0.25]), crop: 0.9 }, labels: ['yes', 'no'], weights: { source: 'trained' } });
+    updateModelCard(source, {
+      input: { ...readModelCard(source)!.input, ...meanStdContract([0.5, 0.5, 0.5], [0.25, 0.25, 0.25]), crop: 0.9 },
+      labels: ['yes', 'no'],
+      weights: { source: 'trained' },
+    });
     const bytes = await writeKerasH5(kerasWeightsFromModel(source));
     assert.equal(JSON.parse((await readKerasH5(bytes)).modelCard!).labels[1], 'no');
     const file = join(OUT, 'carded.h5');
@@ -94,7 +98,10 @@ describe('model card', () => {
     const target = buildModel({ arch: 'small', inputShape: [48, 48, 3], classes: 2, includePreprocessing: false });
     await loadWeights(target, file);
     const card = readModelCard(target)!;
-    assert.deepEqual([card.labels, card.input.crop, card.input.mean, card.weights?.source], [['yes', 'no'], 0.9, [0.5, 0.5, 0.5], 'trained']);
+    assert.deepEqual(
+      [card.labels, card.input.crop, card.input.mean, card.weights?.source],
+      [['yes', 'no'], 0.9, [0.5, 0.5, 0.5], 'trained'],
+    );
     assert.deepEqual(card.input.size, [48, 48], 'the model keeps its own input size');
   });
 

@@ -90,7 +90,14 @@ describe('the exported ONNX file', () => {
     const attr = Object.fromEntries(hs.attribute.map((a: any) => [a.name, a.f]));
     assert.ok(Math.abs(attr.alpha - 1 / 6) < 1e-7 && attr.beta === 0.5, JSON.stringify(attr));
     const names = new Set(m.graph.node.map((n: any) => n.name));
-    for (const layer of ['conv', 'expanded_conv_depthwise', 'expanded_conv_squeeze_excite_mul', 'expanded_conv_3_expand', 'logits', 'predictions']) {
+    for (const layer of [
+      'conv',
+      'expanded_conv_depthwise',
+      'expanded_conv_squeeze_excite_mul',
+      'expanded_conv_3_expand',
+      'logits',
+      'predictions',
+    ]) {
       assert.ok(names.has(layer), layer);
     }
     const conv = m.graph.node.find((n: any) => n.name === 'expanded_conv_1_depthwise');
@@ -128,7 +135,10 @@ describe('the exported ONNX file', () => {
     const out = tf.layers.globalMaxPooling2d({ name: 'pool' }).apply(scaled) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: out });
     const m = decodeModel(exportOnnx(model));
-    assert.deepEqual(m.graph.node.map((n: any) => n.op_type), ['Mul', 'Add', 'Transpose', 'GlobalMaxPool', 'Flatten']);
+    assert.deepEqual(
+      m.graph.node.map((n: any) => n.op_type),
+      ['Mul', 'Add', 'Transpose', 'GlobalMaxPool', 'Flatten'],
+    );
     const { createOnnxEngine } = await import('../src/runtime/onnx-engine.js');
     const engine = await createOnnxEngine(exportOnnx(model));
     const data = Float32Array.from({ length: 2 * 6 * 5 * 3 }, (_, i) => (i * 37) % 11);
@@ -141,10 +151,13 @@ describe('the exported ONNX file', () => {
   it('names an unsupported layer in a one-line error', () => {
     const input = tf.input({ shape: [8, 8, 3], name: 'in' });
     const out = tf.layers.upSampling2d({ size: [2, 2], name: 'up' }).apply(input) as tf.SymbolicTensor;
-    assert.throws(() => exportOnnx(tf.model({ inputs: input, outputs: out })), (e: Error) => {
-      assert.ok(e instanceof OnnxExportError);
-      assert.match(e.message, /cannot export layer "up": ONNX export does not support UpSampling2D/);
-      return true;
-    });
+    assert.throws(
+      () => exportOnnx(tf.model({ inputs: input, outputs: out })),
+      (e: Error) => {
+        assert.ok(e instanceof OnnxExportError);
+        assert.match(e.message, /cannot export layer "up": ONNX export does not support UpSampling2D/);
+        return true;
+      },
+    );
   });
 });

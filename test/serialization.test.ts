@@ -9,10 +9,12 @@ await useTfBackend('wasm');
 
 async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
   let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   // Through a JSON string, as a model.json file would carry it.
   const topology = JSON.parse(JSON.stringify(artifacts!.modelTopology));
   return tf.loadLayersModel(tf.io.fromMemory({ ...artifacts!, modelTopology: topology }));
@@ -31,7 +33,10 @@ describe('TF.js JSON serialization round trip', () => {
       const model = buildModel(options);
       randomizeWeights(model);
       const loaded = await roundTrip(model);
-      assert.deepEqual(loaded.layers.map((l) => l.getClassName()), model.layers.map((l) => l.getClassName()));
+      assert.deepEqual(
+        loaded.layers.map((l) => l.getClassName()),
+        model.layers.map((l) => l.getClassName()),
+      );
       assert.deepEqual(readMetadata(loaded)?.blocks, readMetadata(model)?.blocks);
       const [h, w] = options.inputShape!;
       const x = tf.randomUniform([2, h, w, 3], 0, 255, 'float32', 7);

@@ -32,18 +32,21 @@ export function startServe(args: string[]): Promise<Served> {
   });
   let stdout = '';
   let stderr = '';
-  const stop = () => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk;
       const match = /(http:\/\/\S+\/)/.exec(stdout);
       if (match) resolve({ url: match[1], child, stop });
     });
-    child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk; });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr.trim()}`)));
   });
 }

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export const SHARED = process.env.MOBILENETV3_SHARED
-  ?? [join(ROOT, '../shared'), join(ROOT, '../../shared')].find((p) => existsSync(join(p, 'weights'))) ?? join(ROOT, '../shared');
+export const SHARED =
+  process.env.MOBILENETV3_SHARED ??
+  [join(ROOT, '../shared'), join(ROOT, '../../shared')].find((p) => existsSync(join(p, 'weights'))) ??
+  join(ROOT, '../shared');
 
 export const sharedPath = (...parts: string[]): string => join(SHARED, ...parts);

@@ -15,7 +15,12 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-const BN_RANGES: Record<string, [number, number]> = { weight: [0.8, 0.8], bias: [-0.05, 0.1], running_mean: [-0.05, 0.1], running_var: [0.5, 1.0] };
+const BN_RANGES: Record<string, [number, number]> = {
+  weight: [0.8, 0.8],
+  bias: [-0.05, 0.1],
+  running_mean: [-0.05, 0.1],
+  running_var: [0.5, 1.0],
+};
 
 /** The state dict the Python tool loaded into torchvision (names, shapes and gain from the fixture). */
 export function recipeStateDict(entries: { name: string; shape: number[] }[], gain: number): NamedTensor[] {
@@ -46,7 +51,9 @@ export function recipeInput(seed: number, [n, c, h, w]: number[]): Float32Array 
   const offset = Array.from({ length: n }, () => Array.from({ length: c }, () => (next() * 2.0 - 1.0) * 1.5));
   const rows = Math.ceil(h / CELL);
   const cols = Math.ceil(w / CELL);
-  const cells = Array.from({ length: n }, () => Array.from({ length: c }, () => Array.from({ length: rows * cols }, () => next() * 2.0 - 1.0)));
+  const cells = Array.from({ length: n }, () =>
+    Array.from({ length: c }, () => Array.from({ length: rows * cols }, () => next() * 2.0 - 1.0)),
+  );
   const nhwc = new Float32Array(n * c * h * w);
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {

@@ -31,7 +31,12 @@ const TOLERANCE = 1e-4;
 
 const stateDict = (arch: 'large' | 'small') => recipeStateDict(fixture.stateDicts[arch], fixture.gain[arch]);
 
-function torchvisionModel(arch: 'large' | 'small', padding: Padding, inputShape: [number, number, number], tensors: TorchStateDict = stateDict(arch)) {
+function torchvisionModel(
+  arch: 'large' | 'small',
+  padding: Padding,
+  inputShape: [number, number, number],
+  tensors: TorchStateDict = stateDict(arch),
+) {
   const model = buildModel({ arch, padding, inputShape, includePreprocessing: false, classifierActivation: null });
   const report = loadTorchvisionStateDict(model, tensors);
   return { model, report };
@@ -49,14 +54,18 @@ function relativeError(model: tf.LayersModel, c: Fixture['cases'][number]): { er
   return { error: error / scale, scale, ours };
 }
 
-const caseOf = (arch: 'large' | 'small', padding: Padding) => fixture.cases.find((k) => k.arch === arch && k.padding === padding && k.inputShape[0] === 224)!;
+const caseOf = (arch: 'large' | 'small', padding: Padding) =>
+  fixture.cases.find((k) => k.arch === arch && k.padding === padding && k.inputShape[0] === 224)!;
 
 describe('torchvision equivalence', () => {
   for (const c of fixture.cases) {
     it(`${c.arch}, padding ${c.padding}, input ${c.inputShape.join('x')}: logits within ${TOLERANCE} of the logit scale`, () => {
       const { model } = torchvisionModel(c.arch, c.padding, c.inputShape);
       const { error, scale } = relativeError(model, c);
-      if (process.env.MOBILENETV3_VERBOSE) console.error(`${c.arch} ${c.padding} ${c.inputShape.join('x')}: max |Δ| / max |logit| = ${error.toExponential(2)} (logit scale ${scale.toFixed(3)})`);
+      if (process.env.MOBILENETV3_VERBOSE)
+        console.error(
+          `${c.arch} ${c.padding} ${c.inputShape.join('x')}: max |Δ| / max |logit| = ${error.toExponential(2)} (logit scale ${scale.toFixed(3)})`,
+        );
       assert.ok(error <= TOLERANCE, `max |Δ| / max |logit| = ${error.toExponential(2)} on logit scale ${scale}`);
       // The two images must give different logits, or the comparison would prove nothing about the input path.
       const spread = Math.max(...c.logits[0].map((v, k) => Math.abs(v - c.logits[1][k])));
@@ -113,7 +122,10 @@ describe('torchvision equivalence', () => {
   });
 
   it('a mis-mapped layer fails the equivalence check (two same-shaped BNs swapped)', () => {
-    const swap = new Map([['features.5.block.0.1', 'features.5.block.1.1'], ['features.5.block.1.1', 'features.5.block.0.1']]);
+    const swap = new Map([
+      ['features.5.block.0.1', 'features.5.block.1.1'],
+      ['features.5.block.1.1', 'features.5.block.0.1'],
+    ]);
     const swapped = stateDict('large').map((t) => {
       const module = t.name.slice(0, t.name.lastIndexOf('.'));
       return swap.has(module) ? { ...t, name: swap.get(module)! + t.name.slice(module.length) } : t;
@@ -126,10 +138,21 @@ describe('torchvision equivalence', () => {
 
   it('refuses a state dict of the other arch, the blog flavour, or a wrong shape, with one line', () => {
     const small = buildModel({ arch: 'small', includePreprocessing: false });
-    const one = (f: () => unknown, re: RegExp) => assert.throws(f, (e: Error) => e.name === 'WeightsError' && re.test(e.message) && !e.message.includes('\n'));
+    const one = (f: () => unknown, re: RegExp) =>
+      assert.throws(f, (e: Error) => e.name === 'WeightsError' && re.test(e.message) && !e.message.includes('\n'));
     one(() => loadTorchvisionStateDict(small, stateDict('large')), /no features\.1\.block\.1\.fc1\.\* .*same arch/);
-    one(() => loadTorchvisionStateDict(small, stateDict('small').filter((t) => !t.name.startsWith('features.3.'))), /no features\.3\.block\.0\.0\.\* for layer expanded_conv_2_expand/);
-    one(() => loadTorchvisionStateDict(small, [...stateDict('small'), { name: 'fc.weight', shape: [1], data: new Float32Array(1) }]), /1 entries the model has no layer for \(fc\.weight\)/);
+    one(
+      () =>
+        loadTorchvisionStateDict(
+          small,
+          stateDict('small').filter((t) => !t.name.startsWith('features.3.')),
+        ),
+      /no features\.3\.block\.0\.0\.\* for layer expanded_conv_2_expand/,
+    );
+    one(
+      () => loadTorchvisionStateDict(small, [...stateDict('small'), { name: 'fc.weight', shape: [1], data: new Float32Array(1) }]),
+      /1 entries the model has no layer for \(fc\.weight\)/,
+    );
     const blog = buildModel({ arch: 'small', flavor: 'blog' });
     one(() => loadTorchvisionStateDict(blog, stateDict('small')), /keras flavour/);
     const ten = buildModel({ arch: 'small', classes: 10 });

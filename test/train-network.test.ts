@@ -39,12 +39,26 @@ describe('train every layer', () => {
     const data = await dataset('scratch', 10);
     const output = await fresh('scratch-out');
     const result = await train({
-      data, output, arch: 'small', weights: 'none', inputSize: 64, epochs: 60, batchSize: 32, valSplit: 0, augment: 0, dropout: 0,
-      learningRate: 3e-3, schedule: 'constant', seed: 1,
+      data,
+      output,
+      arch: 'small',
+      weights: 'none',
+      inputSize: 64,
+      epochs: 60,
+      batchSize: 32,
+      valSplit: 0,
+      augment: 0,
+      dropout: 0,
+      learningRate: 3e-3,
+      schedule: 'constant',
+      seed: 1,
     });
     assert.equal(result.completed, true);
     const losses = result.history.map((r) => r.loss);
-    assert.ok(losses.every((_, i) => result.history[i].stage === 2), 'no stage 1 from scratch');
+    assert.ok(
+      losses.every((_, i) => result.history[i].stage === 2),
+      'no stage 1 from scratch',
+    );
     const first = losses.findIndex((l) => l < 0.05);
     assert.ok(first >= 0, `loss went ${losses[0].toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}, never below 0.05`);
     assert.ok(losses[0] > 0.5, `it started untrained (${losses[0]})`);
@@ -58,17 +72,47 @@ describe('train every layer', () => {
   it('from the real Small weights: every layer and batch norm train, the saved model carries the new statistics, resume repeats the run', async () => {
     const data = await dataset('pretrained', 8);
     const options = (output: string): TrainOptions => ({
-      data, output, arch: 'small', weights: WEIGHTS, inputSize: 96, epochs: 2, batchSize: 8, learningRate: 0.01, valSplit: 0.25, seed: 5,
-      fineTune: 'all', fineTuneEpochs: 3, fineTuneLearningRate: 1e-4, freezeBn: false, optimizer: 'adamw', weightDecay: 0.01, warmupEpochs: 1, labelSmoothing: 0.1, clipNorm: 5,
+      data,
+      output,
+      arch: 'small',
+      weights: WEIGHTS,
+      inputSize: 96,
+      epochs: 2,
+      batchSize: 8,
+      learningRate: 0.01,
+      valSplit: 0.25,
+      seed: 5,
+      fineTune: 'all',
+      fineTuneEpochs: 3,
+      fineTuneLearningRate: 1e-4,
+      freezeBn: false,
+      optimizer: 'adamw',
+      weightDecay: 0.01,
+      warmupEpochs: 1,
+      labelSmoothing: 0.1,
+      clipNorm: 5,
     });
     const whole = await fresh('whole');
     const result = await train(options(whole));
     assert.equal(result.completed, true);
-    assert.deepEqual(result.history.map((r) => [r.epoch, r.stage]), [[1, 1], [2, 1], [3, 2], [4, 2], [5, 2]]);
+    assert.deepEqual(
+      result.history.map((r) => [r.epoch, r.stage]),
+      [
+        [1, 1],
+        [2, 1],
+        [3, 2],
+        [4, 2],
+        [5, 2],
+      ],
+    );
     assert.ok(result.imagesPerSecond.stage2! > 0 && result.imagesPerSecond.stage1! > 0);
     assert.equal(result.batchNorm, 'train');
-    assert.equal(result.confusion.flat().reduce((a, b) => a + b, 0), result.counts.val);
-    for (const f of ['model.json', 'model.h5', 'model.keras', 'model.onnx', 'labels.json', 'metrics.json', 'curves.png', 'confusion.png']) assert.ok(existsSync(join(whole, f)), f);
+    assert.equal(
+      result.confusion.flat().reduce((a, b) => a + b, 0),
+      result.counts.val,
+    );
+    for (const f of ['model.json', 'model.h5', 'model.keras', 'model.onnx', 'labels.json', 'metrics.json', 'curves.png', 'confusion.png'])
+      assert.ok(existsSync(join(whole, f)), f);
 
     // Every layer moved, and batch norm's moving statistics too (against the weights as loaded).
     const start = buildModel({ arch: 'small', includeTop: false, pooling: 'avg', inputShape: [96, 96, 3] });
@@ -91,8 +135,11 @@ describe('train every layer', () => {
     const parted = await fresh('parted');
     const controller = new AbortController();
     const first = await train({
-      ...options(parted), signal: controller.signal,
-      onProgress: (e) => { if (e.phase === 'epoch' && e.record.epoch === 3) controller.abort(); },
+      ...options(parted),
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.phase === 'epoch' && e.record.epoch === 3) controller.abort();
+      },
     });
     assert.equal(first.completed, false);
     assert.equal(first.history.length, 3);
@@ -104,18 +151,34 @@ describe('train every layer', () => {
     // These weights came from TFLite with batch norm folded (identity statistics): by default it
     // stays frozen, and the run says so.
     const notices: string[] = [];
-    const auto = await train({ ...options(await fresh('auto')), freezeBn: undefined, fineTuneEpochs: 1, onProgress: (e) => { if (e.phase === 'notice') notices.push(e.message); } });
+    const auto = await train({
+      ...options(await fresh('auto')),
+      freezeBn: undefined,
+      fineTuneEpochs: 1,
+      onProgress: (e) => {
+        if (e.phase === 'notice') notices.push(e.message);
+      },
+    });
     assert.equal(auto.batchNorm, 'frozen');
     assert.match(notices.join('\n'), /batch norm folded into the convolutions .*stays frozen/);
   });
 
   it('refuses bad settings before any work', async () => {
     const base = { data: 'nowhere', output: join(ROOT, 'never'), arch: 'small' as const };
-    await assert.rejects(train({ ...base, fineTune: 12 }), (e: Error) => e instanceof OptionError && /from 1 to 11 .*got 12/.test(e.message));
+    await assert.rejects(
+      train({ ...base, fineTune: 12 }),
+      (e: Error) => e instanceof OptionError && /from 1 to 11 .*got 12/.test(e.message),
+    );
     await assert.rejects(train({ ...base, fineTune: -1 }), OptionError);
-    await assert.rejects(train({ ...base, fineTune: 'all', optimizer: 'lion' as 'adam' }), /optimizer must be one of adam, adamw, sgd, rmsprop, got lion/);
+    await assert.rejects(
+      train({ ...base, fineTune: 'all', optimizer: 'lion' as 'adam' }),
+      /optimizer must be one of adam, adamw, sgd, rmsprop, got lion/,
+    );
     await assert.rejects(train({ ...base, fineTune: 'all', labelSmoothing: 1 }), /label smoothing must be in \[0, 1\), got 1/);
-    await assert.rejects(train({ ...base, fineTune: 'all', schedule: 'linear' as 'cosine' }), /schedule must be one of constant, cosine, step/);
+    await assert.rejects(
+      train({ ...base, fineTune: 'all', schedule: 'linear' as 'cosine' }),
+      /schedule must be one of constant, cosine, step/,
+    );
     assert.equal(existsSync(base.output), false);
   });
 
@@ -131,7 +194,11 @@ describe('train every layer', () => {
       [['--fine-tune', 'all', '--threads', '0'], /--threads must be a whole number from 1 to \d+ \(the CPU cores here\), got "0"/],
     ];
     for (const [args, message] of cases) {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', 'nowhere', '-o', join(ROOT, 'never'), '--arch', 'small', ...args], { encoding: 'utf8' });
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', 'train', 'nowhere', '-o', join(ROOT, 'never'), '--arch', 'small', ...args],
+        { encoding: 'utf8' },
+      );
       assert.equal(r.status, 2, `${args.join(' ')}: exit ${r.status} (${r.stderr})`);
       assert.match(r.stderr, message, args.join(' '));
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
@@ -142,7 +209,19 @@ describe('train every layer', () => {
   it('a PyTorch .pth trains: symmetric padding, no Rescaling, and its mean/std from the card go into the trained model', async () => {
     const data = await dataset('pth', 4);
     const output = await fresh('pth-out');
-    const result = await train({ data, output, arch: 'small', weights: 'test/fixtures/pth/small-5class.pth', inputSize: 64, epochs: 1, batchSize: 8, valSplit: 0.25, seed: 2, fineTune: 'all', fineTuneEpochs: 1 });
+    const result = await train({
+      data,
+      output,
+      arch: 'small',
+      weights: 'test/fixtures/pth/small-5class.pth',
+      inputSize: 64,
+      epochs: 1,
+      batchSize: 8,
+      valSplit: 0.25,
+      seed: 2,
+      fineTune: 'all',
+      fineTuneEpochs: 1,
+    });
     assert.equal(result.completed, true);
     const metrics = JSON.parse(await readFile(join(output, 'metrics.json'), 'utf8'));
     assert.equal(metrics.config.padding, 'symmetric');

@@ -25,7 +25,8 @@ const configs: Record<string, Omit<OptimizerConfig, 'weightDecay'>> = {
 function run(config: OptimizerConfig, steps = fixture.gradients.length): Map<string, Float32Array> {
   const params = new Map(Object.entries(fixture.start).map(([k, v]) => [k, Float32Array.from(v)]));
   const optimizer = createOptimizer(config, (key) => key === 'kernel');
-  for (const g of fixture.gradients.slice(0, steps)) optimizer.step(params, new Map(Object.entries(g).map(([k, v]) => [k, Float32Array.from(v)])));
+  for (const g of fixture.gradients.slice(0, steps))
+    optimizer.step(params, new Map(Object.entries(g).map(([k, v]) => [k, Float32Array.from(v)])));
   return params;
 }
 
@@ -47,7 +48,7 @@ describe('optimisers', () => {
     assert.ok(a.some((v, i) => Math.abs(v - b[i]) > 1e-5));
   });
 
-  it('rmsprop is TensorFlow\'s: ms from 1, epsilon inside the root, momentum on the scaled step', () => {
+  it("rmsprop is TensorFlow's: ms from 1, epsilon inside the root, momentum on the scaled step", () => {
     const p = new Map([['w', Float32Array.from([1, -2])]]);
     const optimizer = createOptimizer({ name: 'rmsprop', learningRate: 0.1, rho: 0.9, momentum: 0.5, epsilon: 1e-3 });
     const g = [0.5, -4];
@@ -58,7 +59,9 @@ describe('optimisers', () => {
       optimizer.step(p, new Map([['w', Float32Array.from(g)]]));
       ms = ms.map((m, i) => 0.9 * m + 0.1 * g[i] * g[i]);
       mom = mom.map((m, i) => 0.5 * m + (0.1 * g[i]) / Math.sqrt(ms[i] + 1e-3));
-      want.forEach((_, i) => { want[i] -= mom[i]; });
+      want.forEach((_, i) => {
+        want[i] -= mom[i];
+      });
     }
     want.forEach((v, i) => assert.ok(Math.abs(p.get('w')![i] - v) < 1e-6, `w[${i}] ${p.get('w')![i]} vs ${v}`));
   });
@@ -79,7 +82,10 @@ describe('optimisers', () => {
 
   it('refuses bad settings in one line', () => {
     assert.throws(() => createOptimizer({ name: 'sgd', learningRate: -1 }), /learning rate must be a positive number, got -1/);
-    assert.throws(() => createOptimizer({ name: 'lion' as 'sgd', learningRate: 1 }), /optimizer must be one of adam, adamw, sgd, rmsprop, got lion/);
+    assert.throws(
+      () => createOptimizer({ name: 'lion' as 'sgd', learningRate: 1 }),
+      /optimizer must be one of adam, adamw, sgd, rmsprop, got lion/,
+    );
     assert.throws(() => createOptimizer({ name: 'sgd', learningRate: 1, momentum: 1 }), /momentum/);
   });
 });
@@ -97,12 +103,18 @@ describe('schedules and clipping', () => {
 
   it('step: times gamma every stepEvery steps; constant stays', () => {
     const c = { name: 'step' as const, base: 1, totalSteps: 100, stepEvery: 30, gamma: 0.5 };
-    assert.deepEqual([0, 29, 30, 60, 99].map((s) => learningRateAt(c, s)), [1, 1, 0.5, 0.25, 0.125]);
+    assert.deepEqual(
+      [0, 29, 30, 60, 99].map((s) => learningRateAt(c, s)),
+      [1, 1, 0.5, 0.25, 0.125],
+    );
     assert.equal(learningRateAt({ name: 'constant', base: 0.3, totalSteps: 10 }, 7), 0.3);
   });
 
   it('clipGradientNorm scales to the global norm and leaves small gradients alone', () => {
-    const g = new Map([['a', Float32Array.from([3, 0])], ['b', Float32Array.from([4])]]);
+    const g = new Map([
+      ['a', Float32Array.from([3, 0])],
+      ['b', Float32Array.from([4])],
+    ]);
     assert.equal(clipGradientNorm(g, 10), 5);
     assert.deepEqual([...g.get('a')!, ...g.get('b')!], [3, 0, 4]);
     clipGradientNorm(g, 1);

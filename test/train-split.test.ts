@@ -30,14 +30,23 @@ describe('splitting a model at a block from its block map', () => {
     }
     const top = topSegment(model, 'expanded_conv_8');
     const names = new Set(top.variables.map((v) => v.name));
-    assert.ok([...names].some((n) => n.includes('expanded_conv_8_expand')), 'the first cut block trains');
+    assert.ok(
+      [...names].some((n) => n.includes('expanded_conv_8_expand')),
+      'the first cut block trains',
+    );
     assert.ok(![...names].some((n) => n.includes('expanded_conv_7')), 'nothing below the cut trains');
     assert.ok(![...names].some((n) => n.includes('moving_')), 'BN statistics are not trainable');
   });
 
   it('fineTune out of range says how many blocks there are (the library names its option; the CLI its flag)', async () => {
-    const model = attachClassifier(buildModel({ arch: 'small', includeTop: false, pooling: 'avg', inputShape: [64, 64, 3] }), { classes: ['a', 'b'], dropout: 0 });
-    assert.throws(() => lastBnecks(model, 12), /^InvalidValueError: fineTune must be a number of blocks from 1 to 11 \(this model has 11 bneck blocks\), got 12$/);
+    const model = attachClassifier(buildModel({ arch: 'small', includeTop: false, pooling: 'avg', inputShape: [64, 64, 3] }), {
+      classes: ['a', 'b'],
+      dropout: 0,
+    });
+    assert.throws(
+      () => lastBnecks(model, 12),
+      /^InvalidValueError: fineTune must be a number of blocks from 1 to 11 \(this model has 11 bneck blocks\), got 12$/,
+    );
     const { cliMessage } = await import('../src/cli/errors.js');
     let error: unknown;
     try {

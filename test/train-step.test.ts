@@ -49,7 +49,8 @@ interface Fixture {
 
 const TOLERANCE = 1e-4;
 
-const load = (arch: string, padding: string): Fixture => JSON.parse(readFileSync(new URL(`fixtures/train-step-${arch}-${padding}.json`, import.meta.url), 'utf8'));
+const load = (arch: string, padding: string): Fixture =>
+  JSON.parse(readFileSync(new URL(`fixtures/train-step-${arch}-${padding}.json`, import.meta.url), 'utf8'));
 
 /**
  * How far `ours` (torch layout, flat) is from a Sample: the worst of the sampled values' max error
@@ -60,7 +61,9 @@ export function sampleError(ours: Float32Array, s: Sample): number {
   assert.equal(ours.length, s.n, 'element count');
   const scale = Math.max(Math.sqrt(s.sumSq / s.n), ...s.values.map(Math.abs), 1e-12);
   let worst = 0;
-  s.idx.forEach((i, k) => { worst = Math.max(worst, Math.abs(ours[i] - s.values[k]) / scale); });
+  s.idx.forEach((i, k) => {
+    worst = Math.max(worst, Math.abs(ours[i] - s.values[k]) / scale);
+  });
   let sum = 0;
   let sumSq = 0;
   for (const v of ours) {
@@ -68,7 +71,11 @@ export function sampleError(ours: Float32Array, s: Sample): number {
     sumSq += v * v;
   }
   // The sum relative to the bound on it, sum |t| <= n * rms(t).
-  worst = Math.max(worst, Math.abs(sum - s.sum) / (Math.sqrt(s.sumSq / s.n) * s.n || 1e-24), Math.abs(Math.sqrt(sumSq) - Math.sqrt(s.sumSq)) / Math.sqrt(s.sumSq || 1e-24));
+  worst = Math.max(
+    worst,
+    Math.abs(sum - s.sum) / (Math.sqrt(s.sumSq / s.n) * s.n || 1e-24),
+    Math.abs(Math.sqrt(sumSq) - Math.sqrt(s.sumSq)) / Math.sqrt(s.sumSq || 1e-24),
+  );
   return worst;
 }
 
@@ -92,12 +99,22 @@ interface Run {
 
 async function runStep(f: Fixture): Promise<Run> {
   const [n, , h, w] = f.inputShape;
-  const model = buildModel({ arch: f.arch, padding: f.padding, inputShape: [h, w, 3], includePreprocessing: false, classes: f.classes, dropoutRate: 0, classifierActivation: null });
+  const model = buildModel({
+    arch: f.arch,
+    padding: f.padding,
+    inputShape: [h, w, 3],
+    includePreprocessing: false,
+    classes: f.classes,
+    dropoutRate: 0,
+    classifierActivation: null,
+  });
   loadTorchvisionStateDict(model, recipeStateDict(f.entries, f.gain));
   const runner = await StepRunner.create(model, { batch: n, batchNorm: 'train', threads: 2 });
   const before = new Map([...runner.params].map(([k, v]) => [k, Float32Array.from(v)]));
   const targets = new Float32Array(n * f.classes);
-  f.labels.forEach((label, i) => { targets[i * f.classes + label] = 1; });
+  f.labels.forEach((label, i) => {
+    targets[i * f.classes + label] = 1;
+  });
   const result = await runner.step(recipeInput(f.inputSeed, f.inputShape), targets, (size) => new Float32Array(size));
   const names = new Map<string, { key: string; className: string; shape: number[] }>();
   const bnLayers = new Map<string, string>();
@@ -127,7 +144,14 @@ const rms = (s: Sample) => Math.sqrt(s.sumSq / s.n);
  */
 function zeroGradients(f: Fixture): { names: Set<string>; largest: number } {
   const largest = Math.max(...Object.values(f.params).map((p) => rms(p.grad)));
-  return { names: new Set(Object.entries(f.params).filter(([, p]) => rms(p.grad) < 1e-6 * largest).map(([n]) => n)), largest };
+  return {
+    names: new Set(
+      Object.entries(f.params)
+        .filter(([, p]) => rms(p.grad) < 1e-6 * largest)
+        .map(([n]) => n),
+    ),
+    largest,
+  };
 }
 
 function gradientErrors(f: Fixture, run: Run, gradients = run.result.gradients): [string, number][] {
@@ -145,7 +169,12 @@ function gradientErrors(f: Fixture, run: Run, gradients = run.result.gradients):
   });
 }
 
-const cases = [['small', 'symmetric'], ['small', 'same'], ['large', 'symmetric'], ['large', 'same']] as const;
+const cases = [
+  ['small', 'symmetric'],
+  ['small', 'same'],
+  ['large', 'symmetric'],
+  ['large', 'same'],
+] as const;
 
 describe('one training step equals torchvision autograd', () => {
   for (const [arch, padding] of cases) {
@@ -164,34 +193,49 @@ describe('one training step equals torchvision autograd', () => {
 
         // SGD from the same start with our gradients: the whole chain, every element.
         const sgd = new Map([...run.before].map(([k, v]) => [k, Float32Array.from(v)]));
-        createOptimizer({ name: 'sgd', learningRate: f.hyper.sgd.lr, momentum: f.hyper.sgd.momentum, nesterov: f.hyper.sgd.nesterov }).step(sgd, run.result.gradients);
-        const [sgdName, sgdError] = worstOf(Object.entries(f.params).map(([torchName, p]) => {
-          const ours = run.names.get(torchName)!;
-          return [torchName, sampleError(torchLayout(sgd.get(ours.key)!, ours.className, ours.shape), p.sgd)];
-        }));
+        createOptimizer({ name: 'sgd', learningRate: f.hyper.sgd.lr, momentum: f.hyper.sgd.momentum, nesterov: f.hyper.sgd.nesterov }).step(
+          sgd,
+          run.result.gradients,
+        );
+        const [sgdName, sgdError] = worstOf(
+          Object.entries(f.params).map(([torchName, p]) => {
+            const ours = run.names.get(torchName)!;
+            return [torchName, sampleError(torchLayout(sgd.get(ours.key)!, ours.className, ours.shape), p.sgd)];
+          }),
+        );
         assert.ok(sgdError <= TOLERANCE, `sgd update of ${sgdName}: relative error ${sgdError.toExponential(2)}`);
 
         // Adam's first step is about lr * sign(g): where |g| is near epsilon it amplifies float
         // noise of the gradient (already checked above), so the rule is checked on torch's own
         // gradient at the sampled elements, from our (identical) starting weights.
-        const [adamName, adamError] = worstOf(Object.entries(f.params).map(([torchName, p]) => {
-          const ours = run.names.get(torchName)!;
-          const start = torchLayout(run.before.get(ours.key)!, ours.className, ours.shape);
-          assert.deepEqual(p.adam.idx, p.grad.idx);
-          const params = new Map([['p', Float32Array.from(p.grad.idx, (i) => start[i])]]);
-          const a = f.hyper.adam;
-          createOptimizer({ name: 'adam', learningRate: a.lr, beta1: a.beta1, beta2: a.beta2, epsilon: a.epsilon }).step(params, new Map([['p', Float32Array.from(p.grad.values)]]));
-          const got = params.get('p')!;
-          const scale = Math.max(...p.adam.values.map(Math.abs), 1e-12);
-          return [torchName, Math.max(...p.adam.values.map((v, k) => Math.abs(got[k] - v) / scale))];
-        }));
+        const [adamName, adamError] = worstOf(
+          Object.entries(f.params).map(([torchName, p]) => {
+            const ours = run.names.get(torchName)!;
+            const start = torchLayout(run.before.get(ours.key)!, ours.className, ours.shape);
+            assert.deepEqual(p.adam.idx, p.grad.idx);
+            const params = new Map([['p', Float32Array.from(p.grad.idx, (i) => start[i])]]);
+            const a = f.hyper.adam;
+            createOptimizer({ name: 'adam', learningRate: a.lr, beta1: a.beta1, beta2: a.beta2, epsilon: a.epsilon }).step(
+              params,
+              new Map([['p', Float32Array.from(p.grad.values)]]),
+            );
+            const got = params.get('p')!;
+            const scale = Math.max(...p.adam.values.map(Math.abs), 1e-12);
+            return [torchName, Math.max(...p.adam.values.map((v, k) => Math.abs(got[k] - v) / scale))];
+          }),
+        );
         assert.ok(adamError <= TOLERANCE, `adam update of ${adamName}: relative error ${adamError.toExponential(2)}`);
 
         // The moving statistics after the step, Keras's rule (momentum 0.999).
-        const [bnName, bnError] = worstOf(Object.entries(f.bn).flatMap(([module, s]) => {
-          const state = run.runner.batchNorms.get(run.bnLayers.get(module)!)!;
-          return [[`${module} mean`, sampleError(state.mean, s.runningMean)], [`${module} variance`, sampleError(state.variance, s.runningVar)]] as [string, number][];
-        }));
+        const [bnName, bnError] = worstOf(
+          Object.entries(f.bn).flatMap(([module, s]) => {
+            const state = run.runner.batchNorms.get(run.bnLayers.get(module)!)!;
+            return [
+              [`${module} mean`, sampleError(state.mean, s.runningMean)],
+              [`${module} variance`, sampleError(state.variance, s.runningVar)],
+            ] as [string, number][];
+          }),
+        );
         assert.ok(bnError <= TOLERANCE, `moving statistics of ${bnName}: relative error ${bnError.toExponential(2)}`);
 
         // Saved models carry them: write back, read from the tf.LayersModel.

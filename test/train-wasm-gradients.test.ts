@@ -14,7 +14,14 @@ const CASES: Case[] = [
   { name: 'conv 3x3 stride 1 valid', depthwise: false, x: [2, 6, 6, 2], f: [3, 3, 2, 3], stride: 1, pad: 'valid' },
   { name: 'depthwise 3x3 stride 1 same', depthwise: true, x: [2, 7, 7, 4], f: [3, 3, 4, 1], stride: 1, pad: 'same' },
   { name: 'depthwise 5x5 stride 1 same', depthwise: true, x: [2, 7, 7, 4], f: [5, 5, 4, 1], stride: 1, pad: 'same' },
-  { name: 'depthwise 5x5 stride 2 valid (Keras: ZeroPadding2D first)', depthwise: true, x: [2, 17, 17, 3], f: [5, 5, 3, 1], stride: 2, pad: 'valid' },
+  {
+    name: 'depthwise 5x5 stride 2 valid (Keras: ZeroPadding2D first)',
+    depthwise: true,
+    x: [2, 17, 17, 3],
+    f: [5, 5, 3, 1],
+    stride: 2,
+    pad: 'valid',
+  },
   { name: 'depthwise 3x3 stride 2 same, even size', depthwise: true, x: [1, 8, 8, 3], f: [3, 3, 3, 1], stride: 2, pad: 'same' },
   { name: 'depthwise 3x3 multiplier 2 (filter gradient)', depthwise: true, x: [1, 5, 5, 2], f: [3, 3, 2, 2], stride: 1, pad: 'same' },
 ];
@@ -24,7 +31,8 @@ function gradients(c: Case): { dx?: Float32Array; df: Float32Array } {
   return tf.tidy(() => {
     const x = tf.randomNormal(c.x, 0, 1, 'float32', 1) as tf.Tensor4D;
     const f = tf.randomNormal(c.f, 0, 1, 'float32', 2) as tf.Tensor4D;
-    const conv = (a: tf.Tensor4D, b: tf.Tensor4D) => (c.depthwise ? tf.depthwiseConv2d(a, b, c.stride, c.pad) : tf.conv2d(a, b, c.stride, c.pad));
+    const conv = (a: tf.Tensor4D, b: tf.Tensor4D) =>
+      c.depthwise ? tf.depthwiseConv2d(a, b, c.stride, c.pad) : tf.conv2d(a, b, c.stride, c.pad);
     const r = tf.randomNormal(conv(x, f).shape, 0, 1, 'float32', 3);
     const withInput = !(c.depthwise && c.f[3] > 1);
     const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), r));
@@ -68,7 +76,10 @@ test('the broadcast-only Tile replacement and the 1x1 Conv2DBackpropInput replac
   const general = tf.randomNormal([2, 3], 0, 1, 'float32', 5);
   const dy = tf.randomNormal([2, 4, 4, 6], 0, 1, 'float32', 6) as tf.Tensor4D;
   const w = tf.randomNormal([1, 1, 3, 6], 0, 1, 'float32', 7) as tf.Tensor4D;
-  const compute = () => [tf.tile(x, [2, 3, 4, 1]), tf.tile(general, [2, 2]), tf.conv2dTranspose(dy, w, [2, 4, 4, 3], 1, 'same')].map((t) => Array.from(t.dataSync()));
+  const compute = () =>
+    [tf.tile(x, [2, 3, 4, 1]), tf.tile(general, [2, 2]), tf.conv2dTranspose(dy, w, [2, 4, 4, 3], 1, 'same')].map((t) =>
+      Array.from(t.dataSync()),
+    );
   const reference = compute();
   await tf.setBackend('wasm');
   registerWasmGradients();

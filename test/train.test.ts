@@ -32,7 +32,17 @@ async function fresh(name: string): Promise<string> {
   return dir;
 }
 
-const base = (data: string, output: string): TrainOptions => ({ data, output, arch: 'small', weights: WEIGHTS, epochs: 6, batchSize: 16, learningRate: 0.01, valSplit: 0.25, seed: 3 });
+const base = (data: string, output: string): TrainOptions => ({
+  data,
+  output,
+  arch: 'small',
+  weights: WEIGHTS,
+  epochs: 6,
+  batchSize: 16,
+  learningRate: 0.01,
+  valSplit: 0.25,
+  seed: 3,
+});
 
 describe('train (stage 1) on ImageNet photos grouped into dogs / birds / fish', () => {
   it('learns the task, writes every output, skips and lists an unreadable image, and classify uses the result', async () => {
@@ -43,11 +53,24 @@ describe('train (stage 1) on ImageNet photos grouped into dogs / birds / fish', 
 
     assert.equal(result.completed, true);
     assert.deepEqual(result.classes, ['birds', 'dogs', 'fish-aquatic']);
-    assert.deepEqual(result.skipped.map((s) => s.path), [join('birds', 'zz-corrupt.jpg')]);
+    assert.deepEqual(
+      result.skipped.map((s) => s.path),
+      [join('birds', 'zz-corrupt.jpg')],
+    );
     assert.deepEqual(result.counts, { train: 27, val: 9 });
     assert.ok(result.valAccuracy! >= 8 / 9, `validation accuracy ${result.valAccuracy}`);
 
-    for (const f of ['model.json', 'model.weights.bin', 'model.h5', 'model.onnx', 'labels.json', 'metrics.json', 'curves.png', 'confusion.png', CHECKPOINT_FILE]) {
+    for (const f of [
+      'model.json',
+      'model.weights.bin',
+      'model.h5',
+      'model.onnx',
+      'labels.json',
+      'metrics.json',
+      'curves.png',
+      'confusion.png',
+      CHECKPOINT_FILE,
+    ]) {
       assert.ok(existsSync(join(output, f)), `${f} written`);
     }
     assert.deepEqual(JSON.parse(await readFile(join(output, 'labels.json'), 'utf8')), ['birds', 'dogs', 'fish-aquatic']);
@@ -55,9 +78,19 @@ describe('train (stage 1) on ImageNet photos grouped into dogs / birds / fish', 
     assert.equal(metrics.history.length, 6);
     for (const r of metrics.history) for (const k of ['loss', 'accuracy', 'valLoss', 'valAccuracy']) assert.equal(typeof r[k], 'number', k);
     assert.ok(metrics.history[5].loss < metrics.history[0].loss, 'training loss falls');
-    assert.deepEqual(metrics.final.perClass.map((c: { name: string; support: number }) => [c.name, c.support]), [['birds', 3], ['dogs', 3], ['fish-aquatic', 3]]);
+    assert.deepEqual(
+      metrics.final.perClass.map((c: { name: string; support: number }) => [c.name, c.support]),
+      [
+        ['birds', 3],
+        ['dogs', 3],
+        ['fish-aquatic', 3],
+      ],
+    );
     for (const c of metrics.final.perClass) assert.ok(c.precision >= 0 && c.precision <= 1 && c.recall >= 0 && c.recall <= 1);
-    assert.deepEqual(metrics.skipped.map((s: { path: string }) => s.path), [join('birds', 'zz-corrupt.jpg')]);
+    assert.deepEqual(
+      metrics.skipped.map((s: { path: string }) => s.path),
+      [join('birds', 'zz-corrupt.jpg')],
+    );
     assert.match(metrics.skipped[0].reason, /\S/);
     for (const png of ['curves.png', 'confusion.png']) {
       const meta = await sharp(join(output, png)).metadata();
@@ -80,12 +113,15 @@ describe('train (stage 1) on ImageNet photos grouped into dogs / birds / fish', 
   it('refuses an output folder that holds a different model', async () => {
     const output = join(ROOT, 'task-out');
     const other = await makeSuperclassFolder({ dogs: SUPERCLASSES.dogs, insects: SUPERCLASSES.insects }, 4, await fresh('other-task'));
-    await assert.rejects(train(base(other, output)), /task-out already holds a different model \(small, classes birds, dogs, fish-aquatic\): choose another output folder or delete it/);
+    await assert.rejects(
+      train(base(other, output)),
+      /task-out already holds a different model \(small, classes birds, dogs, fish-aquatic\): choose another output folder or delete it/,
+    );
   });
 });
 
 describe('no validation set', () => {
-  it('--val-split 0 trains on everything and leaves no confusion matrix, not even an earlier run\'s', async () => {
+  it("--val-split 0 trains on everything and leaves no confusion matrix, not even an earlier run's", async () => {
     const data = await dataset('no-val', 2);
     const output = await fresh('no-val-out');
     await train({ ...base(data, output), epochs: 1 });
@@ -122,7 +158,13 @@ describe('interrupt and resume', () => {
     const data = await dataset('resume', 8);
     const output = await fresh('resume-out');
     const controller = new AbortController();
-    const first = await train({ ...base(data, output), signal: controller.signal, onProgress: (e) => { if (e.phase === 'epoch' && e.record.epoch === 3) controller.abort(); } });
+    const first = await train({
+      ...base(data, output),
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.phase === 'epoch' && e.record.epoch === 3) controller.abort();
+      },
+    });
     assert.equal(first.completed, false);
     assert.equal(first.history.length, 3);
     assert.equal(existsSync(join(output, 'model.onnx')), false, 'no final model from a stopped run');
@@ -132,9 +174,17 @@ describe('interrupt and resume', () => {
     assert.ok(checkpoint.layers.has('logits') && checkpoint.optimizer.length > 0, 'classifier weights and Adam state saved');
 
     const resumed: number[] = [];
-    const second = await train({ ...base(data, output), arch: undefined, epochs: 99, resume: true, onProgress: (e) => { if (e.phase === 'epoch') resumed.push(e.record.epoch); } });
+    const second = await train({
+      ...base(data, output),
+      arch: undefined,
+      epochs: 99,
+      resume: true,
+      onProgress: (e) => {
+        if (e.phase === 'epoch') resumed.push(e.record.epoch);
+      },
+    });
     assert.equal(second.completed, true);
-    assert.deepEqual(resumed, [4, 5, 6], 'continues after the checkpoint, with the checkpoint\'s settings (small, 6 epochs)');
+    assert.deepEqual(resumed, [4, 5, 6], "continues after the checkpoint, with the checkpoint's settings (small, 6 epochs)");
     assert.deepEqual(second.history.slice(0, 3), first.history);
     assert.ok(existsSync(join(output, 'model.onnx')));
 
@@ -147,10 +197,30 @@ describe('interrupt and resume', () => {
   it('Ctrl-C in the CLI stops with exit code 130 and a one-line message; --resume completes', async () => {
     const data = await dataset('sigint', 6);
     const output = await fresh('sigint-out');
-    const args = ['--import', 'tsx', 'src/cli/main.ts', 'train', data, '-o', output, '--arch', 'small', '--weights', WEIGHTS, '--epochs', '40', '--batch', '4', '--val-split', '0.34'];
+    const args = [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'train',
+      data,
+      '-o',
+      output,
+      '--arch',
+      'small',
+      '--weights',
+      WEIGHTS,
+      '--epochs',
+      '40',
+      '--batch',
+      '4',
+      '--val-split',
+      '0.34',
+    ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     while (!existsSync(join(output, CHECKPOINT_FILE))) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGINT');
@@ -164,7 +234,9 @@ describe('interrupt and resume', () => {
 
     const again = spawn(process.execPath, [...args, '--resume', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
-    again.stdout.on('data', (d) => { stdout += d; });
+    again.stdout.on('data', (d) => {
+      stdout += d;
+    });
     assert.equal(await new Promise((resolve) => again.on('exit', resolve)), 0);
     const result = JSON.parse(stdout);
     assert.equal(result.completed, true);
@@ -178,7 +250,15 @@ describe('stage 2 (fine-tuning the last blocks)', () => {
     const output = await fresh('finetune-out');
     const result = await train({ ...base(data, output), epochs: 3, fineTune: 2, fineTuneEpochs: 1 });
     assert.equal(result.completed, true);
-    assert.deepEqual(result.history.map((r) => [r.epoch, r.stage]), [[1, 1], [2, 1], [3, 1], [4, 2]]);
+    assert.deepEqual(
+      result.history.map((r) => [r.epoch, r.stage]),
+      [
+        [1, 1],
+        [2, 1],
+        [3, 1],
+        [4, 2],
+      ],
+    );
     assert.ok(result.fineTuneImagesPerSecond! > 0);
 
     const tf = await import('@tensorflow/tfjs');
@@ -188,7 +268,11 @@ describe('stage 2 (fine-tuning the last blocks)', () => {
     const trained = await loadTfjsModel(join(output, 'model.json'));
     const pretrained = buildModel({ arch: 'small', includeTop: false, pooling: 'avg' });
     await loadWeights(pretrained, WEIGHTS, { byName: true });
-    const differs = (layer: string) => trained.getLayer(layer).getWeights().some((w, i) => tf.max(tf.abs(tf.sub(w, pretrained.getLayer(layer).getWeights()[i]))).dataSync()[0] > 0);
+    const differs = (layer: string) =>
+      trained
+        .getLayer(layer)
+        .getWeights()
+        .some((w, i) => tf.max(tf.abs(tf.sub(w, pretrained.getLayer(layer).getWeights()[i]))).dataSync()[0] > 0);
     assert.equal(differs('expanded_conv_8_project'), false, 'block 8 is below the cut');
     assert.equal(differs('expanded_conv_9_project'), true, 'block 9 was fine-tuned');
     assert.equal(differs('conv_1'), true, 'the head conv was fine-tuned');
@@ -204,8 +288,23 @@ describe('stage 2 (fine-tuning the last blocks)', () => {
     const options = { ...base(data, ''), epochs: 2, fineTune: 1, fineTuneEpochs: 3 };
     const output = await fresh('finetune-resume');
     const controller = new AbortController();
-    const stopped = await train({ ...options, output, signal: controller.signal, onProgress: (e) => { if (e.phase === 'epoch' && e.record.epoch === 4) controller.abort(); } });
-    assert.deepEqual(stopped.history.map((r) => [r.epoch, r.stage]), [[1, 1], [2, 1], [3, 2], [4, 2]]);
+    const stopped = await train({
+      ...options,
+      output,
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.phase === 'epoch' && e.record.epoch === 4) controller.abort();
+      },
+    });
+    assert.deepEqual(
+      stopped.history.map((r) => [r.epoch, r.stage]),
+      [
+        [1, 1],
+        [2, 1],
+        [3, 2],
+        [4, 2],
+      ],
+    );
     const { header } = await readCheckpoint<TrainConfig>(join(output, CHECKPOINT_FILE));
     assert.deepEqual([header.stage, header.epochsDone], [2, 2]);
     const resumed = await train({ ...options, output, resume: true });

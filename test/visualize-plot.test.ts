@@ -20,8 +20,17 @@ const OUT = join(ROOT, 'test-output', 'visualize');
 /** Graphviz SVG groups: id -> { title, texts }. */
 function svgGroups(svg: string, kind: 'node' | 'edge'): Map<string, { title: string; texts: string[] }> {
   const groups = new Map<string, { title: string; texts: string[] }>();
-  const re = new RegExp(`<g id="([^"]+)" class="${kind}[^"]*">\\s*<title>([^<]*)</title>([\\s\\S]*?)(?=<g id="[^"]+" class="(?:node|edge)|</svg>)`, 'g');
-  const unescapeSvg = (s: string): string => s.replace(/&#45;/g, '-').replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&').replace(/&#160;/g, ' ');
+  const re = new RegExp(
+    `<g id="([^"]+)" class="${kind}[^"]*">\\s*<title>([^<]*)</title>([\\s\\S]*?)(?=<g id="[^"]+" class="(?:node|edge)|</svg>)`,
+    'g',
+  );
+  const unescapeSvg = (s: string): string =>
+    s
+      .replace(/&#45;/g, '-')
+      .replace(/&gt;/g, '>')
+      .replace(/&lt;/g, '<')
+      .replace(/&amp;/g, '&')
+      .replace(/&#160;/g, ' ');
   for (const m of svg.matchAll(re)) {
     const texts = [...m[3].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => unescapeSvg(t[1]));
     groups.set(unescapeSvg(m[1]), { title: unescapeSvg(m[2]), texts });
@@ -75,7 +84,10 @@ describe('plot', () => {
     for (const layer of model.layers) {
       const node = nodes.get(`node-${layer.name}`);
       assert.ok(node, layer.name);
-      assert.ok(node.texts.includes(layer.name) && node.texts.includes(` (${layer.getClassName()})`), `${layer.name}: ${node.texts.join('|')}`);
+      assert.ok(
+        node.texts.includes(layer.name) && node.texts.includes(` (${layer.getClassName()})`),
+        `${layer.name}: ${node.texts.join('|')}`,
+      );
       assert.ok(node.texts.includes(formatShape(outputShapeOf(layer))), `${layer.name} output shape`);
     }
     assert.ok(nodes.get('node-expanded_conv_1_depthwise')!.texts.includes('(None, 113, 113, 64)'), 'input shape of a padded depthwise');
@@ -119,13 +131,20 @@ describe('plot', () => {
     assert.equal(e.stderr.trim().split('\n').length, 1, e.stderr);
     assert.match(e.stderr, /use a file ending in \.svg, \.png, \.dot, \.html/);
     assert.ok(!existsSync(bad));
-    assert.deepEqual(readdirSync(OUT).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(OUT).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   });
 
   describe('HTML page in headless Chromium', { skip: hasChromium() ? false : 'no Chromium' }, () => {
     let browser: Awaited<ReturnType<typeof launchChromium>>;
-    before(async () => { browser = await launchChromium(); });
-    after(async () => { await browser?.close(); });
+    before(async () => {
+      browser = await launchChromium();
+    });
+    after(async () => {
+      await browser?.close();
+    });
 
     it('is self-contained; clicking a bneck node shows its config, weight shapes, params and MACs; search finds layers', async () => {
       const html = join(OUT, 'large-blocks.html');
@@ -147,7 +166,7 @@ describe('plot', () => {
       assert.match(text, /expanded_conv_3_expand\/kernel\s+1×1×24×72/);
       assert.match(text, /expanded_conv_3_depthwise\/depthwise_kernel\s+5×5×72×1/);
       assert.match(text, /kernel\s+5/);
-      assert.ok(await page.locator('#node-expanded_conv_3.mnv3-selected').count() === 1);
+      assert.ok((await page.locator('#node-expanded_conv_3.mnv3-selected').count()) === 1);
       await page.screenshot({ path: join(OUT, 'large-blocks-clicked.png') });
 
       await page.fill('#mnv3-search', 'expanded_conv_14_project_bn');
@@ -167,7 +186,11 @@ describe('plot', () => {
       assert.notEqual(await page.getAttribute('#mnv3-canvas svg', 'viewBox'), fitted);
 
       assert.deepEqual(errors, []);
-      assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), [], 'no network requests');
+      assert.deepEqual(
+        requests.filter((u) => !u.startsWith('file://')),
+        [],
+        'no network requests',
+      );
       await page.close();
     });
   });

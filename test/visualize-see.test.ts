@@ -55,7 +55,13 @@ describe('what the network sees', () => {
       const o = ((2 + y) * grid.width + ox + x) * 3;
       return [...grid.data.slice(o, o + 3)];
     };
-    for (const [x, y] of [[0, 0], [1, 0], [0, 1], [1, 1]]) assert.deepEqual(pixel(0, x, y), pixel(1, x, y));
+    for (const [x, y] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ])
+      assert.deepEqual(pixel(0, x, y), pixel(1, x, y));
     assert.notDeepEqual(pixel(0, 0, 0), pixel(0, 1, 1), 'min and max get different colours');
   });
 
@@ -71,7 +77,9 @@ describe('what the network sees', () => {
     assert.throws(() => findLayer(model, 'expanded_conv_3_projct'), /did you mean expanded_conv_3_project/);
   });
 
-  it('Grad-CAM differentiates the score before the softmax also where the softmax is inside a conv (blog flavour)', { skip: existsSync(ELEPHANT) ? false : 'no ../shared/data/elephant.jpg' }, async () => {
+  it('Grad-CAM differentiates the score before the softmax also where the softmax is inside a conv (blog flavour)', {
+    skip: existsSync(ELEPHANT) ? false : 'no ../shared/data/elephant.jpg',
+  }, async () => {
     // The blog's classifier conv applies the softmax itself; its Grad-CAM must equal that of the
     // same weights built to output logits.
     const probabilities = buildModel({ arch: 'small', flavor: 'blog' });
@@ -102,7 +110,10 @@ describe('what the network sees', () => {
     it('explain elephant.jpg: an elephant class, with more heat in the central half of the image than outside it', async () => {
       const output = join(OUT, 'elephant-gradcam.png');
       // crop null: the whole photo, so the heat can be compared with its centre.
-      const result = await explainImage(model, ELEPHANT, output, { crop: null, labels: Array.from({ length: 1000 }, (_, i) => (i === 386 ? 'African elephant' : `c${i}`)) });
+      const result = await explainImage(model, ELEPHANT, output, {
+        crop: null,
+        labels: Array.from({ length: 1000 }, (_, i) => (i === 386 ? 'African elephant' : `c${i}`)),
+      });
       assert.equal(result.target.index, 386);
       assert.equal(result.target.label, 'African elephant');
       assert.ok(result.target.probability > 0.5);

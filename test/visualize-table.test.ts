@@ -54,17 +54,25 @@ const PAPER_TABLE_2 = `
 1²×1024  | conv2d 1x1, NBN | -   | k    | - | -  | 1`;
 
 const parse = (text: string, k: number): string[][] =>
-  text.trim().split('\n').map((line) => line.split('|').map((c) => c.trim()).map((c) => (c === 'k' ? String(k) : c)));
+  text
+    .trim()
+    .split('\n')
+    .map((line) =>
+      line
+        .split('|')
+        .map((c) => c.trim())
+        .map((c) => (c === 'k' ? String(k) : c)),
+    );
 
 describe('architecture table', () => {
   before(() => useTfBackend('cpu'));
 
-  it('reads back the paper\'s Table 1 from the built Keras Large', () => {
+  it("reads back the paper's Table 1 from the built Keras Large", () => {
     const view = architectureTable(buildModel({ arch: 'large' }));
     assert.deepEqual(view.rows.map(rowCells), parse(PAPER_TABLE_1, 1000));
   });
 
-  it('reads back the paper\'s Table 2 (1024-wide head) from the built Keras Small', () => {
+  it("reads back the paper's Table 2 (1024-wide head) from the built Keras Small", () => {
     const view = architectureTable(buildModel({ arch: 'small' }));
     assert.deepEqual(view.rows.map(rowCells), parse(PAPER_TABLE_2, 1000));
   });
@@ -77,7 +85,10 @@ describe('architecture table', () => {
     // Keras alpha 0.75: 40 -> 32 channels, 160 -> 120, expansion scaled with the actual input.
     assert.equal(rows[5].out, 32);
     assert.equal(rows[15].out, 120);
-    assert.ok(rows.every((r) => !r.se && r.nl !== 'HS' && !r.operator.includes('5x5')), 'minimalistic: no SE, no HS, no 5x5');
+    assert.ok(
+      rows.every((r) => !r.se && r.nl !== 'HS' && !r.operator.includes('5x5')),
+      'minimalistic: no SE, no HS, no 5x5',
+    );
     const pool = rows.find((r) => r.operator.startsWith('pool'));
     assert.equal(pool?.operator, 'pool, 9x10');
     assert.equal(rows[rows.length - 1].out, 10);
@@ -113,7 +124,16 @@ describe('architecture table', () => {
     assert.equal(r.code, 0, r.stderr);
     const view = JSON.parse(r.stdout);
     assert.equal(view.name, 'MobileNetV3Small');
-    assert.deepEqual(view.rows[1], { block: 'expanded_conv', input: [112, 112, 16], operator: 'bneck, 3x3', exp: 16, out: 16, se: true, nl: 'RE', stride: 2 });
+    assert.deepEqual(view.rows[1], {
+      block: 'expanded_conv',
+      input: [112, 112, 16],
+      operator: 'bneck, 3x3',
+      exp: 16,
+      out: 16,
+      se: true,
+      nl: 'RE',
+      stride: 2,
+    });
     const bad = cli('table', '--alpha', 'wide');
     assert.notEqual(bad.code, 0);
     assert.equal(bad.stderr.trim().split('\n').length, 1);

@@ -19,12 +19,19 @@ await mkdir(OUT, { recursive: true });
 await useTfBackend('wasm');
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MOBILENETV3_CACHE: `${ROOT}/${OUT}/cache` } });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, MOBILENETV3_CACHE: `${ROOT}/${OUT}/cache` },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('real weights classify', () => {
-  for (const [path, options] of [[SMALL_H5, { arch: 'small' }], [LARGE_MIN_H5, { arch: 'large', minimalistic: true }]] as const) {
+  for (const [path, options] of [
+    [SMALL_H5, { arch: 'small' }],
+    [LARGE_MIN_H5, { arch: 'large', minimalistic: true }],
+  ] as const) {
     it(`elephant.jpg is an elephant (${path.split('/').pop()})`, async () => {
       const model = buildModel(options);
       await loadKerasH5Weights(model, path);
@@ -36,7 +43,21 @@ describe('real weights classify', () => {
     });
   }
   it('evaluate: top-1 >= 80% on 100 of the ImageNet sample photos, centre crop 0.875 (--json)', () => {
-    const r = cli('evaluate', SAMPLE, '--arch', 'small', '--weights', SMALL_H5, '--class-index', CLASS_INDEX, '--crop', '0.875', '--limit', '100', '--json');
+    const r = cli(
+      'evaluate',
+      SAMPLE,
+      '--arch',
+      'small',
+      '--weights',
+      SMALL_H5,
+      '--class-index',
+      CLASS_INDEX,
+      '--crop',
+      '0.875',
+      '--limit',
+      '100',
+      '--json',
+    );
     assert.equal(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout);
     assert.equal(result.images, 100);
@@ -56,7 +77,11 @@ describe('mobilenetv3 weights inspect / convert', () => {
     assert.equal(info.layers.length, 88);
     assert.equal(info.totalParams, 2_554_968);
     assert.equal(info.fitsFlags, '--arch small');
-    assert.deepEqual(info.layers[0], { name: 'Conv', weights: [{ name: 'Conv/kernel:0', shape: [3, 3, 3, 16], params: 432 }], params: 432 });
+    assert.deepEqual(info.layers[0], {
+      name: 'Conv',
+      weights: [{ name: 'Conv/kernel:0', shape: [3, 3, 3, 16], params: 432 }],
+      params: 432,
+    });
     const table = cli('weights', 'inspect', LARGE_MIN_H5);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /Total params: 3,948,688/);
@@ -73,12 +98,22 @@ describe('mobilenetv3 weights inspect / convert', () => {
     assert.equal(JSON.parse(b.stdout).to, 'h5');
     const [original, back] = [await readKerasH5File(SMALL_H5), await readKerasH5File(`${OUT}/conv/back.h5`)];
     assert.equal(back.layers.length, original.layers.length);
-    back.layers.forEach((l, i) => l.weights.forEach((w, j) => {
-      assert.ok(Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength).equals(Buffer.from(original.layers[i].weights[j].data.buffer, original.layers[i].weights[j].data.byteOffset, original.layers[i].weights[j].data.byteLength)));
-    }));
+    back.layers.forEach((l, i) =>
+      l.weights.forEach((w, j) => {
+        assert.ok(
+          Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength).equals(
+            Buffer.from(
+              original.layers[i].weights[j].data.buffer,
+              original.layers[i].weights[j].data.byteOffset,
+              original.layers[i].weights[j].data.byteLength,
+            ),
+          ),
+        );
+      }),
+    );
   });
 
-  it('convert: typed model options override what the file\'s shapes say', async () => {
+  it("convert: typed model options override what the file's shapes say", async () => {
     const r = cli('weights', 'convert', SMALL_H5, `${OUT}/conv160/model.json`, '--input-size', '160');
     assert.equal(r.code, 0, r.stderr);
     const json = JSON.parse(await readFile(`${OUT}/conv160/model.json`, 'utf8'));
@@ -102,22 +137,50 @@ describe('mobilenetv3 weights inspect / convert', () => {
 
 describe('weights and evaluate: bad input gives one line and a non-zero exit', () => {
   const cases: [string, () => Promise<string[]> | string[], RegExp][] = [
-    ['mismatched file and model (names the fitting flags)', () => ['summary', '--weights', SMALL_H5], /has 88 layers with weights but the model has 110.*the file fits --arch small/],
-    ['a file with its top into a model without (names the flag to drop)', () => ['summary', '--arch', 'small', '--no-top', '--weights', SMALL_H5], /has 88 layers with weights but the model has 86.*the file fits --arch small without --no-top\n/],
+    [
+      'mismatched file and model (names the fitting flags)',
+      () => ['summary', '--weights', SMALL_H5],
+      /has 88 layers with weights but the model has 110.*the file fits --arch small/,
+    ],
+    [
+      'a file with its top into a model without (names the flag to drop)',
+      () => ['summary', '--arch', 'small', '--no-top', '--weights', SMALL_H5],
+      /has 88 layers with weights but the model has 86.*the file fits --arch small without --no-top\n/,
+    ],
     ['missing file', () => ['summary', '--weights', `${OUT}/none.h5`], /weights file not found: .*none\.h5/],
-    ['truncated file', async () => {
-      await writeFile(`${OUT}/cut.h5`, (await readFile(SMALL_H5)).subarray(0, 3_000_000));
-      return ['weights', 'inspect', `${OUT}/cut.h5`];
-    }, /cut\.h5 .*truncated or corrupt/],
+    [
+      'truncated file',
+      async () => {
+        await writeFile(`${OUT}/cut.h5`, (await readFile(SMALL_H5)).subarray(0, 3_000_000));
+        return ['weights', 'inspect', `${OUT}/cut.h5`];
+      },
+      /cut\.h5 .*truncated or corrupt/,
+    ],
     ['imagenet for alpha 0.5', () => ['summary', '--alpha', '0.5', '--weights', 'imagenet'], /no ImageNet weights for large alpha 0\.5/],
     ['convert to an unknown format', () => ['weights', 'convert', SMALL_H5, `${OUT}/x.txt`], /must end in \.h5 .* or \.json/],
     ['evaluate without weights', () => ['evaluate', SAMPLE, '--class-index', CLASS_INDEX], /evaluate needs --weights/],
-    ['evaluate with a bad crop', () => ['evaluate', SAMPLE, '--weights', SMALL_H5, '--crop', '1.5'], /--crop must be a fraction in \(0, 1\], got "1\.5"/],
+    [
+      'evaluate with a bad crop',
+      () => ['evaluate', SAMPLE, '--weights', SMALL_H5, '--crop', '1.5'],
+      /--crop must be a fraction in \(0, 1\], got "1\.5"/,
+    ],
     ['evaluate with a bad limit', () => ['evaluate', SAMPLE, '--weights', SMALL_H5, '--limit', '0'], /--limit must be a whole number/],
-    ['evaluate a missing folder', () => ['evaluate', `${OUT}/no-dir`, '--arch', 'small', '--weights', SMALL_H5, '--class-index', CLASS_INDEX], /image folder not found/],
+    [
+      'evaluate a missing folder',
+      () => ['evaluate', `${OUT}/no-dir`, '--arch', 'small', '--weights', SMALL_H5, '--class-index', CLASS_INDEX],
+      /image folder not found/,
+    ],
     // Without --class-index the folder is still checked first, before any class index download.
-    ['evaluate a missing folder, default class index', () => ['evaluate', `${OUT}/no-dir`, '--arch', 'small', '--weights', SMALL_H5], /image folder not found/],
-    ['evaluate with a missing class index', () => ['evaluate', SAMPLE, '--weights', SMALL_H5, '--class-index', `${OUT}/none.json`], /class index not found/],
+    [
+      'evaluate a missing folder, default class index',
+      () => ['evaluate', `${OUT}/no-dir`, '--arch', 'small', '--weights', SMALL_H5],
+      /image folder not found/,
+    ],
+    [
+      'evaluate with a missing class index',
+      () => ['evaluate', SAMPLE, '--weights', SMALL_H5, '--class-index', `${OUT}/none.json`],
+      /class index not found/,
+    ],
   ];
   for (const [name, args, pattern] of cases) {
     it(name, async () => {

@@ -83,20 +83,43 @@ async function outputOf(path: string, format: Format, x: tf.Tensor4D, readAs: Mo
 }
 
 /** `range`: the input values (0..255 pixels, or already normalised for a model without Rescaling). */
-interface Source { name: string; classes: number; inputs: Format[]; readAs: ModelOptions; range: [number, number]; make: () => Promise<tf.LayersModel> }
+interface Source {
+  name: string;
+  classes: number;
+  inputs: Format[];
+  readAs: ModelOptions;
+  range: [number, number];
+  make: () => Promise<tf.LayersModel>;
+}
 
 const SOURCES: Source[] = [
   {
-    name: 'keras top, 5 classes', classes: 5, inputs: ['h5', 'keras', 'weights.h5', 'tfjs'], readAs: {}, range: [0, 255],
+    name: 'keras top, 5 classes',
+    classes: 5,
+    inputs: ['h5', 'keras', 'weights.h5', 'tfjs'],
+    readAs: {},
+    range: [0, 255],
     make: async () => buildModel({ arch: 'small', alpha: 0.35, classes: 5 }),
   },
   {
-    name: 'Dense head, 3 classes', classes: 3, inputs: ['h5', 'keras', 'weights.h5', 'tfjs'], readAs: {}, range: [0, 255],
-    make: async () => attachClassifier(buildModel({ arch: 'small', alpha: 0.35, includeTop: false, pooling: 'avg' }), { classes: ['a', 'b', 'c'], dropout: 0.2 }),
+    name: 'Dense head, 3 classes',
+    classes: 3,
+    inputs: ['h5', 'keras', 'weights.h5', 'tfjs'],
+    readAs: {},
+    range: [0, 255],
+    make: async () =>
+      attachClassifier(buildModel({ arch: 'small', alpha: 0.35, includeTop: false, pooling: 'avg' }), {
+        classes: ['a', 'b', 'c'],
+        dropout: 0.2,
+      }),
   },
   {
     // torchvision's padding is not in a .weights.h5 (weights only): reading it back needs the flags.
-    name: 'torchvision .pth, 5 classes', classes: 5, inputs: ['pth'], readAs: { padding: 'symmetric', includePreprocessing: false }, range: [-2, 2],
+    name: 'torchvision .pth, 5 classes',
+    classes: 5,
+    inputs: ['pth'],
+    readAs: { padding: 'symmetric', includePreprocessing: false },
+    range: [-2, 2],
     make: async () => (await buildModelFromPth(fileURLToPath(new URL('fixtures/pth/small-5class.pth', import.meta.url)))).model,
   },
 ];

@@ -33,7 +33,10 @@ before(async () => {
     const [, mode, name] = (req.url ?? '').split('/');
     // Keras's file names map onto the shared files (weights_mobilenet_v3_X.h5 -> mobilenet_v3_X.h5).
     const file = sharedPath('weights', basename(name ?? '').replace(/^weights_/, ''));
-    const size = await stat(file).then((s) => s.size, () => -1);
+    const size = await stat(file).then(
+      (s) => s.size,
+      () => -1,
+    );
     if (size < 0 || (mode !== 'ok' && mode !== 'truncated')) {
       res.writeHead(404, 'Not Found').end('no such file');
       return;
@@ -88,14 +91,20 @@ describe('downloading weights into the cache', () => {
 
   it('truncated transfer: reported, nothing left behind', async () => {
     const cacheDir = await freshCache();
-    await assert.rejects(fetchCached(SMALL, { baseUrl: `${base}/truncated/`, cacheDir, progress: false }), oneLine(/cut off after \d+ (of 10784064 )?bytes/));
+    await assert.rejects(
+      fetchCached(SMALL, { baseUrl: `${base}/truncated/`, cacheDir, progress: false }),
+      oneLine(/cut off after \d+ (of 10784064 )?bytes/),
+    );
     assert.deepEqual(await readdir(cacheDir), []);
     await rm(cacheDir, { recursive: true });
   });
 
   it('404: the status and how to pass a local file', async () => {
     const cacheDir = await freshCache();
-    await assert.rejects(fetchCached(SMALL, { baseUrl: `${base}/missing/`, cacheDir, progress: false }), oneLine(/HTTP 404 Not Found.*--weights path\/to\/mobilenet_v3_small_224_1\.0_float\.h5/));
+    await assert.rejects(
+      fetchCached(SMALL, { baseUrl: `${base}/missing/`, cacheDir, progress: false }),
+      oneLine(/HTTP 404 Not Found.*--weights path\/to\/mobilenet_v3_small_224_1\.0_float\.h5/),
+    );
     await rm(cacheDir, { recursive: true });
   });
 
@@ -105,7 +114,10 @@ describe('downloading weights into the cache', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const cacheDir = await freshCache();
-    await assert.rejects(fetchCached(SMALL, { baseUrl: `http://127.0.0.1:${port}/`, cacheDir, progress: false }), oneLine(/ECONNREFUSED.*no network\?.*--weights path\/to\//));
+    await assert.rejects(
+      fetchCached(SMALL, { baseUrl: `http://127.0.0.1:${port}/`, cacheDir, progress: false }),
+      oneLine(/ECONNREFUSED.*no network\?.*--weights path\/to\//),
+    );
     await rm(cacheDir, { recursive: true });
   });
 
@@ -118,7 +130,10 @@ describe('downloading weights into the cache', () => {
         loadWeights(head, 'imagenet', { byName: true, baseUrl: `${base}/missing/`, cacheDir, progress: false }),
         oneLine(/\/missing\/weights_mobilenet_v3_small_224_1\.0_float\.h5: HTTP 404/),
       );
-      await assert.rejects(loadWeights(head, 'imagenet', { baseUrl: `${base}/missing/`, cacheDir, progress: false }), oneLine(/1000 classes.*by name/));
+      await assert.rejects(
+        loadWeights(head, 'imagenet', { baseUrl: `${base}/missing/`, cacheDir, progress: false }),
+        oneLine(/1000 classes.*by name/),
+      );
     } finally {
       head.dispose();
       await rm(cacheDir, { recursive: true });
@@ -135,7 +150,10 @@ describe('downloading weights into the cache', () => {
       assert.equal(await md5OfFile(path), SMALL.md5);
       await rm(path);
       // With a mirror the record's own URL is not used: /missing/ on the mirror is a 404.
-      await assert.rejects(fetchCached(own, { baseUrl: `${base}/missing/`, cacheDir, progress: false }), oneLine(/\/missing\/mobilenet_v3_small.*HTTP 404/));
+      await assert.rejects(
+        fetchCached(own, { baseUrl: `${base}/missing/`, cacheDir, progress: false }),
+        oneLine(/\/missing\/mobilenet_v3_small.*HTTP 404/),
+      );
     } finally {
       if (saved !== undefined) process.env.MOBILENETV3_WEIGHTS_URL = saved;
     }
@@ -145,20 +163,36 @@ describe('downloading weights into the cache', () => {
   it('the offline hint names the option that takes a local copy of that file', async () => {
     const cacheDir = await freshCache();
     const index = { ...SMALL, localCopy: '--class-index path/to/index.json' };
-    await assert.rejects(fetchCached(index, { baseUrl: `${base}/missing/`, cacheDir, progress: false }), oneLine(/HTTP 404 Not Found; download mobilenet_v3_small_224_1\.0_float\.h5 elsewhere and pass it as --class-index path\/to\/index\.json, or set MOBILENETV3_WEIGHTS_URL/));
+    await assert.rejects(
+      fetchCached(index, { baseUrl: `${base}/missing/`, cacheDir, progress: false }),
+      oneLine(
+        /HTTP 404 Not Found; download mobilenet_v3_small_224_1\.0_float\.h5 elsewhere and pass it as --class-index path\/to\/index\.json, or set MOBILENETV3_WEIGHTS_URL/,
+      ),
+    );
     await rm(cacheDir, { recursive: true });
   });
 
-  it('the CLI: --weights imagenet from a mirror (MOBILENETV3_WEIGHTS_URL) checks Keras\'s MD5', async () => {
+  it("the CLI: --weights imagenet from a mirror (MOBILENETV3_WEIGHTS_URL) checks Keras's MD5", async () => {
     const cacheDir = await freshCache();
     const run = promisify(execFile);
-    const error = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'summary', '--arch', 'small', '--weights', 'imagenet'], {
-      cwd: ROOT, env: { ...process.env, MOBILENETV3_WEIGHTS_URL: `${base}/ok/`, MOBILENETV3_CACHE: cacheDir },
-    }).then(() => undefined, (e: { code: number; stderr: string; stdout: string }) => e);
+    const error = await run(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'summary', '--arch', 'small', '--weights', 'imagenet'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, MOBILENETV3_WEIGHTS_URL: `${base}/ok/`, MOBILENETV3_CACHE: cacheDir },
+      },
+    ).then(
+      () => undefined,
+      (e: { code: number; stderr: string; stdout: string }) => e,
+    );
     assert.ok(error, 'fails');
     assert.notEqual(error.code, 0);
     // The shared file is a conversion, not Keras's own file: its MD5 differs from WEIGHTS_HASHES.
-    assert.match(error.stderr, /^mobilenetv3: downloaded weights_mobilenet_v3_small_224_1\.0_float\.h5 has MD5 10c22a8c5711a0277334847c9c4e8621, expected 8768d4c2e7dee89b9d02b2d03d65d862/);
+    assert.match(
+      error.stderr,
+      /^mobilenetv3: downloaded weights_mobilenet_v3_small_224_1\.0_float\.h5 has MD5 10c22a8c5711a0277334847c9c4e8621, expected 8768d4c2e7dee89b9d02b2d03d65d862/,
+    );
     assert.equal(error.stderr.trim().split('\n').length, 1);
     assert.equal(error.stdout, '');
     assert.deepEqual(await readdir(cacheDir), []);
@@ -177,7 +211,8 @@ describe('ImageNet weight records', () => {
     assert.ok(typeof noTop !== 'string');
     assert.equal(noTop.fileName, 'weights_mobilenet_v3_large_224_0.75_float_no_top_v2.h5');
     assert.equal(noTop.md5, '40af19a13ebea4e2ee0c676887f69a2e');
-    for (const w of IMAGENET_WEIGHTS) assert.match(w.fileName, /^weights_mobilenet_v3_(large|small)(_minimalistic)?_224_(0\.75|1\.0)_float(_no_top_v2)?\.h5$/);
+    for (const w of IMAGENET_WEIGHTS)
+      assert.match(w.fileName, /^weights_mobilenet_v3_(large|small)(_minimalistic)?_224_(0\.75|1\.0)_float(_no_top_v2)?\.h5$/);
     assert.equal(new Set(IMAGENET_WEIGHTS.map((w) => w.md5)).size, 12);
   });
   it('their parameter and MAC counts are those of the models they fit', () => {

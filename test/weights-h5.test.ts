@@ -27,9 +27,15 @@ describe('Keras legacy .h5: reading', () => {
     assert.equal(w.layers.length, 88);
     assert.equal(w.kerasVersion, '2.4.0');
     assert.equal(w.backend, 'tensorflow');
-    assert.equal(w.layers.reduce((n, l) => n + l.weights.reduce((m, x) => m + x.data.length, 0), 0), 2_554_968);
+    assert.equal(
+      w.layers.reduce((n, l) => n + l.weights.reduce((m, x) => m + x.data.length, 0), 0),
+      2_554_968,
+    );
     const bn = w.layers.find((l) => l.name === 'expanded_conv_3/depthwise/BatchNorm')!;
-    assert.deepEqual(bn.weights.map((x) => x.name), ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((r) => `expanded_conv_3/depthwise/BatchNorm/${r}:0`));
+    assert.deepEqual(
+      bn.weights.map((x) => x.name),
+      ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((r) => `expanded_conv_3/depthwise/BatchNorm/${r}:0`),
+    );
     assert.deepEqual(bn.weights[3].shape, [96]);
     // Folded BN as the README says: identity statistics, the bias in beta.
     assert.ok(bn.weights[0].data.every((v) => v === 1));
@@ -46,7 +52,11 @@ describe('Keras legacy .h5: reading', () => {
       assert.equal(report.values, values);
       assert.equal(model.countParams(), values);
       assert.deepEqual(report.nameMismatches, [], 'tf.keras 2 names map onto Keras 3 names');
-      assert.ok(report.loaded.some((l) => l.layer === 'expanded_conv_3_squeeze_excite_conv_1' && l.from === 'expanded_conv_3/squeeze_excite/Conv_1') || options.arch === 'large');
+      assert.ok(
+        report.loaded.some(
+          (l) => l.layer === 'expanded_conv_3_squeeze_excite_conv_1' && l.from === 'expanded_conv_3/squeeze_excite/Conv_1',
+        ) || options.arch === 'large',
+      );
     }
   });
 
@@ -54,15 +64,27 @@ describe('Keras legacy .h5: reading', () => {
     const w = await readKerasH5File('test/fixtures/keras2-chunked.h5');
     assert.equal(w.layerNames.length, 662);
     assert.equal(w.layerNames[661], `layer_0659_${'x'.repeat(100)}`);
-    assert.deepEqual(w.layers.map((l) => l.name), ['expanded_conv/depthwise', 'expanded_conv/depthwise/BatchNorm']);
-    assert.deepEqual(w.layers[1].weights.map((x) => [x.name, x.shape, Array.from(x.data)]), [
-      ['expanded_conv/depthwise/BatchNorm/kernel:0', [2, 3], [0, 2, 4, 6, 8, 10]],
-      ['expanded_conv/depthwise/BatchNorm/bias:0', [3], [-1, -1, -1]],
-    ]);
+    assert.deepEqual(
+      w.layers.map((l) => l.name),
+      ['expanded_conv/depthwise', 'expanded_conv/depthwise/BatchNorm'],
+    );
+    assert.deepEqual(
+      w.layers[1].weights.map((x) => [x.name, x.shape, Array.from(x.data)]),
+      [
+        ['expanded_conv/depthwise/BatchNorm/kernel:0', [2, 3], [0, 2, 4, 6, 8, 10]],
+        ['expanded_conv/depthwise/BatchNorm/bias:0', [3], [-1, -1, -1]],
+      ],
+    );
   });
 
   it('canonical names: tf.keras 2 and Keras 3 spellings agree', () => {
-    for (const [a, b] of [['expanded_conv_3/depthwise/BatchNorm', 'expanded_conv_3_depthwise_bn'], ['Conv_1', 'conv_1'], ['Logits', 'logits'], ['Conv/BatchNorm', 'conv_bn'], ['expanded_conv/squeeze_excite/Conv', 'expanded_conv_squeeze_excite_conv']]) {
+    for (const [a, b] of [
+      ['expanded_conv_3/depthwise/BatchNorm', 'expanded_conv_3_depthwise_bn'],
+      ['Conv_1', 'conv_1'],
+      ['Logits', 'logits'],
+      ['Conv/BatchNorm', 'conv_bn'],
+      ['expanded_conv/squeeze_excite/Conv', 'expanded_conv_squeeze_excite_conv'],
+    ]) {
       assert.equal(canonicalLayerName(a), canonicalLayerName(b));
     }
     assert.notEqual(canonicalLayerName('Conv_1'), canonicalLayerName('Conv_2'));
@@ -96,7 +118,10 @@ describe('Keras legacy .h5: writing and round trips', () => {
     const many = Array.from({ length: 3000 }, (_, i) => `block_${i}/with/a/rather/long/name`);
     const weights: KerasWeights = {
       layerNames: ['input', ...many],
-      layers: many.slice(0, 2).map((name, i) => ({ name, weights: [{ name: `${name}/kernel:0`, shape: [2, 3], data: Float32Array.from({ length: 6 }, (_, k) => k * (i + 1) - 2.5) }] })),
+      layers: many.slice(0, 2).map((name, i) => ({
+        name,
+        weights: [{ name: `${name}/kernel:0`, shape: [2, 3], data: Float32Array.from({ length: 6 }, (_, k) => k * (i + 1) - 2.5) }],
+      })),
     };
     const back = await readKerasH5(await writeKerasH5(weights));
     assert.deepEqual(back.layerNames, weights.layerNames);
@@ -119,7 +144,10 @@ describe('Keras legacy .h5: transfer learning (by name)', () => {
     randomizeWeights(model, 5);
     const logitsBefore = model.getLayer('logits').getWeights()[0].dataSync().slice();
     const report = await loadKerasH5Weights(model, SMALL_H5, { byName: true });
-    assert.deepEqual(report.skipped.map((s) => s.layer), ['logits']);
+    assert.deepEqual(
+      report.skipped.map((s) => s.layer),
+      ['logits'],
+    );
     assert.match(report.skipped[0].reason, /kernel \[1, 1, 1024, 5\].*\[1, 1, 1024, 1000\]/);
     assert.equal(report.loaded.length, 87);
     assert.deepEqual(Array.from(model.getLayer('logits').getWeights()[0].dataSync()), Array.from(logitsBefore));
@@ -164,22 +192,34 @@ describe('Keras legacy .h5: bad input gives one-line errors', () => {
     const bytes = await writeKerasH5({ layerNames: [], layers: [] });
     await writeFile(path, bytes);
     // An empty layer list is valid Keras; a model with weights then does not fit it.
-    await assert.rejects(loadKerasH5Weights(buildModel({ arch: 'small' }), path), oneLine(/has 0 layers with weights but the model has 88/));
+    await assert.rejects(
+      loadKerasH5Weights(buildModel({ arch: 'small' }), path),
+      oneLine(/has 0 layers with weights but the model has 88/),
+    );
   });
   it('a Keras 3 .weights.h5 or plain HDF5 file says what it is', async () => {
-    await assert.rejects(readKerasH5File('test/fixtures/keras3-format.weights.h5'), oneLine(/is a Keras 3 \.weights\.h5 file, not the legacy layout/));
+    await assert.rejects(
+      readKerasH5File('test/fixtures/keras3-format.weights.h5'),
+      oneLine(/is a Keras 3 \.weights\.h5 file, not the legacy layout/),
+    );
     await assert.rejects(readKerasH5File('test/fixtures/plain.h5'), oneLine(/plain\.h5 is HDF5 but not Keras weights/));
   });
   it('missing file', async () => {
     await assert.rejects(readKerasH5File(`${OUT}/no-such.h5`), oneLine(/weights file not found: .*no-such\.h5/));
   });
   it('file of another architecture', async () => {
-    await assert.rejects(loadKerasH5Weights(buildModel({ arch: 'large' }), SMALL_H5), oneLine(/has 88 layers with weights but the model has 110.*--arch/));
+    await assert.rejects(
+      loadKerasH5Weights(buildModel({ arch: 'large' }), SMALL_H5),
+      oneLine(/has 88 layers with weights but the model has 110.*--arch/),
+    );
   });
   it('file of another width: the first misfit named, model left untouched', async () => {
     const model = buildModel({ arch: 'small', alpha: 0.75 });
     const before = modelBytes(model);
-    await assert.rejects(loadKerasH5Weights(model, SMALL_H5), oneLine(/expanded_conv_3_project.*\[1, 1, 96, 32\].*expanded_conv_3\/project.*\[1, 1, 96, 40\]/));
+    await assert.rejects(
+      loadKerasH5Weights(model, SMALL_H5),
+      oneLine(/expanded_conv_3_project.*\[1, 1, 96, 32\].*expanded_conv_3\/project.*\[1, 1, 96, 40\]/),
+    );
     modelBytes(model).forEach((b, i) => assert.ok(b.equals(before[i])));
   });
 });

@@ -35,7 +35,8 @@ const OUT = join(ROOT, 'test-output', 'weights-keras-archive');
 mkdirSync(OUT, { recursive: true });
 const fixture = (name: string): string => fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
 const refs: Record<string, Record<string, [number[], number, number][]>> = JSON.parse(readFileSync(fixture('keras-archives.json'), 'utf8'));
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
 
 function oneLine(message: RegExp): (e: Error) => boolean {
   return (e) => e.name === 'WeightsError' && message.test(e.message) && !e.message.includes('\n');
@@ -53,7 +54,12 @@ describe('zip writer', () => {
     const text = new TextEncoder().encode('123456789');
     assert.equal(crc32(text), 0xcbf43926); // the check value of CRC-32/ISO-HDLC
     const big = new Uint8Array(5000).map((_, i) => i % 7);
-    const zip = readZip(writeZip([{ name: 'a.txt', data: text }, { name: 'dir/b.bin', data: big, deflate: true }]));
+    const zip = readZip(
+      writeZip([
+        { name: 'a.txt', data: text },
+        { name: 'dir/b.bin', data: big, deflate: true },
+      ]),
+    );
     assert.deepEqual([...zip.entries.keys()], ['a.txt', 'dir/b.bin']);
     assert.equal(zip.entries.get('a.txt')!.method, 0);
     assert.equal(zip.entries.get('dir/b.bin')!.method, 8);
@@ -76,9 +82,13 @@ describe('.keras: our write -> our read', () => {
   ];
   for (const options of variants) {
     it(`bit-identical, and the model recognised from config.json alone: ${JSON.stringify(options)}`, async () => {
-      const a = options === 'head'
-        ? attachClassifier(buildModel({ arch: 'small', alpha: 0.35, includeTop: false, pooling: 'avg' }), { classes: ['cat', 'dog', 'emu'], dropout: 0.3 })
-        : buildModel(options);
+      const a =
+        options === 'head'
+          ? attachClassifier(buildModel({ arch: 'small', alpha: 0.35, includeTop: false, pooling: 'avg' }), {
+              classes: ['cat', 'dog', 'emu'],
+              dropout: 0.3,
+            })
+          : buildModel(options);
       randomizeWeights(a, 3);
       const archive = await readKerasArchive(await writeKerasArchive(a), 'x.keras');
       const ours = buildModelFromKerasArchive(archive, {}, 'x.keras');
@@ -88,7 +98,10 @@ describe('.keras: our write -> our read', () => {
       // flavour is not a keras.applications model: refused).
       delete archive.metadata.mobilenetv3;
       if (options !== 'head' && options.flavor === 'blog') {
-        assert.throws(() => buildModelFromKerasArchive(archive, {}, 'x.keras'), oneLine(/^x\.keras is not a keras\.applications MobileNetV3/));
+        assert.throws(
+          () => buildModelFromKerasArchive(archive, {}, 'x.keras'),
+          oneLine(/^x\.keras is not a keras\.applications MobileNetV3/),
+        );
         a.dispose();
         ours.model.dispose();
         return;
@@ -105,20 +118,41 @@ describe('.keras: our write -> our read', () => {
 
   it('writes config.json as serialize_keras_object does: layers with inbound_nodes of __keras_tensor__ args', async () => {
     const model = buildModel({ arch: 'small' });
-    const config = kerasModelConfig(model) as { class_name: string; registered_name: string; config: { layers: { class_name: string; name: string; config: Record<string, unknown>; inbound_nodes: { args: unknown[] }[] }[]; input_layers: unknown; output_layers: unknown } };
+    const config = kerasModelConfig(model) as {
+      class_name: string;
+      registered_name: string;
+      config: {
+        layers: { class_name: string; name: string; config: Record<string, unknown>; inbound_nodes: { args: unknown[] }[] }[];
+        input_layers: unknown;
+        output_layers: unknown;
+      };
+    };
     assert.equal(config.class_name, 'Functional');
     assert.equal(config.registered_name, 'Functional');
     assert.deepEqual(config.config.input_layers, ['input_layer', 0, 0]);
     assert.deepEqual(config.config.output_layers, ['predictions', 0, 0]);
     const layers = new Map(config.config.layers.map((l) => [l.name, l]));
-    assert.deepEqual(layers.get('input_layer')!.config, { name: 'input_layer', dtype: 'float32', batch_shape: [null, 224, 224, 3], sparse: false });
+    assert.deepEqual(layers.get('input_layer')!.config, {
+      name: 'input_layer',
+      dtype: 'float32',
+      batch_shape: [null, 224, 224, 3],
+      sparse: false,
+    });
     const conv = layers.get('conv')!;
-    assert.deepEqual([conv.config.filters, conv.config.kernel_size, conv.config.strides, conv.config.use_bias], [16, [3, 3], [2, 2], false]);
-    assert.deepEqual(conv.inbound_nodes[0].args, [{ class_name: '__keras_tensor__', config: { shape: [null, 224, 224, 3], dtype: 'float32', keras_history: ['rescaling', 0, 0] } }]);
+    assert.deepEqual(
+      [conv.config.filters, conv.config.kernel_size, conv.config.strides, conv.config.use_bias],
+      [16, [3, 3], [2, 2], false],
+    );
+    assert.deepEqual(conv.inbound_nodes[0].args, [
+      { class_name: '__keras_tensor__', config: { shape: [null, 224, 224, 3], dtype: 'float32', keras_history: ['rescaling', 0, 0] } },
+    ]);
     // A merge layer is called on a list of tensors.
     const mul = layers.get('expanded_conv_squeeze_excite_mul')!;
     assert.equal((mul.inbound_nodes[0].args[0] as unknown[]).length, 2);
-    assert.deepEqual(layers.get('expanded_conv_depthwise_pad')!.config.padding, [[0, 1], [0, 1]]);
+    assert.deepEqual(layers.get('expanded_conv_depthwise_pad')!.config.padding, [
+      [0, 1],
+      [0, 1],
+    ]);
     assert.ok([...layers.values()].filter((l) => l.class_name === 'Activation').some((l) => l.config.activation === 'hard_swish'));
     assert.ok([...layers.values()].filter((l) => l.class_name === 'Activation').some((l) => l.config.activation === 'hard_sigmoid'));
     const bytes = await writeKerasArchive(model);
@@ -135,8 +169,36 @@ describe('.keras: our write -> our read', () => {
 
 describe('.keras laid out as Keras 3 writes it', () => {
   const cases: [string, ModelOptions, { classes: number; dropout: number; softmax: boolean }, boolean][] = [
-    ['keras-transfer-nested.keras', { arch: 'small', alpha: 0.35, inputShape: [96, 96, 3], minimalistic: false, includePreprocessing: true, padding: 'same', includeTop: false, pooling: 'avg' }, { classes: 5, dropout: 0.2, softmax: true }, true],
-    ['keras-transfer-flat.keras', { arch: 'small', alpha: 0.35, inputShape: [64, 80, 3], minimalistic: true, includePreprocessing: false, padding: 'same', includeTop: false, pooling: 'avg' }, { classes: 3, dropout: 0, softmax: false }, false],
+    [
+      'keras-transfer-nested.keras',
+      {
+        arch: 'small',
+        alpha: 0.35,
+        inputShape: [96, 96, 3],
+        minimalistic: false,
+        includePreprocessing: true,
+        padding: 'same',
+        includeTop: false,
+        pooling: 'avg',
+      },
+      { classes: 5, dropout: 0.2, softmax: true },
+      true,
+    ],
+    [
+      'keras-transfer-flat.keras',
+      {
+        arch: 'small',
+        alpha: 0.35,
+        inputShape: [64, 80, 3],
+        minimalistic: true,
+        includePreprocessing: false,
+        padding: 'same',
+        includeTop: false,
+        pooling: 'avg',
+      },
+      { classes: 3, dropout: 0, softmax: false },
+      false,
+    ],
   ];
   for (const [name, options, head, nested] of cases) {
     it(`${name}: the MobileNetV3 and head recognised, every Keras layer's values in our layer of that name`, async () => {
@@ -152,7 +214,11 @@ describe('.keras laid out as Keras 3 writes it', () => {
       for (const [kerasName, vars] of Object.entries(expected)) {
         const layer = model.getLayer(kerasName === 'dense' ? 'logits' : kerasName); // the head's Dense is our `logits`
         const values = layer.getWeights().map((w) => Array.from(w.dataSync()));
-        assert.deepEqual(layer.getWeights().map((w) => w.shape), vars.map((v) => v[0]), kerasName);
+        assert.deepEqual(
+          layer.getWeights().map((w) => w.shape),
+          vars.map((v) => v[0]),
+          kerasName,
+        );
         vars.forEach(([, sum, first], i) => {
           assert.equal(values[i][0], Math.fround(first), `${kerasName} var ${i}`);
           assert.ok(Math.abs(values[i].reduce((a, b) => a + b, 0) - sum) < 1e-3 * Math.max(1, Math.abs(sum)), `${kerasName} var ${i} sum`);
@@ -176,20 +242,35 @@ describe('.keras laid out as Keras 3 writes it', () => {
     const lstm = structuredClone(config);
     lstm.config.layers.push({ name: 'lstm', class_name: 'LSTM', config: {} });
     assert.throws(() => readKerasModelConfig(lstm, 'a.keras'), oneLine(/layer lstm \(LSTM\) after the MobileNetV3 base/));
-    assert.throws(() => readKerasModelConfig({ class_name: 'Sequential', config: { name: 's' } }, 'a.keras'), oneLine(/config\.json is not a Keras functional model/));
+    assert.throws(
+      () => readKerasModelConfig({ class_name: 'Sequential', config: { name: 's' } }, 'a.keras'),
+      oneLine(/config\.json is not a Keras functional model/),
+    );
     const padded = structuredClone(archive);
     const pad = (padded.config as typeof config).config.layers.find((l) => l.class_name === 'ZeroPadding2D')!;
-    pad.config.padding = [[2, 2], [2, 2]];
-    assert.throws(() => buildModelFromKerasArchive(padded, {}, 'a.keras'), oneLine(/^a\.keras: expanded_conv_depthwise_pad pads \[\[2,2\],\[2,2\]\], not as this package builds/));
+    pad.config.padding = [
+      [2, 2],
+      [2, 2],
+    ];
+    assert.throws(
+      () => buildModelFromKerasArchive(padded, {}, 'a.keras'),
+      oneLine(/^a\.keras: expanded_conv_depthwise_pad pads \[\[2,2\],\[2,2\]\], not as this package builds/),
+    );
     const bytes = readFileSync(fixture('keras-transfer-flat.keras'));
-    await assert.rejects(readKerasArchive(new Uint8Array(bytes.subarray(0, bytes.length - 100)), 'cut.keras'), oneLine(/^cut\.keras is truncated/));
+    await assert.rejects(
+      readKerasArchive(new Uint8Array(bytes.subarray(0, bytes.length - 100)), 'cut.keras'),
+      oneLine(/^cut\.keras is truncated/),
+    );
     const noWeights = writeZip([{ name: 'config.json', data: new TextEncoder().encode('{}') }]);
-    await assert.rejects(readKerasArchive(noWeights, 'w.keras'), oneLine(/^w\.keras is not a Keras 3 \.keras archive \(no model\.weights\.h5\)/));
+    await assert.rejects(
+      readKerasArchive(noWeights, 'w.keras'),
+      oneLine(/^w\.keras is not a Keras 3 \.keras archive \(no model\.weights\.h5\)/),
+    );
   });
 });
 
 describe('CLI: .keras', () => {
-  it('Keras\'s published Small as .keras classifies elephant.jpg as an African elephant (classify --weights x.keras)', () => {
+  it("Keras's published Small as .keras classifies elephant.jpg as an African elephant (classify --weights x.keras)", () => {
     const k = join(OUT, 'imagenet-small.keras');
     let r = cli('export', '--arch', 'small', '--weights', sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5'), '-o', k);
     assert.equal(r.status, 0, r.stderr);

@@ -20,7 +20,9 @@ import { sharedPath } from './shared.js';
 await useTfBackend('wasm');
 
 const fixtureBytes = new Uint8Array(readFileSync(new URL('fixtures/keras3-small-first.weights.h5', import.meta.url)));
-const paths: { first: number; paths: Record<string, string> } = JSON.parse(readFileSync(new URL('fixtures/keras3-small-paths.json', import.meta.url), 'utf8'));
+const paths: { first: number; paths: Record<string, string> } = JSON.parse(
+  readFileSync(new URL('fixtures/keras3-small-paths.json', import.meta.url), 'utf8'),
+);
 
 function oneLine(message: RegExp): (e: Error) => boolean {
   return (e) => e.name === 'WeightsError' && message.test(e.message) && !e.message.includes('\n');
@@ -35,7 +37,7 @@ describe('Keras 3 .weights.h5', () => {
     model.dispose();
   });
 
-  it('reads a file laid out as Keras 3 writes it: the values of Keras\'s published weights', async () => {
+  it("reads a file laid out as Keras 3 writes it: the values of Keras's published weights", async () => {
     const file = await readKeras3WeightsH5(fixtureBytes, 'keras3.weights.h5');
     assert.equal(file.length, paths.first);
     const legacy = await readKerasH5File(sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5'));
@@ -43,7 +45,10 @@ describe('Keras 3 .weights.h5', () => {
       const name = Object.keys(paths.paths).find((n) => paths.paths[n] === entry.path);
       const layer = legacy.layers.find((l) => l.name === name);
       assert.ok(layer, entry.path);
-      assert.deepEqual(entry.vars.map((v) => v.shape), layer.weights.map((w) => w.shape));
+      assert.deepEqual(
+        entry.vars.map((v) => v.shape),
+        layer.weights.map((w) => w.shape),
+      );
       entry.vars.forEach((v, i) => assert.deepEqual(v.data, layer.weights[i].data));
     }
   });
@@ -76,9 +81,20 @@ describe('Keras 3 .weights.h5', () => {
     const small = buildModel({ arch: 'small' });
     const large = buildModel({ arch: 'large', minimalistic: true });
     const bytes = await writeKeras3WeightsH5(small);
-    assert.throws(() => applyKeras3Weights(large, [], 'x.weights.h5'), oneLine(/^x\.weights\.h5 has no layers\/conv2d\/vars for layer conv:/));
-    await readKeras3WeightsH5(bytes).then((file) => assert.throws(() => applyKeras3Weights(large, file, 'x.weights.h5'), oneLine(/x\.weights\.h5: layers\/\S+ has shapes .* but layer .* needs/)));
-    await assert.rejects(readKeras3WeightsH5(bytes.subarray(0, bytes.length >> 1), 'x.weights.h5'), oneLine(/^x\.weights\.h5 (is not an HDF5 file|could not be read)/));
+    assert.throws(
+      () => applyKeras3Weights(large, [], 'x.weights.h5'),
+      oneLine(/^x\.weights\.h5 has no layers\/conv2d\/vars for layer conv:/),
+    );
+    await readKeras3WeightsH5(bytes).then((file) =>
+      assert.throws(
+        () => applyKeras3Weights(large, file, 'x.weights.h5'),
+        oneLine(/x\.weights\.h5: layers\/\S+ has shapes .* but layer .* needs/),
+      ),
+    );
+    await assert.rejects(
+      readKeras3WeightsH5(bytes.subarray(0, bytes.length >> 1), 'x.weights.h5'),
+      oneLine(/^x\.weights\.h5 (is not an HDF5 file|could not be read)/),
+    );
     small.dispose();
     large.dispose();
   });
@@ -93,7 +109,8 @@ describe('CLI: export -o x.weights.h5, --weights x.weights.h5', () => {
     const root = fileURLToPath(new URL('..', import.meta.url));
     const out = join(root, 'test-output', 'weights-keras3');
     mkdirSync(out, { recursive: true });
-    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, encoding: 'utf8' });
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, encoding: 'utf8' });
     const legacy = sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5');
     const k3 = join(out, 'small.weights.h5');
     const back = join(out, 'back.h5');
@@ -110,7 +127,10 @@ describe('CLI: export -o x.weights.h5, --weights x.weights.h5', () => {
     assert.equal(inspected.format, 'keras3');
     assert.equal(inspected.fitsFlags, '--arch small'); // found from the paths and shapes alone
     assert.equal(inspected.layers[0].name.startsWith('layers/'), true);
-    assert.equal(inspected.totalParams, a.layers.reduce((n, l) => n + l.weights.reduce((m, w) => m + w.data.length, 0), 0));
+    assert.equal(
+      inspected.totalParams,
+      a.layers.reduce((n, l) => n + l.weights.reduce((m, w) => m + w.data.length, 0), 0),
+    );
     r = cli('export', '--arch', 'large', '--weights', k3, '-o', join(out, 'x.h5'));
     assert.equal(r.status, 1);
     assert.match(r.stderr, /^mobilenetv3: .*small\.weights\.h5: layers\/\S+ has shapes .*; the file fits --arch small$/m);

@@ -42,8 +42,16 @@ function sameByName(backbone: tf.LayersModel, source: tf.LayersModel): void {
 describe('loadWeights by name into a backbone (train)', () => {
   const sources: [string, () => tf.LayersModel, (m: tf.LayersModel, path: string) => Promise<void>][] = [
     ['.keras with Keras top (7 classes)', () => buildModel({ arch: 'small', alpha: 0.75, classes: 7 }), (m, p) => saveKerasArchive(m, p)],
-    ['.keras with a Dense head', () => attachClassifier(buildModel(BACKBONE), { classes: ['x', 'y'], dropout: 0.1 }), (m, p) => saveKerasArchive(m, p)],
-    ['.weights.h5 with Keras top (7 classes)', () => buildModel({ arch: 'small', alpha: 0.75, classes: 7 }), async (m, p) => writeFileAtomic(p, await writeKeras3WeightsH5(m))],
+    [
+      '.keras with a Dense head',
+      () => attachClassifier(buildModel(BACKBONE), { classes: ['x', 'y'], dropout: 0.1 }),
+      (m, p) => saveKerasArchive(m, p),
+    ],
+    [
+      '.weights.h5 with Keras top (7 classes)',
+      () => buildModel({ arch: 'small', alpha: 0.75, classes: 7 }),
+      async (m, p) => writeFileAtomic(p, await writeKeras3WeightsH5(m)),
+    ],
   ];
   for (const [name, make, save] of sources) {
     it(name, async () => {
@@ -61,7 +69,7 @@ describe('loadWeights by name into a backbone (train)', () => {
     });
   }
 
-  it('a torchvision .pth into a backbone built for it (symmetric padding, no Rescaling), its card gets torchvision\'s mean/std', async () => {
+  it("a torchvision .pth into a backbone built for it (symmetric padding, no Rescaling), its card gets torchvision's mean/std", async () => {
     const backbone = buildModel({ arch: 'small', includeTop: false, pooling: 'avg', padding: 'symmetric', includePreprocessing: false });
     const report = await loadWeights(backbone, PTH, { byName: true, skipMismatch: false });
     assert.deepEqual(report.missing, []);
@@ -78,8 +86,13 @@ describe('loadWeights by name into a backbone (train)', () => {
   it('refuses a .pth or torchvision into a Keras-padded backbone in one line, before reading or downloading', async () => {
     const backbone = buildModel({ arch: 'small', includeTop: false, pooling: 'avg' });
     for (const source of [PTH, 'torchvision']) {
-      await assert.rejects(loadWeights(backbone, source, { byName: true, skipMismatch: false, baseUrl: 'http://127.0.0.1:9/' } as never), (e: Error) =>
-        e.name === 'WeightsError' && /holds PyTorch-trained weights, which need a model built with padding 'symmetric'/.test(e.message) && !e.message.includes('\n'));
+      await assert.rejects(
+        loadWeights(backbone, source, { byName: true, skipMismatch: false, baseUrl: 'http://127.0.0.1:9/' } as never),
+        (e: Error) =>
+          e.name === 'WeightsError' &&
+          /holds PyTorch-trained weights, which need a model built with padding 'symmetric'/.test(e.message) &&
+          !e.message.includes('\n'),
+      );
     }
     backbone.dispose();
   });

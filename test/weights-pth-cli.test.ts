@@ -25,18 +25,44 @@ const softmax = (row: number[]): number[] => {
 };
 
 describe('classify --weights x.pth', () => {
-  for (const [name, engine] of [['large-bf16', 'onnx'], ['small-fp16', 'tfjs'], ['small-5class', 'onnx']]) {
+  for (const [name, engine] of [
+    ['large-bf16', 'onnx'],
+    ['small-fp16', 'tfjs'],
+    ['small-5class', 'onnx'],
+  ]) {
     it(`${name} (${engine}): torch's classes and probabilities`, () => {
       const expected: { images: string[]; logits: number[][] } = JSON.parse(readFileSync(fixture(`${name}.json`), 'utf8'));
-      const r = cli('classify', ...expected.images.map(fixture), '--weights', fixture(`${name}.pth`), '--no-crop', '--json', '--top', '3', '--engine', engine, '--no-cache');
+      const r = cli(
+        'classify',
+        ...expected.images.map(fixture),
+        '--weights',
+        fixture(`${name}.pth`),
+        '--no-crop',
+        '--json',
+        '--top',
+        '3',
+        '--engine',
+        engine,
+        '--no-cache',
+      );
       assert.equal(r.code, 0, r.stderr);
-      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { predictions: { index: number; probability: number }[] });
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { predictions: { index: number; probability: number }[] });
       assert.equal(lines.length, expected.images.length);
       lines.forEach((line, i) => {
         const p = softmax(expected.logits[i]);
-        const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a]).slice(0, 3);
-        assert.deepEqual(line.predictions.map((x) => x.index), order, `image ${i}`);
-        for (const x of line.predictions) assert.ok(Math.abs(x.probability - p[x.index]) < 1e-5, `image ${i} class ${x.index}: ${x.probability} vs torch ${p[x.index]}`);
+        const order = Array.from(p.keys())
+          .sort((a, b) => p[b] - p[a])
+          .slice(0, 3);
+        assert.deepEqual(
+          line.predictions.map((x) => x.index),
+          order,
+          `image ${i}`,
+        );
+        for (const x of line.predictions)
+          assert.ok(Math.abs(x.probability - p[x.index]) < 1e-5, `image ${i} class ${x.index}: ${x.probability} vs torch ${p[x.index]}`);
       });
     });
   }
@@ -48,7 +74,12 @@ describe('classify --weights x.pth', () => {
     mkdirSync(out, { recursive: true });
     let r = cli('weights', 'inspect', fixture('small-5class.pth'), '--json');
     assert.equal(r.code, 0, r.stderr);
-    const inspected = JSON.parse(r.stdout) as { format: string; fits: { arch: string; classes: number; padding: string }; fitsFlags: string; layers: unknown[] };
+    const inspected = JSON.parse(r.stdout) as {
+      format: string;
+      fits: { arch: string; classes: number; padding: string };
+      fitsFlags: string;
+      layers: unknown[];
+    };
     assert.equal(inspected.format, 'pth');
     assert.deepEqual([inspected.fits.arch, inspected.fits.classes, inspected.fits.padding], ['small', 5, 'symmetric']);
     assert.match(inspected.fitsFlags, /^--arch small --classes 5 --padding symmetric/);

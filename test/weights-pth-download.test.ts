@@ -44,12 +44,17 @@ before(async () => {
 after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('torchvision weights', () => {
-  it('records torchvision\'s files, accuracies and evaluation crops', () => {
-    assert.deepEqual(Object.entries(TORCHVISION_WEIGHTS).flatMap(([name, archs]) => Object.values(archs).map((r) => [name, r.fileName, r.sha256Prefix, r.top1, r.resize, r.crop])), [
-      ['torchvision', 'mobilenet_v3_large-8738ca79.pth', '8738ca79', 74.042, 256, 224],
-      ['torchvision', 'mobilenet_v3_small-047dcff4.pth', '047dcff4', 67.668, 256, 224],
-      ['torchvision-v2', 'mobilenet_v3_large-5c1a4163.pth', '5c1a4163', 75.274, 232, 224],
-    ]);
+  it("records torchvision's files, accuracies and evaluation crops", () => {
+    assert.deepEqual(
+      Object.entries(TORCHVISION_WEIGHTS).flatMap(([name, archs]) =>
+        Object.values(archs).map((r) => [name, r.fileName, r.sha256Prefix, r.top1, r.resize, r.crop]),
+      ),
+      [
+        ['torchvision', 'mobilenet_v3_large-8738ca79.pth', '8738ca79', 74.042, 256, 224],
+        ['torchvision', 'mobilenet_v3_small-047dcff4.pth', '047dcff4', 67.668, 256, 224],
+        ['torchvision-v2', 'mobilenet_v3_large-5c1a4163.pth', '5c1a4163', 75.274, 232, 224],
+      ],
+    );
     assert.match(String(findTorchvisionWeights('torchvision-v2', 'small')), /exists for --arch large only/);
     const large = findTorchvisionWeights('torchvision', 'large');
     assert.equal(typeof large !== 'string' && large.url, 'https://download.pytorch.org/models/mobilenet_v3_large-8738ca79.pth');
@@ -72,8 +77,15 @@ describe('torchvision weights', () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'mobilenetv3-tv-'));
     process.env.MOBILENETV3_TORCHVISION_URL = base;
     try {
-      await assert.rejects(buildModelWithWeights({ arch: 'small', weights: 'torchvision' }, { cacheDir, progress: false }), (e: Error) =>
-        e.name === 'WeightsError' && /downloaded mobilenet_v3_small-047dcff4\.pth has SHA256 [0-9a-f]{64}, expected 047dcff4\.\.\. \(only this prefix is published\)/.test(e.message) && !e.message.includes('\n'));
+      await assert.rejects(
+        buildModelWithWeights({ arch: 'small', weights: 'torchvision' }, { cacheDir, progress: false }),
+        (e: Error) =>
+          e.name === 'WeightsError' &&
+          /downloaded mobilenet_v3_small-047dcff4\.pth has SHA256 [0-9a-f]{64}, expected 047dcff4\.\.\. \(only this prefix is published\)/.test(
+            e.message,
+          ) &&
+          !e.message.includes('\n'),
+      );
     } finally {
       delete process.env.MOBILENETV3_TORCHVISION_URL;
     }
@@ -81,9 +93,18 @@ describe('torchvision weights', () => {
     assert.deepEqual(readdirSync(cacheDir), []);
     const cliCache = mkdtempSync(join(tmpdir(), 'mobilenetv3-tv-'));
     // Not spawnSync: the server in this process must keep answering.
-    const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'summary', '--arch', 'small', '--weights', 'torchvision'], {
-      cwd: ROOT, encoding: 'utf8', env: { ...process.env, MOBILENETV3_TORCHVISION_URL: base, MOBILENETV3_CACHE: cliCache },
-    }).then(() => ({ status: 0, stderr: '' }), (e: { code: number; stderr: string }) => ({ status: e.code, stderr: e.stderr }));
+    const r = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'summary', '--arch', 'small', '--weights', 'torchvision'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, MOBILENETV3_TORCHVISION_URL: base, MOBILENETV3_CACHE: cliCache },
+      },
+    ).then(
+      () => ({ status: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => ({ status: e.code, stderr: e.stderr }),
+    );
     assert.equal(r.status, 1);
     assert.match(r.stderr, /^mobilenetv3: .*has SHA256 [0-9a-f]{64}, expected 047dcff4/);
     assert.equal(r.stderr.trim().split('\n').length, 1);

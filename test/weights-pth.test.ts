@@ -22,7 +22,12 @@ await useTfBackend('wasm');
 
 const fixture = (name: string): string => fileURLToPath(new URL(`fixtures/pth/${name}`, import.meta.url));
 const bytes = (name: string): Uint8Array => new Uint8Array(readFileSync(fixture(name)));
-interface Case { arch: string; classes: number; images: string[]; logits: number[][] }
+interface Case {
+  arch: string;
+  classes: number;
+  images: string[];
+  logits: number[][];
+}
 const caseOf = (name: string): Case => JSON.parse(readFileSync(fixture(`${name}.json`), 'utf8'));
 
 function oneLine(message: RegExp): (e: Error) => boolean {
@@ -36,7 +41,8 @@ async function inputs(model: tf.LayersModel, images: string[]): Promise<tf.Tenso
   const data = new Float32Array(images.length * 224 * 224 * 3);
   for (const [n, name] of images.entries()) {
     const img = await readImage(fixture(name), { size: [224, 224] });
-    for (let i = 0; i < img.data.length; i++) data[n * img.data.length + i] = img.data[i] * card.input.scale[i % 3] + card.input.offset[i % 3];
+    for (let i = 0; i < img.data.length; i++)
+      data[n * img.data.length + i] = img.data[i] * card.input.scale[i % 3] + card.input.offset[i % 3];
   }
   return tf.tensor4d(data, [images.length, 224, 224, 3]);
 }
@@ -46,7 +52,10 @@ describe('readPth', () => {
     const expected: Record<string, { shape: number[]; values: number[] }> = JSON.parse(readFileSync(fixture('legacy.json'), 'utf8'));
     const { tensors, format } = readPth(bytes('legacy.pth'));
     assert.equal(format, 'legacy');
-    assert.deepEqual(tensors.map((t) => t.name), Object.keys(expected));
+    assert.deepEqual(
+      tensors.map((t) => t.name),
+      Object.keys(expected),
+    );
     for (const t of tensors) {
       assert.deepEqual(t.shape, expected[t.name].shape);
       assert.deepEqual(Array.from(t.data), expected[t.name].values);
@@ -64,7 +73,10 @@ describe('readPth', () => {
   it('refuses a pickle that calls os.system, without running it', () => {
     const marker = '/tmp/mobilenetv3-pth-pwned';
     rmSync(marker, { force: true });
-    assert.throws(() => readPth(bytes('malicious.pth'), 'malicious.pth'), oneLine(/^malicious\.pth: refused: its pickle names posix\.system/));
+    assert.throws(
+      () => readPth(bytes('malicious.pth'), 'malicious.pth'),
+      oneLine(/^malicious\.pth: refused: its pickle names posix\.system/),
+    );
     assert.equal(existsSync(marker), false);
   });
 
@@ -96,7 +108,11 @@ describe('torchvision .pth -> our model', () => {
         const got = (await y.array()) as number[][];
         tf.dispose([x, y]);
         let worst = 0;
-        got.forEach((row, i) => row.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - expected.logits[i][j])); }));
+        got.forEach((row, i) =>
+          row.forEach((v, j) => {
+            worst = Math.max(worst, Math.abs(v - expected.logits[i][j]));
+          }),
+        );
         assert.ok(worst < 1e-4, `max |ours - torch| = ${worst}`);
       } finally {
         model.dispose();
@@ -108,9 +124,14 @@ describe('torchvision .pth -> our model', () => {
     const { tensors } = readPth(bytes('small-5class.pth'));
     const provenance = { source: 'file', id: 'x.pth' };
     const thousand = buildModel({ arch: 'small', padding: 'symmetric', includePreprocessing: false });
-    assert.throws(() => applyTorchvisionStateDict(thousand, tensors, provenance), oneLine(/torchvision classifier\.3 has shapes .* but layer .* needs/));
+    assert.throws(
+      () => applyTorchvisionStateDict(thousand, tensors, provenance),
+      oneLine(/torchvision classifier\.3 has shapes .* but layer .* needs/),
+    );
     thousand.dispose();
-    const bent = tensors.map((t) => (t.name === 'features.0.0.weight' ? { ...t, shape: [t.shape[0], t.shape[1], 1, t.data.length / t.shape[0] / t.shape[1]] } : t));
+    const bent = tensors.map((t) =>
+      t.name === 'features.0.0.weight' ? { ...t, shape: [t.shape[0], t.shape[1], 1, t.data.length / t.shape[0] / t.shape[1]] } : t,
+    );
     assert.throws(() => buildTorchvisionModel(bent, {}, provenance), oneLine(/torchvision features\.0\.0 has shapes/));
     const missing = tensors.filter((t) => t.name !== 'features.5.block.1.1.running_var');
     assert.throws(() => buildTorchvisionModel(missing, {}, provenance), oneLine(/features\.5\.block\.1\.1 has no "running_var"/));

@@ -25,7 +25,10 @@ describe('TF.js model.json on the file system', () => {
     assert.deepEqual(json.weightsManifest[0].paths, ['model.weights.bin']);
     assert.equal((await readFile(`${OUT}/small/model.weights.bin`)).length, 2_554_968 * 4);
     const loaded = await loadTfjsModel(`${OUT}/small/model.json`);
-    assert.deepEqual(loaded.layers.map((l) => l.name), model.layers.map((l) => l.name));
+    assert.deepEqual(
+      loaded.layers.map((l) => l.name),
+      model.layers.map((l) => l.name),
+    );
     assert.deepEqual(readMetadata(loaded), readMetadata(model));
     const [a, b] = [bytes(model), bytes(loaded)];
     assert.equal(a.length, b.length);

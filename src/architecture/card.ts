@@ -89,7 +89,8 @@ function metadataOf(model: tf.LayersModel): Record<string, unknown> | undefined 
   return all?.[KEY] as Record<string, unknown> | undefined;
 }
 
-const isNumbers = (v: unknown, n: number): boolean => Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+const isNumbers = (v: unknown, n: number): boolean =>
+  Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 
 /**
  * A card read from a file (model.json metadata, ONNX metadata_props), checked field by field so a
@@ -99,7 +100,8 @@ export function parseModelCard(value: unknown, what = 'the model card'): ModelCa
   const bad = (field: string) => new Error(`${what} has an invalid ${field}`);
   if (typeof value !== 'object' || value === null) throw new Error(`${what} is not a JSON object`);
   const card = value as Record<string, unknown>;
-  if (card.version !== MODEL_CARD_VERSION) throw new Error(`${what} has version ${String(card.version)}; this mobilenetv3 reads version ${MODEL_CARD_VERSION}`);
+  if (card.version !== MODEL_CARD_VERSION)
+    throw new Error(`${what} has version ${String(card.version)}; this mobilenetv3 reads version ${MODEL_CARD_VERSION}`);
   const input = card.input as Record<string, unknown> | undefined;
   if (typeof input !== 'object' || input === null) throw bad('input');
   if (!isNumbers(input.size, 2) || !(input.size as number[]).every((x) => Number.isInteger(x) && x > 0)) throw bad('input.size');
@@ -142,7 +144,11 @@ export function updateModelCard(model: tf.LayersModel, change: Partial<Omit<Mode
  * the weights change about the contract and the labels (e.g. torchvision's crop, ImageNet names).
  * A model not built here (no metadata) is left as it is.
  */
-export function recordWeights(model: tf.LayersModel, weights: WeightsProvenance, change: { input?: Partial<InputContract>; labels?: readonly string[] | null } = {}): void {
+export function recordWeights(
+  model: tf.LayersModel,
+  weights: WeightsProvenance,
+  change: { input?: Partial<InputContract>; labels?: readonly string[] | null } = {},
+): void {
   const card = readModelCard(model);
   if (!card) return;
   const classes = (model.outputs[0].shape as (number | null)[]).at(-1);
@@ -160,12 +166,19 @@ export function trainedModelCard(backbone: ModelCard, labels: readonly string[],
     version: MODEL_CARD_VERSION,
     input: backbone.input,
     labels: [...labels],
-    weights: { source: 'trained', ...(backbone.weights ? { id: `from ${backbone.weights.id ?? backbone.weights.source}` } : {}), ...(description ? { description } : {}) },
+    weights: {
+      source: 'trained',
+      ...(backbone.weights ? { id: `from ${backbone.weights.id ?? backbone.weights.source}` } : {}),
+      ...(description ? { description } : {}),
+    },
   };
 }
 
 /** mean/std normalisation on 0..1 pixels as the card's per-channel scale and offset. */
-export function meanStdContract(mean: readonly [number, number, number], std: readonly [number, number, number]): Pick<InputContract, 'scale' | 'offset' | 'mean' | 'std'> {
+export function meanStdContract(
+  mean: readonly [number, number, number],
+  std: readonly [number, number, number],
+): Pick<InputContract, 'scale' | 'offset' | 'mean' | 'std'> {
   return {
     scale: [0, 1, 2].map((c) => 1 / (255 * std[c])) as unknown as [number, number, number],
     offset: [0, 1, 2].map((c) => -mean[c] / std[c]) as unknown as [number, number, number],

@@ -18,7 +18,10 @@ function activation(ctx: BuildContext, x: Sym, act: Activation): Sym {
 /** `Conv2D(filters, kernel, padding='same', strides)`; stride 2 padded explicitly when symmetric. */
 function conv(ctx: BuildContext, x: Sym, filters: number, kernel: number, strides: number, act?: 'softmax' | 'linear'): Sym {
   const padded = padStride2(ctx, x, kernel, strides, () => ctx.autoName('zero_padding2d'));
-  return ctx.add(tf.layers.conv2d({ filters, kernelSize: kernel, strides, padding: padded.padding, activation: act, name: ctx.autoName('conv2d') }), padded.x);
+  return ctx.add(
+    tf.layers.conv2d({ filters, kernelSize: kernel, strides, padding: padded.padding, activation: act, name: ctx.autoName('conv2d') }),
+    padded.x,
+  );
 }
 
 function batchNorm(ctx: BuildContext, x: Sym): Sym {
@@ -58,13 +61,29 @@ export const blogFlavor: FlavorLayers = {
 
   bneck(ctx, x, b) {
     ctx.begin({
-      id: `bneck_${b.index}`, kind: 'bneck', kernel: b.kernel, stride: b.stride, expand: b.expandChannels,
-      out: b.outChannels, se: b.seChannels, activation: b.activation, residual: b.residual,
+      id: `bneck_${b.index}`,
+      kind: 'bneck',
+      kernel: b.kernel,
+      stride: b.stride,
+      expand: b.expandChannels,
+      out: b.outChannels,
+      se: b.seChannels,
+      activation: b.activation,
+      residual: b.residual,
     });
     const inputs = x;
     x = convBlock(ctx, x, b.hiddenChannels, 1, 1, b.activation);
     const padded = padStride2(ctx, x, b.kernel, b.stride, () => ctx.autoName('zero_padding2d'));
-    x = ctx.add(tf.layers.depthwiseConv2d({ kernelSize: b.kernel, strides: b.stride, depthMultiplier: 1, padding: padded.padding, name: ctx.autoName('depthwise_conv2d') }), padded.x);
+    x = ctx.add(
+      tf.layers.depthwiseConv2d({
+        kernelSize: b.kernel,
+        strides: b.stride,
+        depthMultiplier: 1,
+        padding: padded.padding,
+        name: ctx.autoName('depthwise_conv2d'),
+      }),
+      padded.x,
+    );
     x = activation(ctx, batchNorm(ctx, x), b.activation);
     if (b.seChannels !== null) x = squeeze(ctx, x, b.seChannels);
     x = batchNorm(ctx, conv(ctx, x, b.outChannels, 1, 1));

@@ -46,7 +46,17 @@ export const kerasFlavor: FlavorLayers = {
     ctx.begin({ id: 'stem', kind: 'stem', kernel, stride, out: outChannels, activation: arch.stem.activation });
     // Keras pads its stem "same" (only the depthwise convs get correct_pad); symmetric pads every stride 2.
     const padded = padStride2(ctx, x, kernel, stride, 'conv_pad');
-    x = ctx.add(tf.layers.conv2d({ filters: outChannels, kernelSize: kernel, strides: stride, padding: padded.padding, useBias: false, name: 'conv' }), padded.x);
+    x = ctx.add(
+      tf.layers.conv2d({
+        filters: outChannels,
+        kernelSize: kernel,
+        strides: stride,
+        padding: padded.padding,
+        useBias: false,
+        name: 'conv',
+      }),
+      padded.x,
+    );
     x = batchNorm(ctx, x, 'conv_bn');
     return activate(ctx, x, arch.stem.activation);
   },
@@ -54,8 +64,15 @@ export const kerasFlavor: FlavorLayers = {
   bneck(ctx, x, b) {
     const prefix = b.index === 0 ? 'expanded_conv_' : `expanded_conv_${b.index}_`;
     ctx.begin({
-      id: prefix.slice(0, -1), kind: 'bneck', kernel: b.kernel, stride: b.stride, expand: b.expandChannels,
-      out: b.outChannels, se: b.seChannels, activation: b.activation, residual: b.residual,
+      id: prefix.slice(0, -1),
+      kind: 'bneck',
+      kernel: b.kernel,
+      stride: b.stride,
+      expand: b.expandChannels,
+      out: b.outChannels,
+      se: b.seChannels,
+      activation: b.activation,
+      residual: b.residual,
     });
     const shortcut = x;
     if (b.expandChannels !== null) {
@@ -65,9 +82,16 @@ export const kerasFlavor: FlavorLayers = {
     }
     // Keras's correct_pad: every stride-2 depthwise conv pads explicitly, in either convention.
     const padded = padStride2(ctx, x, b.kernel, b.stride, `${prefix}depthwise_pad`, true);
-    x = ctx.add(tf.layers.depthwiseConv2d({
-      kernelSize: b.kernel, strides: b.stride, padding: padded.padding, useBias: false, name: `${prefix}depthwise`,
-    }), padded.x);
+    x = ctx.add(
+      tf.layers.depthwiseConv2d({
+        kernelSize: b.kernel,
+        strides: b.stride,
+        padding: padded.padding,
+        useBias: false,
+        name: `${prefix}depthwise`,
+      }),
+      padded.x,
+    );
     x = batchNorm(ctx, x, `${prefix}depthwise_bn`);
     x = activate(ctx, x, b.activation);
     if (b.seChannels !== null) x = squeezeExcite(ctx, x, b, prefix);

@@ -53,8 +53,17 @@ export function resolveArchitecture(o: ResolvedOptions): ResolvedArchitecture {
     const { expandChannels, outChannels, seChannels, residual } = rules.block(row, index, inChannels, tableIn, o.alpha);
     const hiddenChannels = expandChannels ?? inChannels;
     blocks.push({
-      index, inChannels, expandChannels, hiddenChannels, kernel: row.kernel, stride: row.stride,
-      seChannels, activation: act(row.nl), outChannels, residual, row,
+      index,
+      inChannels,
+      expandChannels,
+      hiddenChannels,
+      kernel: row.kernel,
+      stride: row.stride,
+      seChannels,
+      activation: act(row.nl),
+      outChannels,
+      residual,
+      row,
     });
     inChannels = outChannels;
     tableIn = row.out;

@@ -32,7 +32,8 @@ function naturalSize(source: Exclude<PixelSource, ImageData>): [number, number] 
 
 /** The RGBA pixels of an image, video frame or canvas at its own resolution. */
 export function readPixels(source: PixelSource): Pixels {
-  if (typeof ImageData !== 'undefined' && source instanceof ImageData) return { data: source.data, width: source.width, height: source.height, channels: 4 };
+  if (typeof ImageData !== 'undefined' && source instanceof ImageData)
+    return { data: source.data, width: source.width, height: source.height, channels: 4 };
   const [width, height] = naturalSize(source as Exclude<PixelSource, ImageData>);
   if (!width || !height) throw new Error('the image has no pixels yet (not loaded, or a video without a frame)');
   const canvas = new OffscreenCanvas(width, height);

@@ -61,7 +61,10 @@ export interface Classifier {
   readonly labels: readonly string[];
   classify(image: ImageSource): Promise<Classification>;
   /** Classify many images in batches; unreadable images come back as failures, in order. */
-  classifyAll(images: readonly ImageSource[], options?: { batch?: number; onBatch?: (done: number) => void }): AsyncGenerator<Classification | ClassificationFailure>;
+  classifyAll(
+    images: readonly ImageSource[],
+    options?: { batch?: number; onBatch?: (done: number) => void },
+  ): AsyncGenerator<Classification | ClassificationFailure>;
   dispose(): Promise<void>;
 }
 
@@ -74,13 +77,16 @@ const isOnnxPath = (model: string | Uint8Array): boolean => typeof model !== 'st
 
 /** The weights file's bytes (without loading the .h5 reader and TF.js, which the cached path skips). */
 async function readWeightsFile(path: string): Promise<Uint8Array> {
-  return readInputFile(path, 'weights file').catch((e: Error) => { throw new WeightsError(e.message); });
+  return readInputFile(path, 'weights file').catch((e: Error) => {
+    throw new WeightsError(e.message);
+  });
 }
 
 async function openOnnx(bytes: Uint8Array, options: ClassifierOptions, what: string): Promise<Engine> {
   const { createOnnxEngine } = await import('../runtime/onnx-engine.js');
-  return createOnnxEngine(bytes, { threads: options.threads })
-    .catch((e: Error) => { throw new ClassifierError(`cannot open ONNX model ${what}: ${e.message.split('\n')[0]}`); });
+  return createOnnxEngine(bytes, { threads: options.threads }).catch((e: Error) => {
+    throw new ClassifierError(`cannot open ONNX model ${what}: ${e.message.split('\n')[0]}`);
+  });
 }
 
 /** A folder written by `mobilenetv3 train`: its ONNX model (which carries the card and labels). */
@@ -119,16 +125,21 @@ async function openEngine(options: ClassifierOptions): Promise<OpenedEngine> {
     return openEngine({ ...options, model: await trainedFolderModel(options.model) });
   }
   if (options.model !== undefined) {
-    if (!isOnnxPath(options.model)) throw new ClassifierError(`model must be an .onnx file written by exportOnnx (or "mobilenetv3 export"), got ${options.model}`);
+    if (!isOnnxPath(options.model))
+      throw new ClassifierError(`model must be an .onnx file written by exportOnnx (or "mobilenetv3 export"), got ${options.model}`);
     if (engineName !== 'onnx') throw new ClassifierError('an .onnx model runs on the onnx engine; use engine onnx, or weights with tfjs');
     const what = typeof options.model === 'string' ? options.model : 'from bytes';
-    const bytes = typeof options.model === 'string'
-      ? await readInputFile(options.model, 'model file').catch((e: Error) => { throw new ClassifierError(e.message); })
-      : options.model;
+    const bytes =
+      typeof options.model === 'string'
+        ? await readInputFile(options.model, 'model file').catch((e: Error) => {
+            throw new ClassifierError(e.message);
+          })
+        : options.model;
     const engine = await openOnnx(bytes, options, what);
-    return { engine, card: options.card ?? await onnxCard(bytes, what, engine.inputShape) };
+    return { engine, card: options.card ?? (await onnxCard(bytes, what, engine.inputShape)) };
   }
-  if (options.weights === undefined) throw new ClassifierError('classification needs trained weights: pass weights (a Keras .h5 file) or model (an exported .onnx file)');
+  if (options.weights === undefined)
+    throw new ClassifierError('classification needs trained weights: pass weights (a Keras .h5 file) or model (an exported .onnx file)');
   const label = typeof options.weights === 'string' ? basename(options.weights) : 'weights';
   const weights = typeof options.weights === 'string' ? await readWeightsFile(options.weights) : options.weights;
 
@@ -181,7 +192,8 @@ export async function createClassifier(options: ClassifierOptions = {}): Promise
   const top = options.top ?? 5;
   if (!(Number.isInteger(top) && top >= 1)) throw new ClassifierError(`top must be a whole number of at least 1, got ${top}`);
   const badCrop = (crop: number | null) => crop !== null && !(crop > 0 && crop <= 1);
-  if (options.crop !== undefined && badCrop(options.crop)) throw new ClassifierError(`crop must be a fraction in (0, 1], got ${options.crop}`);
+  if (options.crop !== undefined && badCrop(options.crop))
+    throw new ClassifierError(`crop must be a fraction in (0, 1], got ${options.crop}`);
   const { engine, card } = await openEngine(options);
   const crop = options.crop === undefined ? card.input.crop : options.crop;
   if (badCrop(crop)) {

@@ -26,7 +26,10 @@ export async function collectImageFiles(args: readonly string[]): Promise<Collec
       // A sub-folder that cannot be listed is one problem; the readable images are still classified.
       let unreadable = 0;
       const files = await listImageFiles(arg, {
-        onUnreadable: (path, reason) => { unreadable++; result.problems.push({ source: path, error: `cannot read folder ${path}: ${reason}` }); },
+        onUnreadable: (path, reason) => {
+          unreadable++;
+          result.problems.push({ source: path, error: `cannot read folder ${path}: ${reason}` });
+        },
       });
       if (files.length === 0 && unreadable === 0) result.problems.push({ source: arg, error: `no image files in folder ${arg}` });
       result.files.push(...files);

@@ -16,5 +16,8 @@ export async function readLabelsFile(path: string): Promise<string[]> {
     if (Array.isArray(labels) && labels.every((l) => typeof l === 'string')) return labels;
     throw new Error(`labels file ${path} must be a JSON array of strings or one name per line`);
   }
-  return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
 }

@@ -51,11 +51,15 @@ export async function weightsFromFlags(flags: ModelFlags): Promise<HandedOn> {
   const options = modelOptionsFrom(flags);
   const source = flags.weights;
   if (!source) return { options };
-  if (/\.(pth|pt|keras)$|\.weights\.h5$/i.test(source) || source === 'torchvision' || source === 'torchvision-v2') return builtWeights(source, options);
+  if (/\.(pth|pt|keras)$|\.weights\.h5$/i.test(source) || source === 'torchvision' || source === 'torchvision-v2')
+    return builtWeights(source, options);
   // A .h5 path passes straight through without loading the weights modules (they pull in TF.js):
   // the classifier's cached-ONNX path must start fast.
   if (source !== 'imagenet' && !/\.json$/i.test(source)) return { options, weights: source };
-  const [{ imagenetWeightsPath }, { isTfjsModelPath }] = await Promise.all([import('../weights/download.js'), import('../weights/source-kind.js')]);
+  const [{ imagenetWeightsPath }, { isTfjsModelPath }] = await Promise.all([
+    import('../weights/download.js'),
+    import('../weights/source-kind.js'),
+  ]);
   if (source === 'imagenet') return { options, weights: await imagenetWeightsPath(options) };
   if (!isTfjsModelPath(source)) return { options, weights: source };
   const [{ loadTfjsModel }, { useTfBackend }] = await Promise.all([import('../weights/tfjs-files.js'), import('../runtime/tfjs.js')]);
@@ -63,7 +67,11 @@ export async function weightsFromFlags(flags: ModelFlags): Promise<HandedOn> {
   const model = await loadTfjsModel(source);
   try {
     const { readMetadata } = await import('../architecture/blocks.js');
-    if (!readMetadata(model)) throw new CliError(`${source} was not saved by mobilenetv3 (no model options in its metadata); convert it to .h5 with "mobilenetv3 weights convert" and pass the model options`, 2);
+    if (!readMetadata(model))
+      throw new CliError(
+        `${source} was not saved by mobilenetv3 (no model options in its metadata); convert it to .h5 with "mobilenetv3 weights convert" and pass the model options`,
+        2,
+      );
     return await handOn(model, modelOptionsFrom(flags));
   } finally {
     model.dispose();
@@ -114,7 +122,11 @@ async function builtWeights(source: string, options: ModelOptions): Promise<Hand
     const { readMetadata } = await import('../architecture/blocks.js');
     const meta = readMetadata(model);
     const head = meta?.options.includeTop === false ? meta.blocks.find((b) => b.kind === 'classifier') : undefined;
-    if (head) throw new CliError(`${source} holds a transfer-learning model (a Dense head of ${head.out} classes): convert it with "mobilenetv3 weights convert ${source} model.onnx" and pass --model model.onnx`, 1);
+    if (head)
+      throw new CliError(
+        `${source} holds a transfer-learning model (a Dense head of ${head.out} classes): convert it with "mobilenetv3 weights convert ${source} model.onnx" and pass --model model.onnx`,
+        1,
+      );
     return await handOn(model, options);
   } finally {
     model.dispose();

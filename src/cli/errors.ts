@@ -28,7 +28,10 @@ export function cliMessage(error: unknown): string {
 }
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'CliError';
   }
@@ -37,7 +40,12 @@ export class CliError extends Error {
 /** The first line of an error's message, without the noise libraries prepend. */
 export function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n').map((s) => s.trim()).filter(Boolean)[0] ?? 'unknown error';
+  return (
+    message
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean)[0] ?? 'unknown error'
+  );
 }
 
 export function reportAndExit(error: unknown): never {

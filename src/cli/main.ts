@@ -19,7 +19,15 @@ const program = new Command('mobilenetv3')
   // Commander's own errors in our one-line form: "mobilenetv3: unknown option '--x' (add --help for usage)",
   // its suggestion ("Did you mean summary?") folded into the same line.
   .configureOutput({
-    outputError: (text, write) => write(`mobilenetv3: ${text.replace(/^error: /, '').split('\n').map((s) => s.trim()).filter(Boolean).join(' ')} (add --help for usage)\n`),
+    outputError: (text, write) =>
+      write(
+        `mobilenetv3: ${text
+          .replace(/^error: /, '')
+          .split('\n')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .join(' ')} (add --help for usage)\n`,
+      ),
   });
 
 for (const command of await Promise.all(commandsFor(process.argv.slice(2)).map((c) => c.load()))) command.register(program);

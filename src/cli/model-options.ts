@@ -26,12 +26,26 @@ export interface ModelFlags {
 }
 
 /** Long names of the shared options, e.g. `no-top`, for `addModelOptions(command, { omit })`. */
-export type ModelOptionName = 'arch' | 'flavor' | 'alpha' | 'minimalistic' | 'input-size' | 'classes' | 'no-top' | 'pooling' | 'dropout' | 'no-preprocessing' | 'padding' | 'weights';
+export type ModelOptionName =
+  | 'arch'
+  | 'flavor'
+  | 'alpha'
+  | 'minimalistic'
+  | 'input-size'
+  | 'classes'
+  | 'no-top'
+  | 'pooling'
+  | 'dropout'
+  | 'no-preprocessing'
+  | 'padding'
+  | 'weights';
 
 function modelOptionList(): Option[] {
   return [
     new Option('--arch <name>', 'architecture').choices(ARCH_NAMES).default('large'),
-    new Option('--flavor <name>', 'keras: keras.applications layer for layer; blog: the blog post\'s Keras code').choices(FLAVOR_NAMES).default('keras'),
+    new Option('--flavor <name>', "keras: keras.applications layer for layer; blog: the blog post's Keras code")
+      .choices(FLAVOR_NAMES)
+      .default('keras'),
     new Option('--alpha <n>', 'width multiplier').default('1.0'),
     new Option('--minimalistic', 'no SE, no hard-swish, no 5x5 (Keras minimalistic)'),
     new Option('--input-size <n|HxW>', 'input size, e.g. 224 or 257x311 (at least 32)').default('224'),
@@ -41,7 +55,10 @@ function modelOptionList(): Option[] {
     new Option('--dropout <rate>', 'dropout before the classifier').default('0.2'),
     new Option('--no-preprocessing', 'without the Rescaling(1/127.5, -1) layer (inputs then in [-1, 1])'),
     new Option('--padding <mode>', 'same: TF/Keras; symmetric: PyTorch-style (k-1)/2').choices(['same', 'symmetric']).default('same'),
-    new Option('--weights <source>', 'imagenet (Keras\'s published file, downloaded and cached), a Keras .h5 file, a Keras 3 .weights.h5, a PyTorch .pth of torchvision\'s mobilenet_v3 (builds the model it fits: arch, classes, symmetric padding, mean/std), or a TF.js model.json (which brings its own architecture)'),
+    new Option(
+      '--weights <source>',
+      "imagenet (Keras's published file, downloaded and cached), a Keras .h5 file, a Keras 3 .weights.h5, a PyTorch .pth of torchvision's mobilenet_v3 (builds the model it fits: arch, classes, symmetric padding, mean/std), or a TF.js model.json (which brings its own architecture)",
+    ),
   ];
 }
 

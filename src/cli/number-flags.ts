@@ -27,7 +27,12 @@ export function cropFlag(text: string): number {
  */
 export function threadsFlag(text: string): number {
   const cores = availableParallelism();
-  return numberFlag('threads', text, (n) => Number.isInteger(n) && n >= 1 && n <= cores, `a whole number from 1 to ${cores} (the CPU cores here)`);
+  return numberFlag(
+    'threads',
+    text,
+    (n) => Number.isInteger(n) && n >= 1 && n <= cores,
+    `a whole number from 1 to ${cores} (the CPU cores here)`,
+  );
 }
 
 /** The largest input side accepted: 9x ImageNet's 224; beyond it one image's activations take gigabytes. */
@@ -39,6 +44,7 @@ export function inputSizeFlag(text: string): [number, number] {
   if (!match) throw new CliError(`--input-size must be N or HxW (e.g. 224 or 257x311), got "${text}"`, 2);
   const h = Number(match[1]);
   const w = match[2] === undefined ? h : Number(match[2]);
-  if (h > MAX_INPUT_SIDE || w > MAX_INPUT_SIDE) throw new CliError(`--input-size must be at most ${MAX_INPUT_SIDE} on each side, got "${text}"`, 2);
+  if (h > MAX_INPUT_SIDE || w > MAX_INPUT_SIDE)
+    throw new CliError(`--input-size must be at most ${MAX_INPUT_SIDE} on each side, got "${text}"`, 2);
   return [h, w];
 }

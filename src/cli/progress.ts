@@ -15,16 +15,23 @@ export interface Progress {
 /** `fields`: extra payload tokens, e.g. 'loss {loss}'; `initial` gives their values before the first tick. */
 export function progressBar(label: string, total: number, fields = '', initial: Record<string, string | number> = {}): Progress {
   if (!process.stderr.isTTY || process.env.CI) return { visible: false, tick() {}, stop() {} };
-  const bar = new cliProgress.SingleBar({
-    format: `${label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}${fields ? ' | ' + fields : ''}`,
-    stream: process.stderr,
-    hideCursor: true,
-    clearOnComplete: false,
-  }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}${fields ? ' | ' + fields : ''}`,
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: false,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(total, 0, initial);
   return {
     visible: true,
-    tick(n = 1, payload) { bar.increment(n, payload); },
-    stop() { bar.stop(); },
+    tick(n = 1, payload) {
+      bar.increment(n, payload);
+    },
+    stop() {
+      bar.stop();
+    },
   };
 }

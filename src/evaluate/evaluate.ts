@@ -43,17 +43,25 @@ function rankOfLabel(scores: Float32Array, offset: number, classes: number, labe
   return higher;
 }
 
-export async function evaluateImages(predictor: Predictor, images: readonly LabelledImage[], options: EvaluateOptions = {}): Promise<EvaluationResult> {
+export async function evaluateImages(
+  predictor: Predictor,
+  images: readonly LabelledImage[],
+  options: EvaluateOptions = {},
+): Promise<EvaluationResult> {
   const batchSize = Math.max(1, options.batchSize ?? 16);
-  const crop = options.crop !== undefined ? options.crop : options.input?.crop ?? null;
+  const crop = options.crop !== undefined ? options.crop : (options.input?.crop ?? null);
   const imageOptions = {
     size: [predictor.inputShape[0], predictor.inputShape[1]] as [number, number],
     ...(options.input ? { normalise: options.input } : {}),
     ...(crop !== null ? { crop } : {}),
   };
-  const load = (start: number) => (start < images.length
-    ? readImageBatch(images.slice(start, start + batchSize).map((i) => i.path), imageOptions)
-    : undefined);
+  const load = (start: number) =>
+    start < images.length
+      ? readImageBatch(
+          images.slice(start, start + batchSize).map((i) => i.path),
+          imageOptions,
+        )
+      : undefined;
   const started = performance.now();
   let correctTop1 = 0;
   let correctTop5 = 0;
@@ -64,7 +72,10 @@ export async function evaluateImages(predictor: Predictor, images: readonly Labe
     next?.catch(() => {}); // its error surfaces when awaited
     const output = await predictor.predict(batch);
     // Features (a model without its top) would otherwise be ranked as if they were class scores.
-    if (output.shape.length !== 2) throw new RangeError(`the model outputs [${output.shape.slice(1).join(', ')}] per image, not class scores: evaluate a model with its top`);
+    if (output.shape.length !== 2)
+      throw new RangeError(
+        `the model outputs [${output.shape.slice(1).join(', ')}] per image, not class scores: evaluate a model with its top`,
+      );
     const scores = output.data;
     const n = batch.shape[0];
     const classes = scores.length / n;

@@ -56,20 +56,31 @@ export async function readClassIndex(path: string): Promise<ClassIndex> {
  * over the sorted list, so a subset still covers the classes. `index` may be a loader, called only
  * once the folder is known to hold images: a mistyped folder then fails before any download.
  */
-export async function listLabelledImages(dir: string, index: ClassIndex | (() => Promise<ClassIndex>), limit?: number): Promise<LabelledImage[]> {
+export async function listLabelledImages(
+  dir: string,
+  index: ClassIndex | (() => Promise<ClassIndex>),
+  limit?: number,
+): Promise<LabelledImage[]> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter(isImageFileName).sort();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new DatasetError(code === 'ENOENT' ? `image folder not found: ${dir}` : code === 'ENOTDIR' ? `not a folder: ${dir}` : `cannot read folder ${dir}: ${(error as Error).message}`);
+    throw new DatasetError(
+      code === 'ENOENT'
+        ? `image folder not found: ${dir}`
+        : code === 'ENOTDIR'
+          ? `not a folder: ${dir}`
+          : `cannot read folder ${dir}: ${(error as Error).message}`,
+    );
   }
   if (names.length === 0) throw new DatasetError(`no images in ${dir}`);
   const { bySynset } = typeof index === 'function' ? await index() : index;
   const images = names.map((name): LabelledImage => {
     const synset = name.split('_')[0];
     const label = bySynset.get(synset);
-    if (label === undefined) throw new DatasetError(`${name}: "${synset}" is not a class of the class index (files must be named <synset>_*.JPEG)`);
+    if (label === undefined)
+      throw new DatasetError(`${name}: "${synset}" is not a class of the class index (files must be named <synset>_*.JPEG)`);
     return { path: join(dir, name), synset, label };
   });
   if (limit === undefined || limit >= images.length) return images;

@@ -48,7 +48,10 @@ export interface ImageTensor {
 /** An image that cannot be read; the message is one line naming the file. */
 export class ImageError extends Error {
   override name = 'ImageError';
-  constructor(readonly source: string, reason: string) {
+  constructor(
+    readonly source: string,
+    reason: string,
+  ) {
     super(`cannot read image ${source}: ${reason}`);
   }
 }
@@ -68,7 +71,11 @@ function outputSize(size: ImageOptions['size']): [number, number] {
 /** The first meaningful line of a libvips error, without its duplicated lines. */
 function reason(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  const first = text.split('\n').map((s) => s.trim()).filter(Boolean)[0] ?? 'unknown error';
+  const first =
+    text
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean)[0] ?? 'unknown error';
   if (/ENOENT|no such file|Input file is missing/i.test(first)) return 'no such file';
   if (/unsupported image format/i.test(first)) return 'not an image in a supported format (JPEG, PNG, WebP, GIF, AVIF, TIFF)';
   return first.replace(/^Input (file|buffer) (has corrupt header|is missing): /, '');
@@ -91,7 +98,8 @@ export async function decodePixels(source: ImageSource, index = 0): Promise<Pixe
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || !info.width || !info.height) throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected RGB`);
+    if (info.channels !== 3 || !info.width || !info.height)
+      throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected RGB`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
   } catch (error) {
     if (error instanceof RangeError) throw error;

@@ -40,7 +40,11 @@ export function wrap(text: string, width: number): string[] {
   return lines;
 }
 
-interface Column { title: string; align: 'left' | 'right'; cells: (l: LayerSummary) => string[] }
+interface Column {
+  title: string;
+  align: 'left' | 'right';
+  cells: (l: LayerSummary) => string[];
+}
 
 // Widths as Keras 3 keeps them narrow enough for a terminal: long names wrap inside the cell.
 const COLUMNS: Column[] = [
@@ -55,8 +59,7 @@ const COLUMNS: Column[] = [
 export function formatSummary(s: ModelSummary): string {
   const rows = s.layers.map((l) => COLUMNS.map((c) => c.cells(l)));
   const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...rows.flatMap((r) => r[i].map((t) => t.length))));
-  const pad = (text: string, i: number): string =>
-    COLUMNS[i].align === 'left' ? text.padEnd(widths[i]) : text.padStart(widths[i]);
+  const pad = (text: string, i: number): string => (COLUMNS[i].align === 'left' ? text.padEnd(widths[i]) : text.padStart(widths[i]));
   const rule = (l: string, m: string, r: string, h: string): string => l + widths.map((w) => h.repeat(w + 2)).join(m) + r;
   const line = (cells: string[]): string => '│' + cells.map((t, i) => ` ${pad(t, i)} `).join('│') + '│';
 

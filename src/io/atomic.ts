@@ -21,15 +21,31 @@ async function prepareTarget(target: string): Promise<void> {
     await mkdir(dirname(target), { recursive: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') throw new Error(`cannot write ${target}: ${dirname(target)} or a folder above it is a file`);
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new Error(`cannot write ${target}: ${dirname(target)} or a folder above it is a file`);
     throw writeError(target, error);
   }
   if ((await stat(target).catch(() => undefined))?.isDirectory()) throw new Error(`cannot write ${target}: it is a folder`);
   // Before any work, and in words about the folder (libvips would name the temporary file).
-  await access(dirname(target), constants.W_OK).catch((error: unknown) => { throw writeError(target, error); });
+  await access(dirname(target), constants.W_OK).catch((error: unknown) => {
+    throw writeError(target, error);
+  });
 }
 
-const WRITE_ERRORS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EIO', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG', 'EMFILE', 'ENFILE', 'EXDEV']);
+const WRITE_ERRORS = new Set([
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOSPC',
+  'EDQUOT',
+  'EIO',
+  'EISDIR',
+  'ENOTDIR',
+  'ENAMETOOLONG',
+  'EMFILE',
+  'ENFILE',
+  'EXDEV',
+]);
 
 /**
  * A file system error while writing, told about the file the user named: the temporary name
@@ -43,10 +59,14 @@ function writeError(target: string, error: unknown, temp?: string): unknown {
     if (temp && error instanceof Error && error.message.includes(temp)) error.message = error.message.split(temp).join(target);
     return error;
   }
-  const reason = code === 'ENOSPC' ? 'no space left on the device'
-    : code === 'EROFS' ? 'read-only file system'
-      : code === 'EDQUOT' ? 'disk quota exceeded'
-        : reasonOfCode(code, code);
+  const reason =
+    code === 'ENOSPC'
+      ? 'no space left on the device'
+      : code === 'EROFS'
+        ? 'read-only file system'
+        : code === 'EDQUOT'
+          ? 'disk quota exceeded'
+          : reasonOfCode(code, code);
   const where = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? ` (folder ${dirname(target)})` : '';
   return new Error(`cannot write ${target}: ${reason}${where}`);
 }

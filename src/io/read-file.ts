@@ -26,7 +26,12 @@ export const MAX_BYTES = {
 /** Why a file cannot be read, as `code` (stable) and `reason` (words for a one-line message). */
 export class FileReadError extends Error {
   override name = 'FileReadError';
-  constructor(readonly path: string, readonly code: string, readonly reason: string, what = 'file') {
+  constructor(
+    readonly path: string,
+    readonly code: string,
+    readonly reason: string,
+    what = 'file',
+  ) {
     super(`cannot read ${what} ${path}: ${reason}`);
   }
 }
@@ -38,14 +43,24 @@ function formatBytes(n: number): string {
 /** The words for a file system error code, as a user would want them. */
 export function reasonOfCode(code: string | undefined, fallback: string): string {
   switch (code) {
-    case 'ENOENT': return 'no such file';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'it is a folder, not a file';
-    case 'ENOTDIR': return 'part of the path is a file, not a folder';
-    case 'ELOOP': return 'too many levels of symbolic links';
-    case 'ENAMETOOLONG': return 'the path is too long';
-    case 'EMFILE': case 'ENFILE': return 'too many open files';
-    default: return fallback;
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    case 'ENOTDIR':
+      return 'part of the path is a file, not a folder';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    case 'ENAMETOOLONG':
+      return 'the path is too long';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many open files';
+    default:
+      return fallback;
   }
 }
 
@@ -79,7 +94,12 @@ export async function checkRegularFile(path: string, { maxBytes, what = 'file' }
   }
   if (!info.isFile()) throw new FileReadError(path, info.isDirectory() ? 'EISDIR' : 'ENOTREG', kindOf(info), what);
   if (info.size > maxBytes) {
-    throw new FileReadError(path, 'EFBIG', `${formatBytes(info.size)} is more than any ${what} this reads (at most ${formatBytes(maxBytes)})`, what);
+    throw new FileReadError(
+      path,
+      'EFBIG',
+      `${formatBytes(info.size)} is more than any ${what} this reads (at most ${formatBytes(maxBytes)})`,
+      what,
+    );
   }
   return info.size;
 }

@@ -40,7 +40,9 @@ export function checkBatch(batch: FloatTensor, inputShape: readonly number[]): n
     throw new RangeError(`batch must be [n, ${inputShape.join(', ')}], got [${batch.shape.join(', ')}]`);
   }
   if (batch.data.length !== n * rest.reduce((a, b) => a * b, 1)) {
-    throw new RangeError(`batch data has ${batch.data.length} values, shape [${batch.shape.join(', ')}] needs ${n * rest.reduce((a, b) => a * b, 1)}`);
+    throw new RangeError(
+      `batch data has ${batch.data.length} values, shape [${batch.shape.join(', ')}] needs ${n * rest.reduce((a, b) => a * b, 1)}`,
+    );
   }
   return n;
 }

@@ -23,9 +23,10 @@ export async function createOnnxEngine(model: Uint8Array | string, options: Onnx
     interOpNumThreads: 1,
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
   };
-  const session = typeof model === 'string'
-    ? await ort.InferenceSession.create(model, sessionOptions)
-    : await ort.InferenceSession.create(model, sessionOptions);
+  const session =
+    typeof model === 'string'
+      ? await ort.InferenceSession.create(model, sessionOptions)
+      : await ort.InferenceSession.create(model, sessionOptions);
   const dims = (meta: InferenceSession.ValueMetadata): number[] => {
     if (!meta.isTensor) throw new Error(`ONNX model value "${meta.name}" is not a tensor`);
     return meta.shape.slice(1).map((d) => (typeof d === 'number' ? d : -1));
@@ -33,7 +34,9 @@ export async function createOnnxEngine(model: Uint8Array | string, options: Onnx
   const inputShape = dims(session.inputMetadata[0]) as [number, number, number];
   const outputShape = dims(session.outputMetadata[0]);
   if (inputShape.length !== 3 || inputShape.some((d) => d < 1)) {
-    throw new Error(`ONNX model input must be [batch, height, width, 3] with fixed sizes, got [${session.inputMetadata[0].isTensor ? session.inputMetadata[0].shape.join(', ') : '?'}]`);
+    throw new Error(
+      `ONNX model input must be [batch, height, width, 3] with fixed sizes, got [${session.inputMetadata[0].isTensor ? session.inputMetadata[0].shape.join(', ') : '?'}]`,
+    );
   }
   const [inputName] = session.inputNames;
   const [outputName] = session.outputNames;

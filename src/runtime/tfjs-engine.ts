@@ -10,8 +10,8 @@ export interface TfjsEngineOptions {
 
 export async function createTfjsEngine(model: tf.LayersModel, options: TfjsEngineOptions = {}): Promise<Engine> {
   if (options.backend !== null) await useTfBackend(options.backend ?? 'wasm');
-  const inputShape = (model.inputs[0].shape.slice(1)) as [number, number, number];
-  const outputShape = (model.outputs[0].shape.slice(1)) as number[];
+  const inputShape = model.inputs[0].shape.slice(1) as [number, number, number];
+  const outputShape = model.outputs[0].shape.slice(1) as number[];
   return {
     name: 'tfjs',
     inputShape,

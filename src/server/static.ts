@@ -82,7 +82,9 @@ async function handle(site: StaticSite, req: IncomingMessage, res: ServerRespons
     'Cache-Control': pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
   });
   if (req.method === 'HEAD') return void res.end();
-  createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }
 
 /** Start listening; resolves with the server once bound, rejects with the listen error. */

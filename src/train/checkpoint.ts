@@ -47,7 +47,12 @@ interface StoredHeader<Config> extends CheckpointHeader<Config> {
 }
 
 /** `optimizer`: a TF.js optimiser, or the named state tensors of our own (src/train/optim). */
-export async function writeCheckpoint<Config>(path: string, header: CheckpointHeader<Config>, layers: tf.layers.Layer[], optimizer: tf.Optimizer | NamedTensor[]): Promise<void> {
+export async function writeCheckpoint<Config>(
+  path: string,
+  header: CheckpointHeader<Config>,
+  layers: tf.layers.Layer[],
+  optimizer: tf.Optimizer | NamedTensor[],
+): Promise<void> {
   const named: NamedTensor[] = [];
   const layerWeights = layers.map((layer) => {
     const weights = layer.getWeights();
@@ -67,7 +72,8 @@ export async function writeCheckpoint<Config>(path: string, header: CheckpointHe
 
 /** The stored header and where the weight data starts. */
 function parseHeader<Config>(path: string, bytes: Buffer): { stored: StoredHeader<Config>; dataStart: number } {
-  if (bytes.length < 12 || bytes.subarray(0, 8).toString('ascii') !== MAGIC) throw new Error(`${path} is not a mobilenetv3 training checkpoint`);
+  if (bytes.length < 12 || bytes.subarray(0, 8).toString('ascii') !== MAGIC)
+    throw new Error(`${path} is not a mobilenetv3 training checkpoint`);
   const length = bytes.readUInt32LE(8);
   if (12 + length > bytes.length) throw new Error(`${path} is truncated`);
   return { stored: JSON.parse(bytes.subarray(12, 12 + length).toString('utf8')) as StoredHeader<Config>, dataStart: 12 + length };
@@ -98,7 +104,10 @@ export async function readCheckpoint<Config>(path: string): Promise<Checkpoint<C
   const tensors = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), stored.specs);
   const layers = new Map<string, tf.Tensor[]>();
   for (const { layer, count } of stored.layerWeights) {
-    layers.set(layer, Array.from({ length: count }, (_, i) => tensors[`layer/${layer}/${i}`]));
+    layers.set(
+      layer,
+      Array.from({ length: count }, (_, i) => tensors[`layer/${layer}/${i}`]),
+    );
   }
   const optimizer = stored.optimizerWeights.map((name, i) => ({ name, tensor: tensors[`optimizer/${i}`] }));
   return { header: withoutLayout(stored), layers, optimizer };

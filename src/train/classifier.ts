@@ -22,7 +22,8 @@ export interface ClassifierOptions {
 export function attachClassifier(backbone: tf.LayersModel, options: ClassifierOptions): tf.LayersModel {
   const meta = readMetadata(backbone);
   if (!meta) throw new Error('the backbone has no mobilenetv3 block map (build it with buildModel)');
-  if (meta.options.includeTop || meta.options.pooling !== 'avg') throw new Error('the backbone must be built with includeTop: false and pooling: "avg"');
+  if (meta.options.includeTop || meta.options.pooling !== 'avg')
+    throw new Error('the backbone must be built with includeTop: false and pooling: "avg"');
   let x = backbone.outputs[0];
   const layers: string[] = [];
   const add = (layer: tf.layers.Layer) => {
@@ -31,10 +32,13 @@ export function attachClassifier(backbone: tf.LayersModel, options: ClassifierOp
   };
   // No seed for dropout: a seeded TF.js Dropout draws the same mask at every call.
   if (options.dropout > 0) add(tf.layers.dropout({ rate: options.dropout, name: 'dropout' }));
-  add(tf.layers.dense({
-    units: options.classes.length, name: 'logits',
-    kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed }),
-  }));
+  add(
+    tf.layers.dense({
+      units: options.classes.length,
+      name: 'logits',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed }),
+    }),
+  );
   add(tf.layers.activation({ activation: 'softmax', name: 'predictions' }));
   const model = tf.model({ inputs: backbone.inputs, outputs: x, name: `${meta.options.name}_transfer` });
   const classifier: BlockInfo = { id: 'classifier', kind: 'classifier', layers, out: options.classes.length };

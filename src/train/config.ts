@@ -78,7 +78,17 @@ export type TrainProgress =
   | { phase: 'scan'; images: number; classes: number }
   | { phase: 'resume'; epoch: number; stage: 1 | 2 }
   | { phase: 'features'; stage: 1 | 2; done: number; total: number }
-  | { phase: 'step'; stage: 1 | 2; done: number; total: number; epoch: number; epochs: number; loss: number; accuracy: number; imagesPerSecond?: number }
+  | {
+      phase: 'step';
+      stage: 1 | 2;
+      done: number;
+      total: number;
+      epoch: number;
+      epochs: number;
+      loss: number;
+      accuracy: number;
+      imagesPerSecond?: number;
+    }
   | { phase: 'epoch'; record: EpochRecord }
   | { phase: 'export' }
   | { phase: 'notice'; message: string };
@@ -128,15 +138,19 @@ export function resolveConfig(o: TrainOptions): TrainConfig {
   if (!Number.isInteger(augment) || augment < 0) throw new DataError(`--augment takes a number of views of at least 0, got ${augment}`);
   const weights = o.weights === null || o.weights === undefined ? (o.weights === null ? 'none' : 'imagenet') : o.weights;
   // From scratch there is no backbone worth a head of its own: the whole network trains.
-  const fineTune = weights === 'none' ? 'all' : o.fineTune ?? 0;
+  const fineTune = weights === 'none' ? 'all' : (o.fineTune ?? 0);
   const bnecks = ARCHITECTURES[o.arch ?? 'large']?.blocks.length ?? ARCHITECTURES.large.blocks.length;
   if (fineTune !== 'all' && (!Number.isInteger(fineTune) || fineTune < 0 || fineTune > bnecks)) {
-    throw new OptionError(`fine-tune takes 'all' or a number of blocks from 1 to ${bnecks} (MobileNetV3-${o.arch === 'small' ? 'Small' : 'Large'} has ${bnecks} bnecks), got ${String(fineTune)}`);
+    throw new OptionError(
+      `fine-tune takes 'all' or a number of blocks from 1 to ${bnecks} (MobileNetV3-${o.arch === 'small' ? 'Small' : 'Large'} has ${bnecks} bnecks), got ${String(fineTune)}`,
+    );
   }
   const optimizer = o.optimizer ?? 'adam';
-  if (!OPTIMIZER_NAMES.includes(optimizer)) throw new OptionError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(optimizer)}`);
+  if (!OPTIMIZER_NAMES.includes(optimizer))
+    throw new OptionError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(optimizer)}`);
   const schedule = o.schedule ?? 'cosine';
-  if (!SCHEDULE_NAMES.includes(schedule)) throw new OptionError(`schedule must be one of ${SCHEDULE_NAMES.join(', ')}, got ${String(schedule)}`);
+  if (!SCHEDULE_NAMES.includes(schedule))
+    throw new OptionError(`schedule must be one of ${SCHEDULE_NAMES.join(', ')}, got ${String(schedule)}`);
   const inRange = (name: string, v: number, ok: (v: number) => boolean, what: string) => {
     if (!(Number.isFinite(v) && ok(v))) throw new OptionError(`${name} must be ${what}, got ${v}`);
     return v;
@@ -147,12 +161,19 @@ export function resolveConfig(o: TrainOptions): TrainConfig {
   const labelSmoothing = inRange('label smoothing', o.labelSmoothing ?? 0, (v) => v >= 0 && v < 1, 'in [0, 1)');
   const clipNorm = inRange('clip norm', o.clipNorm ?? 0, (v) => v >= 0, 'at least 0 (0: no clipping)');
   // The model options, checked by the builder's own rules before any work.
-  const [height, width] = typeof o.inputSize === 'number' ? [o.inputSize, o.inputSize] : o.inputSize ?? [224, 224];
+  const [height, width] = typeof o.inputSize === 'number' ? [o.inputSize, o.inputSize] : (o.inputSize ?? [224, 224]);
   // PyTorch-trained weights need PyTorch's padding and no Rescaling (their card brings mean/std).
   const torch = isPthPath(weights) || isTorchvisionWeightsName(weights);
   const model = resolveOptions({
-    arch: o.arch, flavor: o.flavor, alpha: o.alpha, minimalistic: o.minimalistic, padding: torch ? 'symmetric' : o.padding,
-    inputShape: [height, width, 3], dropoutRate: o.dropout, includeTop: false, pooling: 'avg',
+    arch: o.arch,
+    flavor: o.flavor,
+    alpha: o.alpha,
+    minimalistic: o.minimalistic,
+    padding: torch ? 'symmetric' : o.padding,
+    inputShape: [height, width, 3],
+    dropoutRate: o.dropout,
+    includeTop: false,
+    pooling: 'avg',
   });
   return {
     arch: model.arch,
@@ -185,4 +206,3 @@ export function resolveConfig(o: TrainOptions): TrainConfig {
     seed: o.seed ?? 42,
   };
 }
-

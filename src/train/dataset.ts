@@ -65,7 +65,9 @@ export async function scanDataset(root: string, options: ScanOptions = {}): Prom
   try {
     entries = (await readdir(root)).sort();
   } catch (error) {
-    throw new DataError(`cannot read data folder ${root}: ${reasonOfCode((error as NodeJS.ErrnoException).code, (error as Error).message)}`);
+    throw new DataError(
+      `cannot read data folder ${root}: ${reasonOfCode((error as NodeJS.ErrnoException).code, (error as Error).message)}`,
+    );
   }
   const excluded = options.exclude ? await realpath(options.exclude).catch(() => undefined) : undefined;
   const skipped: { path: string; reason: string }[] = [];
@@ -79,7 +81,10 @@ export async function scanDataset(root: string, options: ScanOptions = {}): Prom
     }
     names.push(name);
   }
-  if (names.length === 0) throw new DataError(`${root} has no class folders: put the images of each class in its own sub-folder (${join(root, '<class>', '*.jpg')})`);
+  if (names.length === 0)
+    throw new DataError(
+      `${root} has no class folders: put the images of each class in its own sub-folder (${join(root, '<class>', '*.jpg')})`,
+    );
   if (names.length === 1) throw new DataError(`${root} has a single class folder (${names[0]}): a classifier needs at least two classes`);
   const samples: Sample[] = [];
   const empty: string[] = [];
@@ -96,7 +101,10 @@ export async function scanDataset(root: string, options: ScanOptions = {}): Prom
     if (files.length === 0) empty.push(name);
     for (const path of files) samples.push({ path, label });
   }
-  if (empty.length) throw new DataError(`empty class folder${empty.length > 1 ? 's' : ''} in ${root}: ${empty.join(', ')} (every class needs images; remove the folder or add images)`);
+  if (empty.length)
+    throw new DataError(
+      `empty class folder${empty.length > 1 ? 's' : ''} in ${root}: ${empty.join(', ')} (every class needs images; remove the folder or add images)`,
+    );
   return { root, classes: names, samples, skipped };
 }
 
@@ -106,7 +114,8 @@ export function withoutUnreadable(dataset: Dataset, unreadable: ReadonlySet<stri
   const samples = dataset.samples.filter((s) => !unreadable.has(s.path));
   const counts = classCounts(dataset.classes.length, samples);
   const gone = dataset.classes.filter((_, i) => counts[i] === 0);
-  if (gone.length) throw new DataError(`no readable image left in class folder${gone.length > 1 ? 's' : ''} ${gone.join(', ')} of ${dataset.root}`);
+  if (gone.length)
+    throw new DataError(`no readable image left in class folder${gone.length > 1 ? 's' : ''} ${gone.join(', ')} of ${dataset.root}`);
   return { ...dataset, samples };
 }
 
@@ -131,7 +140,9 @@ export function splitDataset(dataset: Dataset, valSplit: number, seed: number): 
     const nVal = valSplit > 0 ? Math.max(1, Math.round(members.length * valSplit)) : 0;
     if (members.length - nVal < 1) {
       const need = valSplit > 0 ? 2 : 1;
-      throw new DataError(`class ${name} has ${members.length} image${members.length === 1 ? '' : 's'}: with --val-split ${valSplit} each class needs at least ${need} (one to train${valSplit > 0 ? ', one to validate' : ''})`);
+      throw new DataError(
+        `class ${name} has ${members.length} image${members.length === 1 ? '' : 's'}: with --val-split ${valSplit} each class needs at least ${need} (one to train${valSplit > 0 ? ', one to validate' : ''})`,
+      );
     }
     val.push(...members.slice(0, nVal));
     train.push(...members.slice(nVal));

@@ -68,22 +68,27 @@ export async function extractFeatures(items: readonly ViewItem[], engines: reado
   });
   const unreadable = new Map<string, string>();
   // Decode the next batch while the engines run this one.
-  const decode = (start: number) => Promise.all(items.slice(start, start + batchSize).map(async (item) => {
-    if (unreadable.has(item.path)) return undefined;
-    try {
-      return await readView(item, o);
-    } catch (error) {
-      if (!(error instanceof ImageError)) throw error;
-      unreadable.set(item.path, error.message.replace(/^cannot read image \S+: /, ''));
-      return undefined;
-    }
-  }));
+  const decode = (start: number) =>
+    Promise.all(
+      items.slice(start, start + batchSize).map(async (item) => {
+        if (unreadable.has(item.path)) return undefined;
+        try {
+          return await readView(item, o);
+        } catch (error) {
+          if (!(error instanceof ImageError)) throw error;
+          unreadable.set(item.path, error.message.replace(/^cannot read image \S+: /, ''));
+          return undefined;
+        }
+      }),
+    );
   let pending = decode(0);
   for (let start = 0; start < items.length; start += batchSize) {
     if (o.signal?.aborted) throw new Interrupted();
     const images = await pending;
     pending = start + batchSize < items.length ? decode(start + batchSize) : Promise.resolve([]);
-    const good = images.map((image, i) => ({ image, row: start + i })).filter((g): g is { image: ImageTensor; row: number } => g.image !== undefined);
+    const good = images
+      .map((image, i) => ({ image, row: start + i }))
+      .filter((g): g is { image: ImageTensor; row: number } => g.image !== undefined);
     if (good.length) {
       const batch = stackImages(good.map((g) => g.image));
       for (const [e, engine] of engines.entries()) {

@@ -65,8 +65,17 @@ export function evaluate(forward: LoopOptions['forward'], examples: Examples, cl
     const indices = range(start, Math.min(start + batchSize, examples.count));
     const [loss, probs] = tf.tidy(() => {
       const logits = forward(examples.batch(indices), false);
-      const y = tf.oneHot(tf.tensor1d(indices.map((i) => examples.labels[i]), 'int32'), classes);
-      return [tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, tf.Reduction.SUM).dataSync()[0], tf.softmax(logits).dataSync() as Float32Array];
+      const y = tf.oneHot(
+        tf.tensor1d(
+          indices.map((i) => examples.labels[i]),
+          'int32',
+        ),
+        classes,
+      );
+      return [
+        tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, tf.Reduction.SUM).dataSync()[0],
+        tf.softmax(logits).dataSync() as Float32Array,
+      ];
     });
     lossSum += loss;
     indices.forEach((i, row) => {
@@ -101,15 +110,22 @@ export async function runEpochs(o: LoopOptions): Promise<boolean> {
       const dropoutSeed = () => Math.floor(random.next() * 2 ** 31);
       const [loss, correct] = tf.tidy(() => {
         const x = o.train.batch(indices, random);
-        const labels = tf.tensor1d(indices.map((i) => o.train.labels[i]), 'int32');
+        const labels = tf.tensor1d(
+          indices.map((i) => o.train.labels[i]),
+          'int32',
+        );
         const y = tf.oneHot(labels, o.classes);
         let right: tf.Tensor | undefined;
-        const cost = o.optimizer.minimize(() => {
-          const logits = o.forward(x, true, dropoutSeed);
-          // Kept: minimize disposes everything made in here but the loss.
-          right = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32')));
-          return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-        }, true, o.variables) as tf.Scalar;
+        const cost = o.optimizer.minimize(
+          () => {
+            const logits = o.forward(x, true, dropoutSeed);
+            // Kept: minimize disposes everything made in here but the loss.
+            right = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32')));
+            return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+          },
+          true,
+          o.variables,
+        ) as tf.Scalar;
         const result = [cost.dataSync()[0], right!.dataSync()[0]];
         right!.dispose();
         return result;
@@ -124,9 +140,12 @@ export async function runEpochs(o: LoopOptions): Promise<boolean> {
     }
     const val = o.val && o.val.count ? evaluate(o.forward, o.val, o.classes, Math.max(o.batchSize, 64)) : undefined;
     await o.onEpoch({
-      epoch: o.epochOffset + epoch, stage: o.stage,
-      loss: lossSum / seen, accuracy: hits / seen,
-      valLoss: val?.loss ?? null, valAccuracy: val?.accuracy ?? null,
+      epoch: o.epochOffset + epoch,
+      stage: o.stage,
+      loss: lossSum / seen,
+      accuracy: hits / seen,
+      valLoss: val?.loss ?? null,
+      valAccuracy: val?.accuracy ?? null,
       seconds: (performance.now() - started) / 1000,
       trainSeconds: stepSeconds,
     });

@@ -32,6 +32,11 @@ export function perClassMetrics(confusion: number[][], names: string[]): ClassMe
 export function accuracyOf(confusion: number[][]): number {
   let hit = 0;
   let all = 0;
-  confusion.forEach((row, c) => row.forEach((n, p) => { all += n; if (c === p) hit += n; }));
+  confusion.forEach((row, c) =>
+    row.forEach((n, p) => {
+      all += n;
+      if (c === p) hit += n;
+    }),
+  );
   return all ? hit / all : 0;
 }

@@ -15,7 +15,15 @@ import { readImage, stackImages } from '../images/index.js';
 import { createEngine } from '../runtime/create-engine.js';
 import { extractFeatures, Interrupted, type InputPrep } from './features.js';
 import type { EpochRecord } from './loop.js';
-import { clipGradientNorm, createOptimizer, learningRateAt, type Optimizer, type OptimizerConfig, type OptimizerState, type ScheduleName } from './optim/index.js';
+import {
+  clipGradientNorm,
+  createOptimizer,
+  learningRateAt,
+  type Optimizer,
+  type OptimizerConfig,
+  type OptimizerState,
+  type ScheduleName,
+} from './optim/index.js';
 import { Random } from './random.js';
 import { StepRunner } from './step/runner.js';
 import type { BatchNormMode } from './step/step-graph.js';
@@ -84,20 +92,30 @@ const epochView = (epoch: number) => 1_000_000 + epoch;
 
 export function smoothedTargets(labels: readonly number[], classes: number, smoothing: number): Float32Array {
   const targets = new Float32Array(labels.length * classes).fill(smoothing / classes);
-  labels.forEach((label, i) => { targets[i * classes + label] += 1 - smoothing; });
+  labels.forEach((label, i) => {
+    targets[i * classes + label] += 1 - smoothing;
+  });
   return targets;
 }
 
 async function decodeBatch(o: NetworkStageOptions, indices: number[], epoch: number): Promise<Float32Array> {
   if (!o.augment) {
-    return stackImages(await Promise.all(indices.map((i) => readImage(o.train.paths[i], { size: o.size, crop: o.input.crop ?? undefined, normalise: o.input })))).data;
+    return stackImages(
+      await Promise.all(
+        indices.map((i) => readImage(o.train.paths[i], { size: o.size, crop: o.input.crop ?? undefined, normalise: o.input })),
+      ),
+    ).data;
   }
-  const images = await Promise.all(indices.map((i) => readImage(o.train.paths[i], {
-    size: o.size,
-    normalise: o.input,
-    region: ({ width, height }) => viewRegion(width, height, o.seed, o.train.samples[i], epochView(epoch)),
-    flip: viewFlip(o.seed, o.train.samples[i], epochView(epoch)),
-  })));
+  const images = await Promise.all(
+    indices.map((i) =>
+      readImage(o.train.paths[i], {
+        size: o.size,
+        normalise: o.input,
+        region: ({ width, height }) => viewRegion(width, height, o.seed, o.train.samples[i], epochView(epoch)),
+        flip: viewFlip(o.seed, o.train.samples[i], epochView(epoch)),
+      }),
+    ),
+  );
   return stackImages(images).data;
 }
 
@@ -112,12 +130,22 @@ export interface EvaluateOptions {
 }
 
 /** Loss, accuracy and predictions of `model` (softmax output) on `images`, evaluation view, on ONNX Runtime. */
-export async function evaluateNetwork(model: tf.LayersModel, images: LabelledImages, o: EvaluateOptions): Promise<{ loss: number; accuracy: number; predicted: Int32Array } | undefined> {
+export async function evaluateNetwork(
+  model: tf.LayersModel,
+  images: LabelledImages,
+  o: EvaluateOptions,
+): Promise<{ loss: number; accuracy: number; predicted: Int32Array } | undefined> {
   if (images.paths.length === 0) return undefined;
   const engine = await createEngine(model, { engine: 'onnx', threads: o.threads });
   try {
     const items = images.paths.map((path, i) => ({ sample: images.samples[i], path, view: 0 }));
-    const { tables } = await extractFeatures(items, [engine], { size: o.size, input: o.input, seed: o.seed, batchSize: Math.max(o.batchSize, 32), signal: o.signal });
+    const { tables } = await extractFeatures(items, [engine], {
+      size: o.size,
+      input: o.input,
+      seed: o.seed,
+      batchSize: Math.max(o.batchSize, 32),
+      signal: o.signal,
+    });
     const probs = tables[0].data;
     const predicted = new Int32Array(items.length);
     let loss = 0;
@@ -147,13 +175,20 @@ export async function trainNetwork(o: NetworkStageOptions): Promise<NetworkStage
   const count = o.train.labels.length;
   const steps = Math.ceil(count / o.batchSize);
   const data = o.data ?? photoData(o);
-  const runner = await StepRunner.create(o.model, { batch: Math.min(o.batchSize, count), fromLayer: o.fromLayer, batchNorm: o.batchNorm, threads: o.threads });
+  const runner = await StepRunner.create(o.model, {
+    batch: Math.min(o.batchSize, count),
+    fromLayer: o.fromLayer,
+    batchNorm: o.batchNorm,
+    threads: o.threads,
+  });
   const decays = new Set(runner.graph.params.filter((p) => p.decay).map((p) => p.key));
   const optimizer: Optimizer = createOptimizer(o.optimizer, (key) => decays.has(key));
   if (o.optimizerState) optimizer.restore(o.optimizerState);
   const schedule = {
-    name: o.schedule.name, base: o.optimizer.learningRate,
-    totalSteps: steps * o.epochs, warmupSteps: Math.round(o.schedule.warmupEpochs * steps),
+    name: o.schedule.name,
+    base: o.optimizer.learningRate,
+    totalSteps: steps * o.epochs,
+    warmupSteps: Math.round(o.schedule.warmupEpochs * steps),
   };
   let trainSeconds = 0;
   let trainedImages = 0;
@@ -179,15 +214,29 @@ export async function trainNetwork(o: NetworkStageOptions): Promise<NetworkStage
         const input = await next;
         if (s + 1 < steps) next = data.batch(batches[s + 1], global, views);
         const labels = indices.map((i) => o.train.labels[i]);
-        const result = await runner.step(input, smoothedTargets(labels, o.classes, o.labelSmoothing), (size) => Float32Array.from({ length: size }, () => random.next()));
-        if (!Number.isFinite(result.loss)) throw new Error(`the training loss became ${result.loss} at epoch ${global}, step ${s + 1}: lower the learning rate or clip gradients (clipNorm)`);
+        const result = await runner.step(input, smoothedTargets(labels, o.classes, o.labelSmoothing), (size) =>
+          Float32Array.from({ length: size }, () => random.next()),
+        );
+        if (!Number.isFinite(result.loss))
+          throw new Error(
+            `the training loss became ${result.loss} at epoch ${global}, step ${s + 1}: lower the learning rate or clip gradients (clipNorm)`,
+          );
         if (o.clipNorm > 0) clipGradientNorm(result.gradients, o.clipNorm);
         optimizer.step(runner.params, result.gradients, learningRateAt(schedule, (epoch - 1) * steps + s));
         epochTrainSeconds += (performance.now() - stepStart) / 1000;
         lossSum += result.loss * indices.length;
         seen += indices.length;
-        labels.forEach((label, row) => { if (argmax(result.logits, row, o.classes) === label) hits++; });
-        o.onStep?.((epoch - 1) * steps + s + 1, o.epochs * steps, lossSum / seen, hits / seen, global, rate(trainedImages + seen, trainSeconds + epochTrainSeconds) ?? 0);
+        labels.forEach((label, row) => {
+          if (argmax(result.logits, row, o.classes) === label) hits++;
+        });
+        o.onStep?.(
+          (epoch - 1) * steps + s + 1,
+          o.epochs * steps,
+          lossSum / seen,
+          hits / seen,
+          global,
+          rate(trainedImages + seen, trainSeconds + epochTrainSeconds) ?? 0,
+        );
         // Let a SIGINT handler run between steps.
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -202,11 +251,19 @@ export async function trainNetwork(o: NetworkStageOptions): Promise<NetworkStage
         throw error;
       }
       predicted = val?.predicted;
-      await o.onEpoch({
-        epoch: global, stage: o.stage, loss: lossSum / seen, accuracy: hits / seen,
-        valLoss: val?.loss ?? null, valAccuracy: val?.accuracy ?? null,
-        seconds: (performance.now() - started) / 1000, trainSeconds: epochTrainSeconds,
-      }, optimizer.state());
+      await o.onEpoch(
+        {
+          epoch: global,
+          stage: o.stage,
+          loss: lossSum / seen,
+          accuracy: hits / seen,
+          valLoss: val?.loss ?? null,
+          valAccuracy: val?.accuracy ?? null,
+          seconds: (performance.now() - started) / 1000,
+          trainSeconds: epochTrainSeconds,
+        },
+        optimizer.state(),
+      );
     }
     return { completed: true, predicted, imagesPerSecond: rate(trainedImages, trainSeconds) };
   } finally {

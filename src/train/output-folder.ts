@@ -14,7 +14,18 @@ import { LABELS_FILE, METRICS_FILE } from './output-files.js';
 export { LABELS_FILE, METRICS_FILE } from './output-files.js';
 
 /** The files a training run writes (anything else in the folder makes it "not ours"). */
-export const OUTPUT_FILES = new Set([LABELS_FILE, METRICS_FILE, CHECKPOINT_FILE, 'model.json', 'model.weights.bin', 'model.h5', 'model.keras', 'model.onnx', 'curves.png', 'confusion.png']);
+export const OUTPUT_FILES = new Set([
+  LABELS_FILE,
+  METRICS_FILE,
+  CHECKPOINT_FILE,
+  'model.json',
+  'model.weights.bin',
+  'model.h5',
+  'model.keras',
+  'model.onnx',
+  'curves.png',
+  'confusion.png',
+]);
 
 export interface PreviousRun {
   classes: string[];
@@ -32,7 +43,10 @@ async function readPrevious(dir: string, names: string[]): Promise<PreviousRun |
   }
   if (names.includes(LABELS_FILE) && names.includes(METRICS_FILE)) {
     // Files of those names that are not what a run writes make the folder someone else's.
-    const json = (name: string): Promise<unknown> => readTextFile(join(dir, name)).then((text) => JSON.parse(text) as unknown).catch(() => undefined);
+    const json = (name: string): Promise<unknown> =>
+      readTextFile(join(dir, name))
+        .then((text) => JSON.parse(text) as unknown)
+        .catch(() => undefined);
     const classes = await json(LABELS_FILE);
     const metrics = (await json(METRICS_FILE)) as { config?: { arch?: unknown } } | undefined;
     if (Array.isArray(classes) && classes.every((c) => typeof c === 'string') && metrics && typeof metrics === 'object') {
@@ -60,14 +74,20 @@ export async function checkOutputFolder(dir: string, classes: string[], arch: st
     throw new DataError(`output folder ${dir} is not empty and holds no training run of mobilenetv3: choose a new or empty folder`);
   }
   // --resume takes the architecture (and every other setting) from the checkpoint.
-  const same = (resume || previous.arch === arch) && previous.classes.length === classes.length && previous.classes.every((c, i) => c === classes[i]);
+  const same =
+    (resume || previous.arch === arch) && previous.classes.length === classes.length && previous.classes.every((c, i) => c === classes[i]);
   if (!same) {
     const shown = previous.classes.length > 6 ? `${previous.classes.slice(0, 6).join(', ')}, ...` : previous.classes.join(', ');
-    throw new DataError(`${dir} already holds a different model (${previous.arch}, classes ${shown}): choose another output folder or delete it`);
+    throw new DataError(
+      `${dir} already holds a different model (${previous.arch}, classes ${shown}): choose another output folder or delete it`,
+    );
   }
   if (resume && !previous.hasCheckpoint) throw new DataError(`nothing to resume: ${dir} has no ${CHECKPOINT_FILE}`);
   const foreign = names.filter((n) => !OUTPUT_FILES.has(n));
-  if (foreign.length) throw new DataError(`output folder ${dir} also holds other files (${foreign.slice(0, 3).join(', ')}): choose a folder with only this run's files`);
+  if (foreign.length)
+    throw new DataError(
+      `output folder ${dir} also holds other files (${foreign.slice(0, 3).join(', ')}): choose a folder with only this run's files`,
+    );
   return previous;
 }
 
@@ -96,8 +116,11 @@ export async function prepareOutputFolder(dir: string): Promise<void> {
 
 function why(error: NodeJS.ErrnoException): string {
   const code = error.code;
-  return code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-    : code === 'ENOTDIR' || code === 'EEXIST' ? 'part of the path is a file'
-      : code === 'EROFS' ? 'read-only file system'
+  return code === 'EACCES' || code === 'EPERM'
+    ? 'permission denied'
+    : code === 'ENOTDIR' || code === 'EEXIST'
+      ? 'part of the path is a file'
+      : code === 'EROFS'
+        ? 'read-only file system'
         : error.message;
 }

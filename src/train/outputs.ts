@@ -39,12 +39,23 @@ export interface TrainResult {
 export function curvesTitle(config: TrainConfig, classes: number): string {
   const arch = `MobileNetV3-${config.arch === 'small' ? 'Small' : 'Large'}`;
   if (config.weights === 'none') return `${arch} trained from scratch, ${classes} classes (every layer)`;
-  const ft = config.fineTune === 'all' ? ', then every layer'
-    : config.fineTune ? `, then the last ${config.fineTune === 1 ? 'block' : `${config.fineTune} blocks`} fine-tuned` : '';
+  const ft =
+    config.fineTune === 'all'
+      ? ', then every layer'
+      : config.fineTune
+        ? `, then the last ${config.fineTune === 1 ? 'block' : `${config.fineTune} blocks`} fine-tuned`
+        : '';
   return `${arch} transfer learning, ${classes} classes (head only${ft})`;
 }
 
-export async function writeMetrics(dir: string, config: TrainConfig, r: TrainResult, trainSet: Sample[], valSet: Sample[], classes: string[]): Promise<void> {
+export async function writeMetrics(
+  dir: string,
+  config: TrainConfig,
+  r: TrainResult,
+  trainSet: Sample[],
+  valSet: Sample[],
+  classes: string[],
+): Promise<void> {
   const trainCounts = classCounts(classes.length, trainSet);
   const valCounts = classCounts(classes.length, valSet);
   const metrics = {
@@ -80,7 +91,10 @@ export async function writeModelFiles(model: tf.LayersModel, dir: string, r: Tra
   await writeFileAtomic(join(dir, 'model.onnx'), exportOnnx(model, { labels: classes }));
   if (r.confusion.length) {
     const accuracy = r.valAccuracy === null ? '' : ` (accuracy ${(100 * r.valAccuracy).toFixed(1)}%)`;
-    await writeFileAtomic(join(dir, 'confusion.png'), await svgToPng(confusionSvg(r.confusion, classes, `Validation confusion matrix${accuracy}`)));
+    await writeFileAtomic(
+      join(dir, 'confusion.png'),
+      await svgToPng(confusionSvg(r.confusion, classes, `Validation confusion matrix${accuracy}`)),
+    );
   } else {
     // No validation set: an earlier run's matrix in this folder would describe another model.
     await rm(join(dir, 'confusion.png'), { force: true });

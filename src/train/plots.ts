@@ -16,7 +16,18 @@ interface Series {
   values: (number | null)[];
 }
 
-function chart(x0: number, y0: number, w: number, h: number, title: string, epochs: number[], series: Series[], yMax: number | null, fineTuneFrom: number | null, legendBottom: boolean): string {
+function chart(
+  x0: number,
+  y0: number,
+  w: number,
+  h: number,
+  title: string,
+  epochs: number[],
+  series: Series[],
+  yMax: number | null,
+  fineTuneFrom: number | null,
+  legendBottom: boolean,
+): string {
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
   const top = yMax ?? Math.max(1e-6, ...all) * 1.08;
   const first = epochs[0] ?? 1;
@@ -54,7 +65,9 @@ function chart(x0: number, y0: number, w: number, h: number, title: string, epoc
     }
     const ly = legendBottom ? y0 + h - 12 - (series.length - 1 - si) * 16 : y0 + 20 + si * 16;
     const lx = x0 + w - 120;
-    out.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 22}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    out.push(
+      `<line x1="${lx}" y1="${ly - 4}" x2="${lx + 22}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+    );
     out.push(`<text x="${lx + 28}" y="${ly}" font-size="12" ${FONT}>${escape(s.label)}</text>`);
   });
   return out.join('\n');
@@ -66,14 +79,36 @@ export function curvesSvg(history: readonly EpochRecord[], title: string): strin
   const height = 420;
   const epochs = history.map((r) => r.epoch);
   const stage2 = history.find((r) => r.stage === 2)?.epoch ?? null;
-  const loss = chart(70, 70, 380, 280, 'Loss', epochs, [
-    { label: 'train', color: '#1f77b4', dashed: false, values: history.map((r) => r.loss) },
-    { label: 'validation', color: '#ff7f0e', dashed: true, values: history.map((r) => r.valLoss) },
-  ], null, stage2, false);
-  const acc = chart(570, 70, 380, 280, 'Accuracy', epochs, [
-    { label: 'train', color: '#1f77b4', dashed: false, values: history.map((r) => r.accuracy) },
-    { label: 'validation', color: '#ff7f0e', dashed: true, values: history.map((r) => r.valAccuracy) },
-  ], 1, stage2, true);
+  const loss = chart(
+    70,
+    70,
+    380,
+    280,
+    'Loss',
+    epochs,
+    [
+      { label: 'train', color: '#1f77b4', dashed: false, values: history.map((r) => r.loss) },
+      { label: 'validation', color: '#ff7f0e', dashed: true, values: history.map((r) => r.valLoss) },
+    ],
+    null,
+    stage2,
+    false,
+  );
+  const acc = chart(
+    570,
+    70,
+    380,
+    280,
+    'Accuracy',
+    epochs,
+    [
+      { label: 'train', color: '#1f77b4', dashed: false, values: history.map((r) => r.accuracy) },
+      { label: 'validation', color: '#ff7f0e', dashed: true, values: history.map((r) => r.valAccuracy) },
+    ],
+    1,
+    stage2,
+    true,
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
 <rect width="100%" height="100%" fill="white"/>
 <text x="${width / 2}" y="28" text-anchor="middle" font-size="18" ${FONT}>${escape(title)}</text>
@@ -106,7 +141,9 @@ export function confusionSvg(confusion: number[][], classes: string[], title: st
       const y = y0 + r * cell;
       out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${shade(share)}" stroke="#ccc"/>`);
       if (cell >= 24) {
-        out.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" font-size="${Math.min(14, cell / 3)}" fill="${share > 0.5 ? 'white' : 'black'}" ${FONT}>${count}</text>`);
+        out.push(
+          `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" font-size="${Math.min(14, cell / 3)}" fill="${share > 0.5 ? 'white' : 'black'}" ${FONT}>${count}</text>`,
+        );
       }
     });
   });
@@ -117,7 +154,9 @@ export function confusionSvg(confusion: number[][], classes: string[], title: st
     out.push(`<text x="${cx}" y="${y0 - 8}" transform="rotate(-45 ${cx} ${y0 - 8})" font-size="12" ${FONT}>${label}</text>`);
   });
   out.push(`<text x="${x0 + (n * cell) / 2}" y="${y0 + n * cell + 30}" text-anchor="middle" font-size="13" ${FONT}>predicted class</text>`);
-  out.push(`<text x="16" y="${y0 + (n * cell) / 2}" transform="rotate(-90 16 ${y0 + (n * cell) / 2})" text-anchor="middle" font-size="13" ${FONT}>true class</text>`);
+  out.push(
+    `<text x="16" y="${y0 + (n * cell) / 2}" transform="rotate(-90 16 ${y0 + (n * cell) / 2})" text-anchor="middle" font-size="13" ${FONT}>true class</text>`,
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
 <rect width="100%" height="100%" fill="white"/>
 <text x="${width / 2}" y="26" text-anchor="middle" font-size="17" ${FONT}>${escape(title)}</text>

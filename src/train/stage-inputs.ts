@@ -61,12 +61,15 @@ export function cachedData(top: TopSegment, table: FeatureTable, rowsOf: number[
  */
 export function foldedBatchNorm(model: tf.LayersModel): boolean {
   const bns = model.layers.filter((l) => l.getClassName() === 'BatchNormalization');
-  return bns.length > 0 && bns.every((layer) => {
-    const weights = layer.getWeights();
-    if (weights.length !== 4) return false;
-    const [gamma, , mean, variance] = weights.map((w) => w.dataSync() as Float32Array);
-    return gamma.every((v) => v === 1) && mean.every((v) => v === 0) && variance.every((v) => v === variance[0]);
-  });
+  return (
+    bns.length > 0 &&
+    bns.every((layer) => {
+      const weights = layer.getWeights();
+      if (weights.length !== 4) return false;
+      const [gamma, , mean, variance] = weights.map((w) => w.dataSync() as Float32Array);
+      return gamma.every((v) => v === 1) && mean.every((v) => v === 0) && variance.every((v) => v === variance[0]);
+    })
+  );
 }
 
 /** Our optimiser's slots as checkpoint tensors (`slot:<name>:<param key>`), and back. */
@@ -82,4 +85,3 @@ export function optimizerStateOf(checkpoint: Checkpoint<TrainConfig>): Optimizer
     slots: new Map(slots.map((w) => [w.name.slice('slot:'.length), w.tensor.dataSync() as Float32Array])),
   };
 }
-

@@ -57,7 +57,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let config = run.config;
   const { backbone, model, bnFolded, input } = await buildTrainModel(config, scanned.classes);
   const head = topSegment(model, 'classifier');
-  const fineTop = typeof config.fineTune === 'number' && config.fineTune > 0 ? topSegment(model, lastBnecks(model, config.fineTune)[0]) : undefined;
+  const fineTop =
+    typeof config.fineTune === 'number' && config.fineTune > 0 ? topSegment(model, lastBnecks(model, config.fineTune)[0]) : undefined;
   await prepareOutputFolder(options.output);
 
   const engines: Engine[] = [];
@@ -68,23 +69,39 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     engines.push(await createEngine(backbone, engineOptions));
     if (fineTop) engines.push(await createEngine(bottomModel(model, fineTop), engineOptions));
     const t0 = performance.now();
-    const centre = await extractFeatures(scanned.samples.map((s, i) => ({ sample: i, path: s.path, view: 0 })), engines, {
-      size, input, seed: config.seed, signal, batchSize: 32,
-      onProgress: (done, total) => emit({ phase: 'features', stage: 1, done, total }),
-    });
-    const skipped = [...(scanned.skipped ?? []), ...[...centre.unreadable].map(([path, reason]) => ({ path: relative(options.data, path), reason }))];
+    const centre = await extractFeatures(
+      scanned.samples.map((s, i) => ({ sample: i, path: s.path, view: 0 })),
+      engines,
+      {
+        size,
+        input,
+        seed: config.seed,
+        signal,
+        batchSize: 32,
+        onProgress: (done, total) => emit({ phase: 'features', stage: 1, done, total }),
+      },
+    );
+    const skipped = [
+      ...(scanned.skipped ?? []),
+      ...[...centre.unreadable].map(([path, reason]) => ({ path: relative(options.data, path), reason })),
+    ];
     const dataset = withoutUnreadable(scanned, new Set(centre.unreadable.keys()));
     const split = splitDataset(dataset, config.valSplit, config.seed);
     const index = new Map(scanned.samples.map((s, i) => [s.path, i]));
 
     // --- augmented views of the training images ---------------------------------------------
     const extraItems: ViewItem[] = [];
-    for (const s of split.train) for (let v = 1; v <= config.augment; v++) extraItems.push({ sample: index.get(s.path)!, path: s.path, view: v });
+    for (const s of split.train)
+      for (let v = 1; v <= config.augment; v++) extraItems.push({ sample: index.get(s.path)!, path: s.path, view: v });
     const extra = extraItems.length
       ? await extractFeatures(extraItems, engines, {
-        size, input, seed: config.seed, signal, batchSize: 32,
-        onProgress: (done, total) => emit({ phase: 'features', stage: 1, done, total }),
-      })
+          size,
+          input,
+          seed: config.seed,
+          signal,
+          batchSize: 32,
+          onProgress: (done, total) => emit({ phase: 'features', stage: 1, done, total }),
+        })
       : undefined;
     seconds.features = (performance.now() - t0) / 1000;
 
@@ -117,15 +134,28 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let epochsDone = checkpoint?.header.epochsDone ?? 0;
     if (checkpoint) restoreLayers(model, checkpoint.layers);
 
-    const trainedLayers = (segment: TopSegment) => segment.blocks.flatMap((b) => b.layers).map((n) => model.getLayer(n)).filter((l) => l.trainableWeights.length > 0);
+    const trainedLayers = (segment: TopSegment) =>
+      segment.blocks
+        .flatMap((b) => b.layers)
+        .map((n) => model.getLayer(n))
+        .filter((l) => l.trainableWeights.length > 0);
     const header = () => ({ version: 1 as const, config, classes: dataset.classes, dataFingerprint, stage, epochsDone, history });
     const writeProgress = async (optimizer: tf.Optimizer, segment: TopSegment) => {
       await writeCheckpoint(join(options.output, CHECKPOINT_FILE), header(), trainedLayers(segment), optimizer);
       await writeFileAtomic(join(options.output, LABELS_FILE), JSON.stringify(dataset.classes, null, 2) + '\n');
-      await writeFileAtomic(join(options.output, 'curves.png'), await svgToPng(curvesSvg(history, curvesTitle(config, dataset.classes.length))));
+      await writeFileAtomic(
+        join(options.output, 'curves.png'),
+        await svgToPng(curvesSvg(history, curvesTitle(config, dataset.classes.length))),
+      );
     };
 
-    const runStage = async (which: 1 | 2, segment: TopSegment, table: FeatureTable, epochs: number, learningRate: number): Promise<boolean> => {
+    const runStage = async (
+      which: 1 | 2,
+      segment: TopSegment,
+      table: FeatureTable,
+      epochs: number,
+      learningRate: number,
+    ): Promise<boolean> => {
       const optimizer = tf.train.adam(learningRate);
       const firstEpoch = stage === which ? epochsDone : 0;
       if (checkpoint && checkpoint.header.stage === which && checkpoint.optimizer.length) await optimizer.setWeights(checkpoint.optimizer);
@@ -146,7 +176,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         batchSize: config.batchSize,
         seed: config.seed,
         stopRequested: () => Boolean(signal?.aborted),
-        onStep: (d, total, loss, accuracy, epoch) => emit({ phase: 'step', stage: which, done: d, total, epoch, epochs: (which === 2 ? config.epochs : 0) + epochs, loss, accuracy }),
+        onStep: (d, total, loss, accuracy, epoch) =>
+          emit({ phase: 'step', stage: which, done: d, total, epoch, epochs: (which === 2 ? config.epochs : 0) + epochs, loss, accuracy }),
         onEpoch: async (record) => {
           history = [...history, record];
           epochsDone = record.epoch - (which === 2 ? config.epochs : 0);
@@ -161,16 +192,29 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       return done;
     };
 
-    const images = (set: Sample[]) => ({ paths: set.map((s) => s.path), labels: Int32Array.from(set.map((s) => s.label)), samples: set.map((s) => index.get(s.path)!) });
+    const images = (set: Sample[]) => ({
+      paths: set.map((s) => s.path),
+      labels: Int32Array.from(set.map((s) => s.label)),
+      samples: set.map((s) => index.get(s.path)!),
+    });
     let batchNormMode: 'train' | 'frozen' = 'frozen';
     const finish = (completed: boolean): TrainResult => {
       seconds.total = (performance.now() - started) / 1000;
       return {
-        output: options.output, classes: dataset.classes, completed, history,
+        output: options.output,
+        classes: dataset.classes,
+        completed,
+        history,
         valAccuracy: history.at(-1)?.valAccuracy ?? null,
         stage1ValAccuracy: history.filter((r) => r.stage === 1).at(-1)?.valAccuracy ?? null,
-        perClass: [], confusion: [], skipped, counts: { train: split.train.length, val: split.val.length }, seconds,
-        fineTuneImagesPerSecond: null, imagesPerSecond: speeds(), batchNorm: batchNormMode,
+        perClass: [],
+        confusion: [],
+        skipped,
+        counts: { train: split.train.length, val: split.val.length },
+        seconds,
+        fineTuneImagesPerSecond: null,
+        imagesPerSecond: speeds(),
+        batchNorm: batchNormMode,
       };
     };
     const stageSpeed = (which: 1 | 2) => {
@@ -193,7 +237,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const whole = config.fineTune === 'all';
       const freezeBn = config.freezeBn === 'auto' ? bnFolded : config.freezeBn;
       if (whole && config.freezeBn === 'auto' && bnFolded) {
-        emit({ phase: 'notice', message: `${config.weights} has batch norm folded into the convolutions (identity statistics): batch norm stays frozen (train it anyway with freezeBn: false)` });
+        emit({
+          phase: 'notice',
+          message: `${config.weights} has batch norm folded into the convolutions (identity statistics): batch norm stays frozen (train it anyway with freezeBn: false)`,
+        });
       }
       batchNormMode = whole && !freezeBn ? 'train' : 'frozen';
       // Whole network: the cached features are of the old backbone; free their engines first.
@@ -205,26 +252,52 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       // What the checkpoint keeps: every weighted layer (with batch norm's statistics), or the top's.
       const kept = whole ? model.layers.filter((l) => l.weights.length > 0) : trainedLayers(fineTop!);
       const result = await trainNetwork({
-        model, fromLayer: whole ? undefined : fineTop!.blocks[0].layers[0],
+        model,
+        fromLayer: whole ? undefined : fineTop!.blocks[0].layers[0],
         // The last n blocks train on cached activations with batch norm frozen (it saw every view once).
         data: whole ? undefined : cachedData(fineTop!, merged[1], trainRows, tableExamples(merged[1], valRows, valLabels), classes),
-        batchNorm: whole && !freezeBn ? 'train' : 'frozen', augment: config.augmentNetwork, train: images(split.train), val: images(split.val), classes, size, input,
-        seed: config.seed, batchSize: config.batchSize, firstEpoch: epochsDone, epochs, epochOffset, stage: 2,
+        batchNorm: whole && !freezeBn ? 'train' : 'frozen',
+        augment: config.augmentNetwork,
+        train: images(split.train),
+        val: images(split.val),
+        classes,
+        size,
+        input,
+        seed: config.seed,
+        batchSize: config.batchSize,
+        firstEpoch: epochsDone,
+        epochs,
+        epochOffset,
+        stage: 2,
         optimizer: {
-          name: config.optimizer, learningRate: scratch ? config.learningRate : config.fineTuneLearningRate,
-          weightDecay: config.weightDecay, momentum: config.momentum, nesterov: config.nesterov,
+          name: config.optimizer,
+          learningRate: scratch ? config.learningRate : config.fineTuneLearningRate,
+          weightDecay: config.weightDecay,
+          momentum: config.momentum,
+          nesterov: config.nesterov,
         },
         schedule: { name: config.schedule, warmupEpochs: config.warmupEpochs },
-        labelSmoothing: config.labelSmoothing, clipNorm: config.clipNorm,
+        labelSmoothing: config.labelSmoothing,
+        clipNorm: config.clipNorm,
         optimizerState: checkpoint?.header.stage === 2 ? optimizerStateOf(checkpoint) : undefined,
-        threads: options.threads, signal,
-        onStep: (d, total, loss, accuracy, epoch, imagesPerSecond) => emit({ phase: 'step', stage: 2, done: d, total, epoch, epochs: epochOffset + epochs, loss, accuracy, imagesPerSecond }),
+        threads: options.threads,
+        signal,
+        onStep: (d, total, loss, accuracy, epoch, imagesPerSecond) =>
+          emit({ phase: 'step', stage: 2, done: d, total, epoch, epochs: epochOffset + epochs, loss, accuracy, imagesPerSecond }),
         onEpoch: async (record, state) => {
           history = [...history, record];
           epochsDone = record.epoch - epochOffset;
-          await writeCheckpoint(join(options.output, CHECKPOINT_FILE), { ...header(), optimizerSteps: state.steps }, kept, namedSlots(state));
+          await writeCheckpoint(
+            join(options.output, CHECKPOINT_FILE),
+            { ...header(), optimizerSteps: state.steps },
+            kept,
+            namedSlots(state),
+          );
           await writeFileAtomic(join(options.output, LABELS_FILE), JSON.stringify(dataset.classes, null, 2) + '\n');
-          await writeFileAtomic(join(options.output, 'curves.png'), await svgToPng(curvesSvg(history, curvesTitle(config, dataset.classes.length))));
+          await writeFileAtomic(
+            join(options.output, 'curves.png'),
+            await svgToPng(curvesSvg(history, curvesTitle(config, dataset.classes.length))),
+          );
           emit({ phase: 'epoch', record });
         },
       });
@@ -240,9 +313,24 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const finalSegment = fineTop ?? head;
     const finalTable = fineTop ? merged[1] : merged[0];
     const valExamples = tableExamples(finalTable, valRows, valLabels);
-    const predicted = networkPredicted ? networkPredicted : config.fineTune === 'all'
-      ? (valExamples.count ? (await evaluateNetwork(model, images(split.val), { classes, size, input, seed: config.seed, batchSize: config.batchSize, threads: options.threads }))?.predicted : undefined)
-      : valExamples.count ? evaluate((x, t) => finalSegment.run(x, t), valExamples, classes, 64).predicted : undefined;
+    const predicted = networkPredicted
+      ? networkPredicted
+      : config.fineTune === 'all'
+        ? valExamples.count
+          ? (
+              await evaluateNetwork(model, images(split.val), {
+                classes,
+                size,
+                input,
+                seed: config.seed,
+                batchSize: config.batchSize,
+                threads: options.threads,
+              })
+            )?.predicted
+          : undefined
+        : valExamples.count
+          ? evaluate((x, t) => finalSegment.run(x, t), valExamples, classes, 64).predicted
+          : undefined;
     const confusion = predicted ? confusionMatrix(valLabels, predicted, classes) : [];
     const perClass = predicted ? perClassMetrics(confusion, dataset.classes) : [];
     const result: TrainResult = { ...finish(true), perClass, confusion, fineTuneImagesPerSecond, imagesPerSecond: speeds() };
@@ -256,9 +344,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (error instanceof Interrupted) {
       seconds.total = (performance.now() - started) / 1000;
       return {
-        output: options.output, classes: scanned.classes, completed: false, history: checkpoint?.header.history ?? [], valAccuracy: null,
-        stage1ValAccuracy: null, perClass: [], confusion: [], skipped: [], counts: { train: 0, val: 0 }, seconds, fineTuneImagesPerSecond: null,
-        imagesPerSecond: { stage1: null, stage2: null }, batchNorm: 'frozen',
+        output: options.output,
+        classes: scanned.classes,
+        completed: false,
+        history: checkpoint?.header.history ?? [],
+        valAccuracy: null,
+        stage1ValAccuracy: null,
+        perClass: [],
+        confusion: [],
+        skipped: [],
+        counts: { train: 0, val: 0 },
+        seconds,
+        fineTuneImagesPerSecond: null,
+        imagesPerSecond: { stage1: null, stage2: null },
+        batchNorm: 'frozen',
       };
     }
     throw error;
@@ -302,8 +401,15 @@ async function openRun(options: TrainOptions, emit: Emit) {
 async function buildTrainModel(config: TrainConfig, classes: string[]) {
   registerWasmGradients();
   const backbone = buildModel({
-    arch: config.arch, flavor: config.flavor, alpha: config.alpha, minimalistic: config.minimalistic, padding: config.padding,
-    includeTop: false, pooling: 'avg', inputShape: [...config.inputSize, 3], includePreprocessing: config.includePreprocessing ?? true,
+    arch: config.arch,
+    flavor: config.flavor,
+    alpha: config.alpha,
+    minimalistic: config.minimalistic,
+    padding: config.padding,
+    includeTop: false,
+    pooling: 'avg',
+    inputShape: [...config.inputSize, 3],
+    includePreprocessing: config.includePreprocessing ?? true,
   });
   // By name, so a file with a top (or a trained model.json with its classifier) fits the headless
   // backbone; but every backbone layer must get its weights, shapes checked: a partly loaded one
@@ -311,7 +417,9 @@ async function buildTrainModel(config: TrainConfig, classes: string[]) {
   if (config.weights !== 'none') {
     const { missing } = await loadWeights(backbone, config.weights, { byName: true, skipMismatch: false });
     if (missing.length) {
-      throw new WeightsError(`${config.weights} has no weights for ${missing.length} backbone layers (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): check --arch, --alpha, --minimalistic, --flavor`);
+      throw new WeightsError(
+        `${config.weights} has no weights for ${missing.length} backbone layers (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): check --arch, --alpha, --minimalistic, --flavor`,
+      );
     }
   }
   const bnFolded = config.weights !== 'none' && foldedBatchNorm(backbone);

@@ -50,7 +50,12 @@ function checkLayout(kernel: string, attrs: ConvAttrs): void {
 function padded(x: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
   const { top, bottom, left, right } = info.padInfo;
   if (!top && !bottom && !left && !right) return x;
-  return tf.pad(x, [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]]);
+  return tf.pad(x, [
+    [0, 0],
+    [top, Math.max(bottom, 0)],
+    [left, Math.max(right, 0)],
+    [0, 0],
+  ]);
 }
 
 /** The [B, OH, OW, C] window of the padded input that filter tap (kh, kw) multiplied. */
@@ -93,7 +98,12 @@ function conv2DBackpropInputPointwise(dy: tf.Tensor4D, filter: tf.Tensor4D): tf.
   });
 }
 
-function depthwiseBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], attrs: ConvAttrs): tf.Tensor {
+function depthwiseBackpropFilter(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  attrs: ConvAttrs,
+): tf.Tensor {
   checkLayout('DepthwiseConv2dNativeBackpropFilter', attrs);
   const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, pair(attrs.strides), 1, attrs.pad, attrs.dimRoundingMode, true);
   const [fh, fw, c, m] = filterShape;
@@ -103,7 +113,12 @@ function depthwiseBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [
     const rows = Math.max(padInfo.top + h, (oh - 1) * sh + fh);
     const period = Math.ceil(rows / sh) * sh;
     const cols = Math.max(padInfo.left + w + Math.max(padInfo.right, 0), (ow - 1) * sw + fw);
-    const image = tf.pad(x, [[0, 0], [padInfo.top, period - padInfo.top - h], [padInfo.left, cols - padInfo.left - w], [0, 0]]);
+    const image = tf.pad(x, [
+      [0, 0],
+      [padInfo.top, period - padInfo.top - h],
+      [padInfo.left, cols - padInfo.left - w],
+      [0, 0],
+    ]);
     const tall = tf.reshape(image, [1, b * period, cols, c * 1]) as tf.Tensor4D;
     const grads = m === 1 ? dy : tf.reshape(dy, [b, oh, ow, c, m]);
     const spaced = tf.pad(grads, [[0, 0], [0, period / sh - oh], ...grads.shape.slice(2).map((): [number, number] => [0, 0])]);
@@ -118,20 +133,40 @@ function depthwiseBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [
 function dilate(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
   if (sh === 1 && sw === 1) return t;
   const [b, h, w, c] = t.shape;
-  const spread = tf.pad(tf.reshape(t, [b, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+  const spread = tf.pad(tf.reshape(t, [b, h, 1, w, 1, c]), [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
   return tf.slice(tf.reshape(spread, [b, h * sh, w * sw, c]) as tf.Tensor4D, [0, 0, 0, 0], [b, (h - 1) * sh + 1, (w - 1) * sw + 1, c]);
 }
 
 /** Pad (positive) or crop (negative) the two spatial axes. */
 function padOrCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
-  const grown = tf.pad(t, [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]]);
+  const grown = tf.pad(t, [
+    [0, 0],
+    [Math.max(top, 0), Math.max(bottom, 0)],
+    [Math.max(left, 0), Math.max(right, 0)],
+    [0, 0],
+  ]);
   const [b, h, w, c] = grown.shape;
-  const ct = Math.max(-top, 0), cb = Math.max(-bottom, 0), cl = Math.max(-left, 0), cr = Math.max(-right, 0);
+  const ct = Math.max(-top, 0),
+    cb = Math.max(-bottom, 0),
+    cl = Math.max(-left, 0),
+    cr = Math.max(-right, 0);
   if (!ct && !cb && !cl && !cr) return grown;
   return tf.slice(grown, [0, ct, cl, 0], [b, h - ct - cb, w - cl - cr, c]);
 }
 
-function depthwiseBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape: [number, number, number, number], attrs: ConvAttrs): tf.Tensor {
+function depthwiseBackpropInput(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  inputShape: [number, number, number, number],
+  attrs: ConvAttrs,
+): tf.Tensor {
   checkLayout('DepthwiseConv2dNativeBackpropInput', attrs);
   const [fh, fw, , m] = filter.shape;
   if (m !== 1) throw new Error('DepthwiseConv2dNativeBackpropInput (wasm): channel multiplier > 1 is not supported');
@@ -140,8 +175,10 @@ function depthwiseBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape
   return tf.tidy(() => {
     const d = dilate(dy, sh, sw);
     // Padded-input row i receives dy-dilated rows i-fh+1 .. i; keep rows top .. top+h-1.
-    const before = fh - 1 - padInfo.top, left = fw - 1 - padInfo.left;
-    const after = h + fh - 1 - d.shape[1] - before, right = w + fw - 1 - d.shape[2] - left;
+    const before = fh - 1 - padInfo.top,
+      left = fw - 1 - padInfo.left;
+    const after = h + fh - 1 - d.shape[1] - before,
+      right = w + fw - 1 - d.shape[2] - left;
     const rotated = tf.reverse(filter, [0, 1]) as tf.Tensor4D;
     return tf.depthwiseConv2d(padOrCrop(d, before, after, left, right), rotated, 1, 'valid');
   });
@@ -175,8 +212,14 @@ export function registerWasmGradients(): void {
   };
   override('Conv2DBackpropInput', ({ dy, filter }, attrs) => {
     if (attrs.dataFormat === 'NCHW') return undefined;
-    const info = tf.backend_util.computeConv2DInfo(attrs.inputShape as [number, number, number, number], filter.shape as [number, number, number, number],
-      pair(attrs.strides as number | Pair), 1, attrs.pad as Pad, attrs.dimRoundingMode as Rounding);
+    const info = tf.backend_util.computeConv2DInfo(
+      attrs.inputShape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      pair(attrs.strides as number | Pair),
+      1,
+      attrs.pad as Pad,
+      attrs.dimRoundingMode as Rounding,
+    );
     return isPointwise(info) ? conv2DBackpropInputPointwise(dy as tf.Tensor4D, filter as tf.Tensor4D) : undefined;
   });
   override('Tile', ({ x }, attrs) => {
@@ -185,9 +228,27 @@ export function registerWasmGradients(): void {
     return broadcastOnly ? tf.tidy(() => tf.mul(x, tf.ones(x.shape.map((d, i) => d * reps[i])))) : undefined;
   });
   add('Conv2DBackpropFilter', ({ x, dy }, attrs) =>
-    conv2DBackpropFilter(x as tf.Tensor4D, dy as tf.Tensor4D, attrs.filterShape as [number, number, number, number], attrs as unknown as ConvAttrs));
+    conv2DBackpropFilter(
+      x as tf.Tensor4D,
+      dy as tf.Tensor4D,
+      attrs.filterShape as [number, number, number, number],
+      attrs as unknown as ConvAttrs,
+    ),
+  );
   add('DepthwiseConv2dNativeBackpropFilter', ({ x, dy }, attrs) =>
-    depthwiseBackpropFilter(x as tf.Tensor4D, dy as tf.Tensor4D, attrs.filterShape as [number, number, number, number], attrs as unknown as ConvAttrs));
+    depthwiseBackpropFilter(
+      x as tf.Tensor4D,
+      dy as tf.Tensor4D,
+      attrs.filterShape as [number, number, number, number],
+      attrs as unknown as ConvAttrs,
+    ),
+  );
   add('DepthwiseConv2dNativeBackpropInput', ({ dy, filter }, attrs) =>
-    depthwiseBackpropInput(dy as tf.Tensor4D, filter as tf.Tensor4D, attrs.inputShape as [number, number, number, number], attrs as unknown as ConvAttrs));
+    depthwiseBackpropInput(
+      dy as tf.Tensor4D,
+      filter as tf.Tensor4D,
+      attrs.inputShape as [number, number, number, number],
+      attrs as unknown as ConvAttrs,
+    ),
+  );
 }

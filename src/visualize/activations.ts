@@ -26,7 +26,12 @@ export interface FeatureMaps {
 }
 
 /** One layer's feature maps for one image (inference on the current TF.js backend). */
-export async function featureMaps(model: tf.LayersModel, source: ImageSource, layerName: string, options: ActivationOptions = {}): Promise<FeatureMaps> {
+export async function featureMaps(
+  model: tf.LayersModel,
+  source: ImageSource,
+  layerName: string,
+  options: ActivationOptions = {},
+): Promise<FeatureMaps> {
   const layer = requireFeatureMap(findLayer(model, layerName));
   const input = await imageBatchFor(model, source, options.crop);
   const front = frontModel(model, layer);
@@ -105,7 +110,11 @@ export interface ActivationGridResult extends Omit<FeatureMaps, 'data'> {
 
 /** Write a layer's feature maps for an image as a grid with a caption (.png, .jpg or .webp). */
 export async function activationGrid(
-  model: tf.LayersModel, source: ImageSource, layerName: string, output: string, options: ActivationOptions & GridOptions = {},
+  model: tf.LayersModel,
+  source: ImageSource,
+  layerName: string,
+  output: string,
+  options: ActivationOptions & GridOptions = {},
 ): Promise<ActivationGridResult> {
   rasterFormatOf(output);
   const maps = await featureMaps(model, source, layerName, options);
@@ -117,9 +126,12 @@ export async function activationGrid(
   // DejaVu Sans at 12 px averages about 7 px a character.
   const width = Math.max(grid.width, caption.length * 7 + 16);
   const svg = captionSvg(caption, width, { height: band, fontSize: 12, baseline: 18 });
-  await writeRaster(sharp(Buffer.from(grid.data), { raw: { width: grid.width, height: grid.height, channels: 3 } })
-    .extend({ top: band, right: width - grid.width, background: '#ffffff' })
-    .composite([{ input: Buffer.from(svg), top: 0, left: 0 }]), output);
+  await writeRaster(
+    sharp(Buffer.from(grid.data), { raw: { width: grid.width, height: grid.height, channels: 3 } })
+      .extend({ top: band, right: width - grid.width, background: '#ffffff' })
+      .composite([{ input: Buffer.from(svg), top: 0, left: 0 }]),
+    output,
+  );
   const { data: _data, ...rest } = maps;
   return { ...rest, shown: grid.shown, columns: grid.columns, rows: grid.rows, image: { width, height: grid.height + band } };
 }

@@ -8,7 +8,23 @@ const ANCHORS: Record<Exclude<Colormap, 'gray'>, string[]> = {
   // matplotlib's viridis at 10 even steps.
   viridis: ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725'],
   // Google's turbo at 15 even steps.
-  turbo: ['#30123b', '#4145ab', '#4675ed', '#39a2fc', '#1bcfd4', '#24eca6', '#61fc6c', '#a4fc3b', '#d1e834', '#f3c63a', '#fe9b2d', '#f36315', '#d93806', '#b11901', '#7a0402'],
+  turbo: [
+    '#30123b',
+    '#4145ab',
+    '#4675ed',
+    '#39a2fc',
+    '#1bcfd4',
+    '#24eca6',
+    '#61fc6c',
+    '#a4fc3b',
+    '#d1e834',
+    '#f3c63a',
+    '#fe9b2d',
+    '#f36315',
+    '#d93806',
+    '#b11901',
+    '#7a0402',
+  ],
 };
 
 const rgb = (hex: string): [number, number, number] => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];

@@ -61,7 +61,9 @@ function titleLabel(graph: NetworkGraph): string {
     return `<TD BGCOLOR="${KIND_COLORS[e.kind]}" FIXEDSIZE="TRUE" WIDTH="16" HEIGHT="11"${border}> </TD><TD ALIGN="LEFT"><FONT POINT-SIZE="10">${html(e.label)}</FONT></TD>`;
   });
   if (graph.edges.some((e) => e.residual)) {
-    entries.push(`<TD><FONT COLOR="${RESIDUAL_COLOR}">- - -</FONT></TD><TD ALIGN="LEFT"><FONT POINT-SIZE="10">identity shortcut</FONT></TD>`);
+    entries.push(
+      `<TD><FONT COLOR="${RESIDUAL_COLOR}">- - -</FONT></TD><TD ALIGN="LEFT"><FONT POINT-SIZE="10">identity shortcut</FONT></TD>`,
+    );
   }
   const perRow = 4;
   const rows: string[] = [];
@@ -81,18 +83,31 @@ export function toDot(graph: NetworkGraph, options: DotOptions = {}): string {
   const blocks = graph.detail === 'blocks';
   const out: string[] = [];
   out.push(`digraph ${quote(graph.name)} {`);
-  out.push(`  graph [${attrs({
-    rankdir, label: titleLabel(graph), labelloc: 't', fontname: FONT, fontsize: 16, nodesep: blocks ? 0.35 : 0.25,
-    ranksep: blocks ? 0.3 : 0.25, bgcolor: 'white', pad: 0.3,
-  })}];`);
+  out.push(
+    `  graph [${attrs({
+      rankdir,
+      label: titleLabel(graph),
+      labelloc: 't',
+      fontname: FONT,
+      fontsize: 16,
+      nodesep: blocks ? 0.35 : 0.25,
+      ranksep: blocks ? 0.3 : 0.25,
+      bgcolor: 'white',
+      pad: 0.3,
+    })}];`,
+  );
   out.push(`  node [${attrs({ fontname: FONT, fontsize: 11, penwidth: 1, color: '#495057' })}];`);
   out.push(`  edge [${attrs({ fontname: FONT, fontsize: 9, color: '#495057', arrowsize: 0.6 })}];`);
   for (const node of graph.nodes) {
     const common = { id: svgNodeId(node.id), class: `kind-${node.kind}`, tooltip: tooltip(node) };
     if (node.kind === 'add') {
-      out.push(`  ${quote(node.id)} [${attrs({ ...common, shape: 'circle', label: '+', width: 0.28, fixedsize: 'true', fontsize: 14, style: 'filled', fillcolor: 'white', color: RESIDUAL_COLOR })}];`);
+      out.push(
+        `  ${quote(node.id)} [${attrs({ ...common, shape: 'circle', label: '+', width: 0.28, fixedsize: 'true', fontsize: 14, style: 'filled', fillcolor: 'white', color: RESIDUAL_COLOR })}];`,
+      );
     } else if (blocks) {
-      out.push(`  ${quote(node.id)} [${attrs({ ...common, shape: 'box', style: 'rounded,filled', fillcolor: KIND_COLORS[node.kind], margin: '0.12,0.04', label: blockLabel(node) })}];`);
+      out.push(
+        `  ${quote(node.id)} [${attrs({ ...common, shape: 'box', style: 'rounded,filled', fillcolor: KIND_COLORS[node.kind], margin: '0.12,0.04', label: blockLabel(node) })}];`,
+      );
     } else {
       out.push(`  ${quote(node.id)} [${attrs({ ...common, shape: 'plain', label: layerLabel(node, shapes) })}];`);
     }

@@ -78,7 +78,10 @@ export async function gradCam(model: tf.LayersModel, source: ImageSource, option
   const tail = tailLayers(model, cut);
   const last = model.layers[model.layers.length - 1];
   const classes = (last.outputShape as number[])[1];
-  if (options.classIndex !== undefined && !(Number.isInteger(options.classIndex) && options.classIndex >= 0 && options.classIndex < classes)) {
+  if (
+    options.classIndex !== undefined &&
+    !(Number.isInteger(options.classIndex) && options.classIndex >= 0 && options.classIndex < classes)
+  ) {
     throw new RangeError(`class must be a whole number from 0 to ${classes - 1}, got ${options.classIndex}`);
   }
 
@@ -117,7 +120,11 @@ export async function gradCam(model: tf.LayersModel, source: ImageSource, option
   for (const v of cam) max = Math.max(max, v);
   if (max > 0) for (let i = 0; i < cam.length; i++) cam[i] /= max;
 
-  const score = (index: number): ClassScore => ({ index, ...(options.labels?.[index] ? { label: options.labels[index] } : {}), probability: probabilities[index] });
+  const score = (index: number): ClassScore => ({
+    index,
+    ...(options.labels?.[index] ? { label: options.labels[index] } : {}),
+    probability: probabilities[index],
+  });
   const order = [...probabilities.keys()].sort((a, b) => probabilities[b] - probabilities[a]).slice(0, 5);
   return { target: score(target), top: order.map(score), layer: cut.name, method, cam, camHeight: shape[1], camWidth: shape[2] };
 }
@@ -175,7 +182,12 @@ export interface ExplainOptions extends GradCamOptions {
 }
 
 /** Grad-CAM of an image written as a PNG/JPEG/WebP (the picture with the heatmap over it and a caption). */
-export async function explainImage(model: tf.LayersModel, source: ImageSource, output: string, options: ExplainOptions = {}): Promise<GradCamResult> {
+export async function explainImage(
+  model: tf.LayersModel,
+  source: ImageSource,
+  output: string,
+  options: ExplainOptions = {},
+): Promise<GradCamResult> {
   rasterFormatOf(output);
   const result = await gradCam(model, source, options);
   const shape = model.inputs[0].shape as number[];
@@ -188,8 +200,11 @@ export async function explainImage(model: tf.LayersModel, source: ImageSource, o
   const caption = `${result.method === 'gradcam' ? 'Grad-CAM' : 'Grad-CAM++'} · ${t.label ? `${t.label} (${t.index})` : `class ${t.index}`} · p = ${(t.probability * 100).toFixed(1)}% · ${result.layer} ${result.camHeight}×${result.camWidth}`;
   const band = 28;
   const svg = captionSvg(caption, picture.width, { height: band, fontSize: 13, baseline: 19 });
-  await writeRaster(sharp(Buffer.from(pixels), { raw: { width: picture.width, height: picture.height, channels: 3 } })
-    .extend({ bottom: band, background: '#212529' })
-    .composite([{ input: Buffer.from(svg), top: picture.height, left: 0 }]), output);
+  await writeRaster(
+    sharp(Buffer.from(pixels), { raw: { width: picture.width, height: picture.height, channels: 3 } })
+      .extend({ bottom: band, background: '#212529' })
+      .composite([{ input: Buffer.from(svg), top: picture.height, left: 0 }]),
+    output,
+  );
   return result;
 }

@@ -21,8 +21,21 @@ export type Detail = 'blocks' | 'layers';
 
 /** Colour groups; blocks mode uses the first row, layers mode the second (plus input/add). */
 export type NodeKind =
-  | 'input' | 'stem' | 'bneck-re' | 'bneck-hs' | 'head' | 'classifier' | 'pooling' | 'add'
-  | 'conv' | 'depthwise' | 'norm' | 'activation' | 'global-pool' | 'merge' | 'reshape';
+  | 'input'
+  | 'stem'
+  | 'bneck-re'
+  | 'bneck-hs'
+  | 'head'
+  | 'classifier'
+  | 'pooling'
+  | 'add'
+  | 'conv'
+  | 'depthwise'
+  | 'norm'
+  | 'activation'
+  | 'global-pool'
+  | 'merge'
+  | 'reshape';
 
 export interface WeightInfo {
   /** Keras-style path, e.g. "expanded_conv_1_expand/kernel". */
@@ -69,7 +82,10 @@ export interface GraphEdge {
   readonly residual: boolean;
 }
 
-export interface LegendEntry { readonly kind: NodeKind; readonly label: string }
+export interface LegendEntry {
+  readonly kind: NodeKind;
+  readonly label: string;
+}
 
 export interface NetworkGraph {
   readonly name: string;
@@ -211,9 +227,17 @@ export function networkGraph(model: tf.LayersModel, options: GraphOptions = {}):
       const d = detailOf(layer);
       nodeOfLayer.set(layer.name, layer.name);
       nodes.push({
-        id: layer.name, kind: LAYER_KINDS[type] ?? 'reshape', title: layer.name, lines: [type],
-        inputShapes: type === 'InputLayer' ? [d.outputShape] : inputShapesOf(layer), outputShape: d.outputShape,
-        params: d.params, macs: d.macs, layers: [d], config: layerConfig(layer), weights: weightsOf(layer),
+        id: layer.name,
+        kind: LAYER_KINDS[type] ?? 'reshape',
+        title: layer.name,
+        lines: [type],
+        inputShapes: type === 'InputLayer' ? [d.outputShape] : inputShapesOf(layer),
+        outputShape: d.outputShape,
+        params: d.params,
+        macs: d.macs,
+        layers: [d],
+        config: layerConfig(layer),
+        weights: weightsOf(layer),
         block: blockOfLayer.get(layer.name) ?? '',
       });
     }
@@ -229,13 +253,21 @@ export function networkGraph(model: tf.LayersModel, options: GraphOptions = {}):
       const { layers: _names, ...config } = block;
       const first = body[0];
       nodes.push({
-        id: block.id, kind: label.kind, title: label.title, lines: label.lines,
+        id: block.id,
+        kind: label.kind,
+        title: label.title,
+        lines: label.lines,
         inputShapes: block.kind === 'input' ? [outputShapeOf(first)] : inputShapesOf(first),
         outputShape: outputShapeOf(body[body.length - 1]),
-        params: details.reduce((n, l) => n + l.params, 0), macs: details.reduce((n, l) => n + l.macs, 0),
+        params: details.reduce((n, l) => n + l.params, 0),
+        macs: details.reduce((n, l) => n + l.macs, 0),
         layers: details,
-        config: { ...config, ...(rows.length ? { table: rows.map((r) => Object.fromEntries(TABLE_HEADER.map((h, i) => [h, rowCells(r)[i]]))) } : {}) },
-        weights: body.flatMap(weightsOf), block: block.id,
+        config: {
+          ...config,
+          ...(rows.length ? { table: rows.map((r) => Object.fromEntries(TABLE_HEADER.map((h, i) => [h, rowCells(r)[i]]))) } : {}),
+        },
+        weights: body.flatMap(weightsOf),
+        block: block.id,
       });
       for (const l of body) nodeOfLayer.set(l.name, block.id);
       if (add) {
@@ -243,8 +275,18 @@ export function networkGraph(model: tf.LayersModel, options: GraphOptions = {}):
         const id = `${block.id}_add`;
         nodeOfLayer.set(add.name, id);
         nodes.push({
-          id, kind: 'add', title: '+', lines: [], inputShapes: inputShapesOf(add), outputShape: d.outputShape,
-          params: 0, macs: 0, layers: [d], config: { residual: true, layer: add.name }, weights: [], block: block.id,
+          id,
+          kind: 'add',
+          title: '+',
+          lines: [],
+          inputShapes: inputShapesOf(add),
+          outputShape: d.outputShape,
+          params: 0,
+          macs: 0,
+          layers: [d],
+          config: { residual: true, layer: add.name },
+          weights: [],
+          block: block.id,
         });
       }
     }
@@ -271,10 +313,16 @@ export function networkGraph(model: tf.LayersModel, options: GraphOptions = {}):
   const o = metadata.options;
   const [h, w] = o.inputShape;
   const params = summary.totalParams;
-  const title = `${model.name} (${o.flavor}, alpha ${o.alpha}${o.minimalistic ? ', minimalistic' : ''}, ${formatInput([h, w, 3])} input) · `
-    + `${readableCount(params)} params · ${readableCount(summary.macs)} MACs`;
+  const title =
+    `${model.name} (${o.flavor}, alpha ${o.alpha}${o.minimalistic ? ', minimalistic' : ''}, ${formatInput([h, w, 3])} input) · ` +
+    `${readableCount(params)} params · ${readableCount(summary.macs)} MACs`;
   return {
-    name: model.name, detail, title, nodes, edges, legend: LEGENDS[detail],
+    name: model.name,
+    detail,
+    title,
+    nodes,
+    edges,
+    legend: LEGENDS[detail],
     totals: { params, trainableParams: summary.trainableParams, macs: summary.macs, layers: model.layers.length },
     table,
   };

@@ -23,8 +23,15 @@ export function viewerScript(): Promise<string> {
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
     const entry = new URL(`./page/standalone${ext}`, import.meta.url);
     const result = await build({
-      entryPoints: [decodeURIComponent(entry.pathname)], bundle: true, write: false, format: 'iife',
-      platform: 'browser', target: 'es2020', minify: true, legalComments: 'none', logLevel: 'silent',
+      entryPoints: [decodeURIComponent(entry.pathname)],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      platform: 'browser',
+      target: 'es2020',
+      minify: true,
+      legalComments: 'none',
+      logLevel: 'silent',
     });
     return result.outputFiles[0].text;
   })();
@@ -47,7 +54,10 @@ ${formatTableHtml({ name: graph.name, rows: graph.table })}
 /** The page as one HTML string. `svg` is Graphviz's rendering of `toDot(graph)`. */
 export async function graphPage(graph: NetworkGraph, svg: string): Promise<string> {
   const script = await viewerScript();
-  const inlineSvg = svg.replace(/^<\?xml[^>]*>\s*/, '').replace(/<!DOCTYPE[^>]*>\s*/, '').replace(/<!--[\s\S]*?-->\s*/g, '');
+  const inlineSvg = svg
+    .replace(/^<\?xml[^>]*>\s*/, '')
+    .replace(/<!DOCTYPE[^>]*>\s*/, '')
+    .replace(/<!--[\s\S]*?-->\s*/g, '');
   const json = JSON.stringify(graph).replace(/</g, '\\u003c');
   return `<!DOCTYPE html>
 <html lang="en">

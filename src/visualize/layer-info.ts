@@ -60,7 +60,9 @@ export const isGlobalPooling = (layer: tf.layers.Layer): boolean =>
 export function requireFeatureMap(layer: tf.layers.Layer): tf.layers.Layer {
   const shape = outputShapeOf(layer);
   if (shape.length !== 4) {
-    throw new Error(`layer ${layer.name} outputs ${formatShape(shape)}, not a feature map (height, width, channels): pick a convolutional layer`);
+    throw new Error(
+      `layer ${layer.name} outputs ${formatShape(shape)}, not a feature map (height, width, channels): pick a convolutional layer`,
+    );
   }
   return layer;
 }

@@ -8,7 +8,7 @@ import { centreCropRegion, readImage, type ImageSource } from '../images/index.j
 
 /** The crop a view uses: the caller's, else the model card's (null: the whole image). */
 export function cropFor(model: tf.LayersModel, crop: number | null | undefined): number | null {
-  return crop !== undefined ? crop : readModelCard(model)?.input.crop ?? null;
+  return crop !== undefined ? crop : (readModelCard(model)?.input.crop ?? null);
 }
 
 /**
@@ -23,7 +23,11 @@ export async function imageBatchFor(model: tf.LayersModel, source: ImageSource, 
   if (typeof height !== 'number' || typeof width !== 'number') throw new Error(`${model.name} has no fixed input size`);
   const card = readModelCard(model);
   const fraction = cropFor(model, crop);
-  const image = await readImage(source, { size: [height, width], ...(card ? { normalise: card.input } : {}), ...(fraction === null ? {} : { crop: fraction }) });
+  const image = await readImage(source, {
+    size: [height, width],
+    ...(card ? { normalise: card.input } : {}),
+    ...(fraction === null ? {} : { crop: fraction }),
+  });
   return tf.tensor4d(image.data, [1, height, width, 3]);
 }
 
@@ -37,7 +41,12 @@ export interface RgbImage {
  * What the model saw, at the picture's own resolution (EXIF-oriented, sRGB, the same centre crop
  * for a model input of `inputSize` [height, width]), scaled to fit `maxSide`, for drawing over.
  */
-export async function readPicture(source: ImageSource, maxSide: number, crop: number | null, inputSize: [number, number]): Promise<RgbImage> {
+export async function readPicture(
+  source: ImageSource,
+  maxSide: number,
+  crop: number | null,
+  inputSize: [number, number],
+): Promise<RgbImage> {
   const { default: sharp } = await import('sharp');
   const input = typeof source === 'string' ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
   let image = sharp(input, { failOn: 'error' }).autoOrient();

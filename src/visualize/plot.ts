@@ -32,7 +32,9 @@ export class PlotFormatError extends Error {
 export function plotFormatOf(path: string): PlotFormat {
   const ext = extname(path).slice(1).toLowerCase();
   if ((PLOT_FORMATS as readonly string[]).includes(ext)) return ext as PlotFormat;
-  throw new PlotFormatError(`cannot tell the picture format from "${path}": use a file ending in ${PLOT_FORMATS.map((f) => `.${f}`).join(', ')}`);
+  throw new PlotFormatError(
+    `cannot tell the picture format from "${path}": use a file ending in ${PLOT_FORMATS.map((f) => `.${f}`).join(', ')}`,
+  );
 }
 
 /** Render a graph to the bytes/text of one format. */

@@ -21,12 +21,15 @@ export function rasterFormatOf(path: string): 'png' | 'jpeg' | 'webp' {
 /** Encode `image` by the extension of `output` and write it through a temporary file. */
 export async function writeRaster(image: Sharp, output: string): Promise<void> {
   const format = rasterFormatOf(output);
-  const encoded = format === 'png' ? image.png({ compressionLevel: 9 }) : format === 'jpeg' ? image.jpeg({ quality: 90 }) : image.webp({ quality: 90 });
+  const encoded =
+    format === 'png' ? image.png({ compressionLevel: 9 }) : format === 'jpeg' ? image.jpeg({ quality: 90 }) : image.webp({ quality: 90 });
   await withAtomicFile(output, (temp) => encoded.toFile(temp));
 }
 
 /** A caption band (light text on a dark strip) as SVG, for compositing onto a picture. */
 export function captionSvg(text: string, width: number, band: { height: number; fontSize: number; baseline: number }): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${band.height}"><rect width="100%" height="100%" fill="#212529"/>`
-    + `<text x="8" y="${band.baseline}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="${band.fontSize}" fill="#f8f9fa">${escapeMarkup(text)}</text></svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${band.height}"><rect width="100%" height="100%" fill="#212529"/>` +
+    `<text x="8" y="${band.baseline}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="${band.fontSize}" fill="#f8f9fa">${escapeMarkup(text)}</text></svg>`
+  );
 }

@@ -7,8 +7,16 @@
 import type * as tf from '../runtime/tf.js';
 import { readMetadata, type BlockInfo } from '../architecture/blocks.js';
 import {
-  channelsOf, configOf, inputShapeOf, isConvLike, isGlobalPooling, nonlinearityOf, outputShapeOf, pairOf,
-  type PaperNonlinearity, type Shape,
+  channelsOf,
+  configOf,
+  inputShapeOf,
+  isConvLike,
+  isGlobalPooling,
+  nonlinearityOf,
+  outputShapeOf,
+  pairOf,
+  type PaperNonlinearity,
+  type Shape,
 } from './layer-info.js';
 import { escapeMarkup } from './markup.js';
 
@@ -94,15 +102,21 @@ function topRows(block: BlockInfo, layers: tf.layers.Layer[]): TableRow[] {
     if (isGlobalPooling(layer)) {
       const input = inputShapeOf(layer);
       rows.push({
-        block: block.id, input: hwc(input), operator: `pool, ${input[1]}x${input[2]}`,
-        exp: null, out: null, se: false, nl: null, stride: 1,
+        block: block.id,
+        input: hwc(input),
+        operator: `pool, ${input[1]}x${input[2]}`,
+        exp: null,
+        out: null,
+        se: false,
+        nl: null,
+        stride: 1,
       });
     } else if (isConvLike(layer)) {
       const next = layers.slice(i + 1);
       const until = next.findIndex(isConvLike);
       const following = until < 0 ? next : next.slice(0, until);
       const hasBatchNorm = following.some((l) => l.getClassName() === 'BatchNormalization');
-      const kernel = layer.getClassName() === 'Dense' ? [1, 1] as [number, number] : pairOf(configOf(layer).kernelSize);
+      const kernel = layer.getClassName() === 'Dense' ? ([1, 1] as [number, number]) : pairOf(configOf(layer).kernelSize);
       rows.push({
         block: block.id,
         input: hwc(inputShapeOf(layer)),
@@ -151,13 +165,23 @@ export function formatTableText(view: ArchitectureTableView): string {
   const all = [[...TABLE_HEADER], ...body];
   const widths = TABLE_HEADER.map((_, i) => Math.max(...all.map((r) => r[i].length)));
   const line = (cells: string[]): string =>
-    cells.map((t, i) => (i < 2 ? t.padEnd(widths[i]) : t.padStart(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((t, i) => (i < 2 ? t.padEnd(widths[i]) : t.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [`Model: "${view.name}"`, line(all[0]), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
 /** An HTML <table> (class `mnv3-layers`, styled by the viewer's CSS) for pages. */
 export function formatTableHtml(view: ArchitectureTableView): string {
-  const rows = view.rows.map((r) => `<tr>${rowCells(r).map((c) => `<td>${escapeMarkup(c)}</td>`).join('')}</tr>`).join('');
+  const rows = view.rows
+    .map(
+      (r) =>
+        `<tr>${rowCells(r)
+          .map((c) => `<td>${escapeMarkup(c)}</td>`)
+          .join('')}</tr>`,
+    )
+    .join('');
   return `<table class="mnv3-layers"><thead><tr>${TABLE_HEADER.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 

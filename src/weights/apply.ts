@@ -47,7 +47,10 @@ export interface LoadReport {
  * `expanded_conv_3_squeeze_excite_conv`, `logits`).
  */
 export function canonicalLayerName(name: string): string {
-  return name.toLowerCase().replace(/\/batchnorm$/, '_bn').replace(/[/]/g, '_');
+  return name
+    .toLowerCase()
+    .replace(/\/batchnorm$/, '_bn')
+    .replace(/[/]/g, '_');
 }
 
 /** The role of a weight (`kernel`, `bias`, `gamma`, `depthwise_kernel`, ...), from either naming style. */
@@ -92,7 +95,13 @@ export function applyKerasWeights(model: tf.LayersModel, weights: KerasWeights, 
   const label = options.label ?? 'weights file';
   const layers = weightedLayers(model);
   const report: LoadReport = {
-    mode: options.byName ? 'byName' : 'order', loaded: [], nameMismatches: [], skipped: [], missing: [], unused: [], values: 0,
+    mode: options.byName ? 'byName' : 'order',
+    loaded: [],
+    nameMismatches: [],
+    skipped: [],
+    missing: [],
+    unused: [],
+    values: 0,
   };
 
   if (!options.byName) {
@@ -154,17 +163,22 @@ export function applyKerasWeights(model: tf.LayersModel, weights: KerasWeights, 
 export function kerasWeightsFromModel(model: tf.LayersModel): KerasWeights {
   const layers: LayerWeights[] = weightedLayers(model).map((layer) => {
     const values = layer.getWeights();
-    const weights = layer.weights.map((w, i): WeightArray => ({
-      name: `${layer.name}/${weightRole(w.originalName)}:0`,
-      shape: [...w.shape] as number[],
-      data: values[i].dataSync() as Float32Array,
-    }));
+    const weights = layer.weights.map(
+      (w, i): WeightArray => ({
+        name: `${layer.name}/${weightRole(w.originalName)}:0`,
+        shape: [...w.shape] as number[],
+        data: values[i].dataSync() as Float32Array,
+      }),
+    );
     return { name: layer.name, weights };
   });
   const options = readMetadata(model)?.options;
   const card = readModelCard(model);
   return {
-    layerNames: model.layers.map((l) => l.name), layers, backend: 'tensorflow', kerasVersion: '2.15.0',
+    layerNames: model.layers.map((l) => l.name),
+    layers,
+    backend: 'tensorflow',
+    kerasVersion: '2.15.0',
     ...(options ? { modelOptions: JSON.stringify(options) } : {}),
     ...(card ? { modelCard: JSON.stringify(card) } : {}),
   };
@@ -190,10 +204,17 @@ function takeCard(model: tf.LayersModel, json: string, label: string): void {
 export function describeLoadReport(report: LoadReport): string[] {
   const lines: string[] = [];
   if (report.nameMismatches.length) {
-    const first = report.nameMismatches.slice(0, 3).map((m) => `${m.from} -> ${m.layer}`).join(', ');
-    lines.push(`loaded by order, but ${report.nameMismatches.length} layer names differ (${first}${report.nameMismatches.length > 3 ? ', ...' : ''})`);
+    const first = report.nameMismatches
+      .slice(0, 3)
+      .map((m) => `${m.from} -> ${m.layer}`)
+      .join(', ');
+    lines.push(
+      `loaded by order, but ${report.nameMismatches.length} layer names differ (${first}${report.nameMismatches.length > 3 ? ', ...' : ''})`,
+    );
   }
-  if (report.skipped.length) lines.push(`skipped ${report.skipped.length} layers whose shapes differ: ${report.skipped.map((s) => s.layer).join(', ')}`);
-  if (report.mode === 'byName' && report.missing.length) lines.push(`kept initial weights of ${report.missing.length} layers not in the file: ${report.missing.join(', ')}`);
+  if (report.skipped.length)
+    lines.push(`skipped ${report.skipped.length} layers whose shapes differ: ${report.skipped.map((s) => s.layer).join(', ')}`);
+  if (report.mode === 'byName' && report.missing.length)
+    lines.push(`kept initial weights of ${report.missing.length} layers not in the file: ${report.missing.join(', ')}`);
   return lines;
 }

@@ -27,7 +27,12 @@ export type WeightsFormat = 'h5' | 'weights.h5' | 'keras' | 'tfjs' | 'pth' | 'on
 
 /** What each format is, for messages. */
 export const FORMAT_NAMES: Record<WeightsFormat, string> = {
-  h5: 'Keras legacy .h5', 'weights.h5': 'Keras 3 .weights.h5', keras: 'Keras 3 .keras', tfjs: 'TF.js', pth: 'PyTorch .pth', onnx: 'ONNX',
+  h5: 'Keras legacy .h5',
+  'weights.h5': 'Keras 3 .weights.h5',
+  keras: 'Keras 3 .keras',
+  tfjs: 'TF.js',
+  pth: 'PyTorch .pth',
+  onnx: 'ONNX',
 };
 
 function formatOf(path: string, role: 'input' | 'output'): WeightsFormat {
@@ -37,7 +42,10 @@ function formatOf(path: string, role: 'input' | 'output'): WeightsFormat {
   if (H5.has(extname(path).toLowerCase())) return 'h5';
   if (role === 'input' && isPthPath(path)) return 'pth';
   if (role === 'output' && extname(path).toLowerCase() === '.onnx') return 'onnx';
-  const choices = role === 'input' ? '.h5 (Keras legacy), .keras or .weights.h5 (Keras 3), .pth (PyTorch) or .json (TF.js model.json)' : '.h5 (Keras legacy), .keras or .weights.h5 (Keras 3), .onnx or .json (TF.js model.json)';
+  const choices =
+    role === 'input'
+      ? '.h5 (Keras legacy), .keras or .weights.h5 (Keras 3), .pth (PyTorch) or .json (TF.js model.json)'
+      : '.h5 (Keras legacy), .keras or .weights.h5 (Keras 3), .onnx or .json (TF.js model.json)';
   throw new WeightsError(`${role} ${path} must end in ${choices}`);
 }
 
@@ -62,7 +70,10 @@ export interface ConvertResult {
 async function buildFromKeras3Weights(input: string, overrides: ModelOptions): Promise<tf.LayersModel> {
   const file = await readKeras3WeightsH5(await readWeightsBytes(input), input);
   const fits = inferKeras3Model(file);
-  if (!fits && !Object.keys(overrides).length) throw new WeightsError(`cannot tell which MobileNetV3 ${input} holds: no model this package builds has its ${file.length} weighted layers; pass the model options`);
+  if (!fits && !Object.keys(overrides).length)
+    throw new WeightsError(
+      `cannot tell which MobileNetV3 ${input} holds: no model this package builds has its ${file.length} weighted layers; pass the model options`,
+    );
   const model = fits ? buildKeras3Fit({ ...fits, options: { ...fits.options, ...overrides } }) : buildModel(overrides);
   try {
     applyKeras3Weights(model, file, input);
@@ -94,16 +105,21 @@ export async function convertWeights(input: string, output: string, overrides: M
     const weights = await readKerasH5File(input);
     const inferred = inferModelOptions(weights);
     const fits = inferred || Object.keys(overrides).length ? { ...inferred, ...overrides } : undefined;
-    if (!fits) throw new WeightsError(`cannot tell which MobileNetV3 ${input} holds: no model this package builds has its ${weights.layers.length} weight shapes`);
+    if (!fits)
+      throw new WeightsError(
+        `cannot tell which MobileNetV3 ${input} holds: no model this package builds has its ${weights.layers.length} weight shapes`,
+      );
     // A Dense last layer on a model without top: train's classifier head (a .h5 has no block map).
     const last = weights.layers[weights.layers.length - 1]?.weights[0]?.shape;
-    const head = fits.includeTop === false && last?.length === 2 ? { classes: last[1], dropout: fits.dropoutRate ?? 0, softmax: true } : undefined;
+    const head =
+      fits.includeTop === false && last?.length === 2 ? { classes: last[1], dropout: fits.dropoutRate ?? 0, softmax: true } : undefined;
     model = buildKeras3Fit({ options: fits, head });
     try {
       applyKerasWeights(model, weights, { label: input });
     } catch (error) {
       model.dispose();
-      if (error instanceof WeightsError && inferred) throw new WeightsError(`${error.message.replace(/ \(check [^)]*\)$/, '')}; the file fits ${describeAsFlags(inferred)}`);
+      if (error instanceof WeightsError && inferred)
+        throw new WeightsError(`${error.message.replace(/ \(check [^)]*\)$/, '')}; the file fits ${describeAsFlags(inferred)}`);
       throw error;
     }
   }
@@ -115,7 +131,9 @@ export async function convertWeights(input: string, output: string, overrides: M
     else await saveKerasH5Weights(model, output);
     const meta = readMetadata(model);
     const head = meta?.options.includeTop === false ? meta.blocks.find((b) => b.kind === 'classifier') : undefined;
-    const described = meta ? `${describeAsFlags(meta.options)}${head ? ` --pooling avg + Dense head of ${head.out} classes` : ''}` : model.name;
+    const described = meta
+      ? `${describeAsFlags(meta.options)}${head ? ` --pooling avg + Dense head of ${head.out} classes` : ''}`
+      : model.name;
     return { from, to, model: described, params: model.countParams() };
   } finally {
     model.dispose();

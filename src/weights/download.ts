@@ -58,7 +58,10 @@ function idleTimer(ms: number): { signal: AbortSignal; touch(): void; fired(): b
   let timer: NodeJS.Timeout | undefined;
   const touch = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => { fired = true; controller.abort(); }, ms);
+    timer = setTimeout(() => {
+      fired = true;
+      controller.abort();
+    }, ms);
   };
   touch();
   return { signal: controller.signal, touch, fired: () => fired, stop: () => clearTimeout(timer) };
@@ -120,7 +123,7 @@ export async function fetchCached(file: RemoteFile, options: DownloadOptions = {
   const folder = options.cacheDir ?? cacheDir();
   const target = join(folder, file.fileName);
   const check = checkOf(file);
-  if (await exists(target) && check.ok(await md5OfFile(target, check.algorithm))) return target;
+  if ((await exists(target)) && check.ok(await md5OfFile(target, check.algorithm))) return target;
 
   const url = remoteUrl(file, options.baseUrl);
   const timeout = timeoutOf(options);
@@ -131,7 +134,8 @@ export async function fetchCached(file: RemoteFile, options: DownloadOptions = {
     try {
       response = await fetch(url, { signal: idle.signal });
     } catch (error) {
-      if (idle.fired()) throw new WeightsError(`cannot download ${url}: ${silent()} (server not responding); try again later, or ${offlineHint(file)}`);
+      if (idle.fired())
+        throw new WeightsError(`cannot download ${url}: ${silent()} (server not responding); try again later, or ${offlineHint(file)}`);
       throw new WeightsError(`cannot download ${url} (${networkReason(error)}): no network? ${offlineHint(file)}`);
     }
     idle.touch();
@@ -154,7 +158,10 @@ export async function fetchCached(file: RemoteFile, options: DownloadOptions = {
         for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
           idle.touch();
           received += chunk.length;
-          if (received > MAX_BYTES.weights) throw new WeightsError(`download of ${url} sent more than ${MAX_BYTES.weights} bytes, more than any weights file (wrong URL?); the partial file was deleted`);
+          if (received > MAX_BYTES.weights)
+            throw new WeightsError(
+              `download of ${url} sent more than ${MAX_BYTES.weights} bytes, more than any weights file (wrong URL?); the partial file was deleted`,
+            );
           hash.update(chunk);
           await out.write(chunk);
           bar?.tick(chunk.length);
@@ -162,17 +169,23 @@ export async function fetchCached(file: RemoteFile, options: DownloadOptions = {
       } catch (error) {
         if (error instanceof WeightsError) throw error;
         const why = idle.fired() ? `${silent()}: stalled` : networkReason(error);
-        throw new WeightsError(`download of ${url} was cut off after ${received}${expected ? ` of ${expected}` : ''} bytes (${why}); the partial file was deleted, try again`);
+        throw new WeightsError(
+          `download of ${url} was cut off after ${received}${expected ? ` of ${expected}` : ''} bytes (${why}); the partial file was deleted, try again`,
+        );
       } finally {
         bar?.stop();
         await out.close();
       }
       if (expected !== undefined && received !== expected) {
-        throw new WeightsError(`download of ${url} was cut off after ${received} of ${expected} bytes; the partial file was deleted, try again`);
+        throw new WeightsError(
+          `download of ${url} was cut off after ${received} of ${expected} bytes; the partial file was deleted, try again`,
+        );
       }
       const digest = hash.digest('hex');
       if (!check.ok(digest)) {
-        throw new WeightsError(`downloaded ${file.fileName} has ${check.algorithm.toUpperCase()} ${digest}, expected ${check.expected}: corrupt download or wrong file at ${url}; deleted it`);
+        throw new WeightsError(
+          `downloaded ${file.fileName} has ${check.algorithm.toUpperCase()} ${digest}, expected ${check.expected}: corrupt download or wrong file at ${url}; deleted it`,
+        );
       }
     });
   } finally {

@@ -59,12 +59,60 @@ interface Variant {
 // Hashes from Keras's WEIGHTS_HASHES; top-1 from its docstring table; params and MACs from our
 // built models (test/weights-imagenet.test.ts checks them against buildModel + summarize).
 const VARIANTS: Variant[] = [
-  { arch: 'large', alpha: 0.75, minimalistic: false, md5: ['765b44a33ad4005b3ac83185abf1d0eb', '40af19a13ebea4e2ee0c676887f69a2e'], top1: 73.3, params: [4_012_616, 1_808_736], macs: [154_560_624, 152_359_024] },
-  { arch: 'large', alpha: 1.0, minimalistic: false, md5: ['59e551e166be033d707958cf9e29a6a7', '07fb09a5933dd0c8eaafa16978110389'], top1: 75.6, params: [5_507_432, 2_996_352], macs: [216_589_760, 214_080_960] },
-  { arch: 'large', alpha: 1.0, minimalistic: true, md5: ['675e7b876c45c57e9e63e6d90a36599c', 'ec5221f64a2f6d1ef965a614bdae7973'], top1: 72.3, params: [3_948_688, 1_437_608], macs: [209_136_704, 206_627_904] },
-  { arch: 'small', alpha: 0.75, minimalistic: false, md5: ['cb65d4e5be93758266aa0a7f2c6708b7', 'ebdb5cc8e0b497cd13a7c275d475c819'], top1: 65.4, params: [2_051_552, 583_160], macs: [43_399_344, 41_932_976] },
-  { arch: 'small', alpha: 1.0, minimalistic: false, md5: ['8768d4c2e7dee89b9d02b2d03d65d862', 'd3e8ec802a04aa4fc771ee12a9a9b836'], top1: 68.1, params: [2_554_968, 939_120], macs: [56_510_400, 54_896_576] },
-  { arch: 'small', alpha: 1.0, minimalistic: true, md5: ['99cd97fb2fcdad2bf028eb838de69e37', 'cde8136e733e811080d9fcd8a252f7e4'], top1: 61.9, params: [2_056_848, 441_000], macs: [52_288_448, 50_674_624] },
+  {
+    arch: 'large',
+    alpha: 0.75,
+    minimalistic: false,
+    md5: ['765b44a33ad4005b3ac83185abf1d0eb', '40af19a13ebea4e2ee0c676887f69a2e'],
+    top1: 73.3,
+    params: [4_012_616, 1_808_736],
+    macs: [154_560_624, 152_359_024],
+  },
+  {
+    arch: 'large',
+    alpha: 1.0,
+    minimalistic: false,
+    md5: ['59e551e166be033d707958cf9e29a6a7', '07fb09a5933dd0c8eaafa16978110389'],
+    top1: 75.6,
+    params: [5_507_432, 2_996_352],
+    macs: [216_589_760, 214_080_960],
+  },
+  {
+    arch: 'large',
+    alpha: 1.0,
+    minimalistic: true,
+    md5: ['675e7b876c45c57e9e63e6d90a36599c', 'ec5221f64a2f6d1ef965a614bdae7973'],
+    top1: 72.3,
+    params: [3_948_688, 1_437_608],
+    macs: [209_136_704, 206_627_904],
+  },
+  {
+    arch: 'small',
+    alpha: 0.75,
+    minimalistic: false,
+    md5: ['cb65d4e5be93758266aa0a7f2c6708b7', 'ebdb5cc8e0b497cd13a7c275d475c819'],
+    top1: 65.4,
+    params: [2_051_552, 583_160],
+    macs: [43_399_344, 41_932_976],
+  },
+  {
+    arch: 'small',
+    alpha: 1.0,
+    minimalistic: false,
+    md5: ['8768d4c2e7dee89b9d02b2d03d65d862', 'd3e8ec802a04aa4fc771ee12a9a9b836'],
+    top1: 68.1,
+    params: [2_554_968, 939_120],
+    macs: [56_510_400, 54_896_576],
+  },
+  {
+    arch: 'small',
+    alpha: 1.0,
+    minimalistic: true,
+    md5: ['99cd97fb2fcdad2bf028eb838de69e37', 'cde8136e733e811080d9fcd8a252f7e4'],
+    top1: 61.9,
+    params: [2_056_848, 441_000],
+    macs: [52_288_448, 50_674_624],
+  },
 ];
 
 /** Keras's `model_name`: `{large|small}{_minimalistic}_224_{alpha}_float`, alpha as Python prints it. */
@@ -73,25 +121,27 @@ function kerasModelName(v: Pick<Variant, 'arch' | 'alpha' | 'minimalistic'>): st
   return `${v.arch}${v.minimalistic ? '_minimalistic' : ''}_224_${alpha}_float`;
 }
 
-export const IMAGENET_WEIGHTS: readonly PretrainedWeights[] = VARIANTS.flatMap((v) => [true, false].map((includeTop): PretrainedWeights => {
-  const name = kerasModelName(v);
-  const k = includeTop ? 0 : 1;
-  return {
-    id: includeTop ? name : `${name}_no_top`,
-    model: { flavor: 'keras', arch: v.arch, alpha: v.alpha, minimalistic: v.minimalistic, includeTop },
-    fileName: includeTop ? `weights_mobilenet_v3_${name}.h5` : `weights_mobilenet_v3_${name}_no_top_v2.h5`,
-    md5: v.md5[k],
-    transforms: { inputSize: [224, 224], interpolation: 'bilinear', evalCrop: 0.875, inputRange: [0, 255] },
-    meta: {
-      categories: IMAGENET_CLASS_INDEX,
-      numClasses: includeTop ? 1000 : null,
-      numParams: v.params[k],
-      macs: v.macs[k],
-      imagenetTop1: v.top1,
-      source: 'keras.applications (keras/src/applications/mobilenet_v3.py)',
-    },
-  };
-}));
+export const IMAGENET_WEIGHTS: readonly PretrainedWeights[] = VARIANTS.flatMap((v) =>
+  [true, false].map((includeTop): PretrainedWeights => {
+    const name = kerasModelName(v);
+    const k = includeTop ? 0 : 1;
+    return {
+      id: includeTop ? name : `${name}_no_top`,
+      model: { flavor: 'keras', arch: v.arch, alpha: v.alpha, minimalistic: v.minimalistic, includeTop },
+      fileName: includeTop ? `weights_mobilenet_v3_${name}.h5` : `weights_mobilenet_v3_${name}_no_top_v2.h5`,
+      md5: v.md5[k],
+      transforms: { inputSize: [224, 224], interpolation: 'bilinear', evalCrop: 0.875, inputRange: [0, 255] },
+      meta: {
+        categories: IMAGENET_CLASS_INDEX,
+        numClasses: includeTop ? 1000 : null,
+        numParams: v.params[k],
+        macs: v.macs[k],
+        imagenetTop1: v.top1,
+        source: 'keras.applications (keras/src/applications/mobilenet_v3.py)',
+      },
+    };
+  }),
+);
 
 /**
  * The published weights for these model options, or an error message saying which combinations
@@ -106,7 +156,9 @@ export function findImagenetWeights(options: ModelOptions): PretrainedWeights | 
   if (includeTop && (options.classes ?? 1000) !== 1000) {
     return 'ImageNet weights with the top have 1000 classes; for another number of classes load them by name (transfer learning) or use --no-top';
   }
-  const found = IMAGENET_WEIGHTS.find((w) => w.model.arch === arch && w.model.alpha === alpha && w.model.minimalistic === minimalistic && w.model.includeTop === includeTop);
+  const found = IMAGENET_WEIGHTS.find(
+    (w) => w.model.arch === arch && w.model.alpha === alpha && w.model.minimalistic === minimalistic && w.model.includeTop === includeTop,
+  );
   if (found) return found;
   return `no ImageNet weights for ${arch} alpha ${alpha}${minimalistic ? ' minimalistic' : ''}: Keras publishes alpha 0.75 and 1.0, minimalistic only at 1.0`;
 }

@@ -27,14 +27,23 @@ export function inferModelOptions(weights: KerasWeights): ModelOptions | undefin
   }
   const target = fileShapes(weights);
   const last = weights.layers[weights.layers.length - 1]?.weights[0]?.shape;
-  const lastIsClassifier = last?.length === 4 && weights.layers.length > 0 && /logits/i.test(weights.layers[weights.layers.length - 1].name);
+  const lastIsClassifier =
+    last?.length === 4 && weights.layers.length > 0 && /logits/i.test(weights.layers[weights.layers.length - 1].name);
   const includeTop = lastIsClassifier || /conv_2|predictions/i.test(weights.layers.map((l) => l.name).join(' '));
   const classes = lastIsClassifier ? last[3] : 1000;
   for (const flavor of FLAVOR_NAMES) {
     for (const arch of ARCH_NAMES) {
       for (const minimalistic of flavor === 'keras' ? [false, true] : [false]) {
         for (const alpha of ALPHAS) {
-          const options: ModelOptions = { flavor, arch, minimalistic, alpha, includeTop, ...(includeTop ? { classes } : {}), inputShape: [32, 32, 3] };
+          const options: ModelOptions = {
+            flavor,
+            arch,
+            minimalistic,
+            alpha,
+            includeTop,
+            ...(includeTop ? { classes } : {}),
+            inputShape: [32, 32, 3],
+          };
           const model = buildModel(options, { initialize: false }); // only its shapes are read
           const weighted = model.layers.filter((l) => l.weights.length > 0);
           const shapes = weighted.map((l) => l.weights.map((w) => w.shape.join('x')).join(',')).join(';');

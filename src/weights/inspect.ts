@@ -41,13 +41,24 @@ async function inspectPth(path: string): Promise<WeightsInspection> {
   const totalParams = layers.reduce((n, l) => n + l.params, 0);
   const fits = torchvisionModelOptions({}, tensors, path);
   const { flavor: _f, ...shown } = fits;
-  return { file: basename(path), format: 'pth', layerCount: layers.length, layers, totalParams, totalBytes: totalParams * 4, fits, fitsFlags: `${describeAsFlags(shown)} --padding symmetric --no-preprocessing (torchvision mean/std: what --weights x.pth builds)` };
+  return {
+    file: basename(path),
+    format: 'pth',
+    layerCount: layers.length,
+    layers,
+    totalParams,
+    totalBytes: totalParams * 4,
+    fits,
+    fitsFlags: `${describeAsFlags(shown)} --padding symmetric --no-preprocessing (torchvision mean/std: what --weights x.pth builds)`,
+  };
 }
 
 /** A model with a Dense head as flags plus words: `--arch small --alpha 0.35 --no-top --pooling avg + Dense head of 5 classes`. */
 function fitsText(fit: { options: ModelOptions; head?: { classes: number } }): string {
   const { classes: _c, ...options } = fit.options;
-  return fit.head ? `${describeAsFlags({ ...options, includeTop: false })} --pooling avg + Dense head of ${fit.head.classes} classes (as train's classifier)` : describeAsFlags(fit.options);
+  return fit.head
+    ? `${describeAsFlags({ ...options, includeTop: false })} --pooling avg + Dense head of ${fit.head.classes} classes (as train's classifier)`
+    : describeAsFlags(fit.options);
 }
 
 function keras3Layers(file: Keras3Vars[]): WeightsInspection['layers'] {
@@ -59,12 +70,25 @@ function keras3Layers(file: Keras3Vars[]): WeightsInspection['layers'] {
 
 /** Keras 3 weights: layers by their saving_lib paths; the model is the candidate whose paths and shapes are the file's. */
 async function inspectKeras3(path: string): Promise<WeightsInspection> {
-  const [{ readKeras3WeightsH5 }, { readWeightsBytes }, { inferKeras3Model }] = await Promise.all([import('./keras3/weights-h5.js'), import('./h5-file.js'), import('./keras3/infer.js')]);
+  const [{ readKeras3WeightsH5 }, { readWeightsBytes }, { inferKeras3Model }] = await Promise.all([
+    import('./keras3/weights-h5.js'),
+    import('./h5-file.js'),
+    import('./keras3/infer.js'),
+  ]);
   const file = await readKeras3WeightsH5(await readWeightsBytes(path), path);
   const layers = keras3Layers(file);
   const totalParams = layers.reduce((n, l) => n + l.params, 0);
   const fit = inferKeras3Model(file);
-  return { file: basename(path), format: 'keras3', layerCount: layers.length, layers, totalParams, totalBytes: totalParams * 4, fits: fit?.options ?? null, fitsFlags: fit ? fitsText(fit) : null };
+  return {
+    file: basename(path),
+    format: 'keras3',
+    layerCount: layers.length,
+    layers,
+    totalParams,
+    totalBytes: totalParams * 4,
+    fits: fit?.options ?? null,
+    fitsFlags: fit ? fitsText(fit) : null,
+  };
 }
 
 /** A .keras archive: its weights as Keras 3 paths, the model from its config.json. */
@@ -76,8 +100,15 @@ async function inspectKerasArchive(path: string): Promise<WeightsInspection> {
   const totalParams = layers.reduce((n, l) => n + l.params, 0);
   const version = archive.metadata.keras_version;
   return {
-    file: basename(path), format: 'keras', ...(typeof version === 'string' ? { kerasVersion: version } : {}),
-    layerCount: layers.length, layers, totalParams, totalBytes: totalParams * 4, fits: spec.options, fitsFlags: fitsText(spec),
+    file: basename(path),
+    format: 'keras',
+    ...(typeof version === 'string' ? { kerasVersion: version } : {}),
+    layerCount: layers.length,
+    layers,
+    totalParams,
+    totalBytes: totalParams * 4,
+    fits: spec.options,
+    fitsFlags: fitsText(spec),
   };
 }
 
@@ -106,10 +137,18 @@ export async function inspectWeightsFile(path: string): Promise<WeightsInspectio
 }
 
 export function formatInspection(r: WeightsInspection): string {
-  const rows = r.layers.map((l) => [l.name, l.weights.map((w) => `${w.name.replace(/:\d+$/, '').split('/').pop()} [${w.shape.join(', ')}]`).join('  '), l.params.toLocaleString('en-US')]);
+  const rows = r.layers.map((l) => [
+    l.name,
+    l.weights.map((w) => `${w.name.replace(/:\d+$/, '').split('/').pop()} [${w.shape.join(', ')}]`).join('  '),
+    l.params.toLocaleString('en-US'),
+  ]);
   const head = ['Layer', 'Weights', 'Params'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [
     `${r.file} (${r.format === 'tfjs' ? 'TF.js model.json' : r.format === 'pth' ? 'PyTorch state dict, torchvision names' : r.format === 'keras3' ? 'Keras 3 weights, layers by class path' : r.format === 'keras' ? `Keras 3 archive${r.kerasVersion ? `, keras_version ${r.kerasVersion}` : ''}` : `Keras legacy HDF5${r.kerasVersion ? `, keras ${r.kerasVersion}` : ''}`})`,
     line(head),

@@ -52,7 +52,11 @@ let counter = 0;
 /** h5wasm, once, with the HDF5 C library's diagnostic dump (dozens of lines on stderr) sent to /dev/null. */
 function h5(): Promise<H5Module> {
   ready ??= h5wasm.ready.then((module) => {
-    const fs = module.FS as unknown as { getStream(fd: number): unknown; close(stream: unknown): void; open(path: string, mode: string): { fd: number } };
+    const fs = module.FS as unknown as {
+      getStream(fd: number): unknown;
+      close(stream: unknown): void;
+      open(path: string, mode: string): { fd: number };
+    };
     try {
       fs.close(fs.getStream(2));
       fs.open('/dev/null', 'w'); // takes the lowest free descriptor: 2
@@ -116,24 +120,30 @@ export async function readKerasH5(bytes: Uint8Array | ArrayBuffer, label = 'weig
     if (!layerNames) {
       const keys = root.keys();
       if (keys.includes('layers') || keys.includes('vars')) {
-        throw new WeightsError(`${label} is a Keras 3 .weights.h5 file, not the legacy layout: name it x.weights.h5 (read in Keras 3's layout by --weights and weights convert)`);
+        throw new WeightsError(
+          `${label} is a Keras 3 .weights.h5 file, not the legacy layout: name it x.weights.h5 (read in Keras 3's layout by --weights and weights convert)`,
+        );
       }
       throw new WeightsError(`${label} is HDF5 but not Keras weights (no layer_names attribute)`);
     }
     const layers: LayerWeights[] = [];
     for (const layerName of layerNames) {
       const group = root.get(layerName);
-      if (!(group instanceof h5wasm.Group)) throw new WeightsError(`${label} lists layer "${layerName}" but has no group for it (truncated or corrupt?)`);
+      if (!(group instanceof h5wasm.Group))
+        throw new WeightsError(`${label} lists layer "${layerName}" but has no group for it (truncated or corrupt?)`);
       const weightNames = readStringList(group, 'weight_names') ?? [];
       if (weightNames.length === 0) continue;
       const weights = weightNames.map((weightName): WeightArray => {
         const dataset = group.get(weightName);
         if (!(dataset instanceof h5wasm.Dataset)) {
-          throw new WeightsError(`${label}: layer "${layerName}" lists weight "${weightName}" but has no dataset for it (truncated or corrupt?)`);
+          throw new WeightsError(
+            `${label}: layer "${layerName}" lists weight "${weightName}" but has no dataset for it (truncated or corrupt?)`,
+          );
         }
         const shape = dataset.shape ?? [];
         const data = toFloat32(dataset.value, `"${weightName}" of ${label}`);
-        if (data.length !== shape.reduce((a, b) => a * b, 1)) throw new WeightsError(`${label}: weight "${weightName}" is truncated or corrupt`);
+        if (data.length !== shape.reduce((a, b) => a * b, 1))
+          throw new WeightsError(`${label}: weight "${weightName}" is truncated or corrupt`);
         return { name: weightName, shape, data };
       });
       layers.push({ name: layerName, weights });
@@ -142,14 +152,31 @@ export async function readKerasH5(bytes: Uint8Array | ArrayBuffer, label = 'weig
     const kerasVersion = readStringList(root, 'keras_version')?.[0];
     const modelOptions = readStringList(root, OPTIONS_ATTR)?.[0];
     const modelCard = readStringList(root, CARD_ATTR)?.[0];
-    return { layerNames, layers, ...(backend ? { backend } : {}), ...(kerasVersion ? { kerasVersion } : {}), ...(modelOptions ? { modelOptions } : {}), ...(modelCard ? { modelCard } : {}) };
+    return {
+      layerNames,
+      layers,
+      ...(backend ? { backend } : {}),
+      ...(kerasVersion ? { kerasVersion } : {}),
+      ...(modelOptions ? { modelOptions } : {}),
+      ...(modelCard ? { modelCard } : {}),
+    };
   } catch (error) {
     if (error instanceof WeightsError) throw error;
     // h5wasm throws plain strings and Errors with HDF5's terse wording; a truncated file is by far the usual cause.
-    throw new WeightsError(`${label} could not be read as HDF5 (truncated or corrupt?): ${error instanceof Error ? error.message : String(error)}`);
+    throw new WeightsError(
+      `${label} could not be read as HDF5 (truncated or corrupt?): ${error instanceof Error ? error.message : String(error)}`,
+    );
   } finally {
-    try { if (file && file.file_id >= 0n) file.close(); } catch { /* already failed */ }
-    try { module.FS.unlink(path); } catch { /* never written */ }
+    try {
+      if (file && file.file_id >= 0n) file.close();
+    } catch {
+      /* already failed */
+    }
+    try {
+      module.FS.unlink(path);
+    } catch {
+      /* never written */
+    }
   }
 }
 
@@ -213,7 +240,15 @@ export async function writeKerasH5(weights: KerasWeights): Promise<Uint8Array> {
     file.close();
     return new Uint8Array(module.FS.readFile(path));
   } finally {
-    try { file.close(); } catch { /* closed above */ }
-    try { module.FS.unlink(path); } catch { /* never written */ }
+    try {
+      file.close();
+    } catch {
+      /* closed above */
+    }
+    try {
+      module.FS.unlink(path);
+    } catch {
+      /* never written */
+    }
   }
 }

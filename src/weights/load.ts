@@ -15,7 +15,12 @@ import { findImagenetWeights } from './imagenet.js';
 import { describeAsFlags, inferModelOptions } from './infer.js';
 import type { KerasWeights } from './keras-h5.js';
 import { isKeras3WeightsPath, isKerasArchivePath, isPthPath, isTfjsModelPath } from './source-kind.js';
-import { findTorchvisionWeights, isTorchvisionWeightsName, type TorchvisionWeights, type TorchvisionWeightsName } from './torchvision-weights.js';
+import {
+  findTorchvisionWeights,
+  isTorchvisionWeightsName,
+  type TorchvisionWeights,
+  type TorchvisionWeightsName,
+} from './torchvision-weights.js';
 import { readModelCard, recordWeights } from '../architecture/card.js';
 import { IMAGENET_CLASSES } from '../classify/imagenet-classes.js';
 import type { ArchName } from '../architecture/tables.js';
@@ -38,7 +43,11 @@ export { isKeras3WeightsPath, isTfjsModelPath } from './source-kind.js';
 export { imagenetWeightsPath } from './download.js';
 
 /** The weights of a source as named arrays (a TF.js model's weights are read off the loaded model). */
-export async function readWeightsSource(source: WeightsSource, modelOptions: ModelOptions = {}, options: DownloadOptions = {}): Promise<KerasWeights> {
+export async function readWeightsSource(
+  source: WeightsSource,
+  modelOptions: ModelOptions = {},
+  options: DownloadOptions = {},
+): Promise<KerasWeights> {
   if (isPthPath(source) || isTorchvisionWeightsName(source)) {
     // torchvision names modules otherwise and needs its own padding: loadWeights puts them in by module name.
     throw new WeightsError(`${source} holds torchvision weights: load them with loadWeights or --weights, not as Keras named arrays`);
@@ -75,13 +84,20 @@ export async function readWeightsSource(source: WeightsSource, modelOptions: Mod
 async function loadTorchvisionInto(model: tf.LayersModel, source: string, options: DownloadOptions): Promise<LoadReport> {
   const meta = readMetadata(model)?.options;
   if (meta && (meta.padding !== 'symmetric' || meta.includePreprocessing !== false)) {
-    throw new WeightsError(`${source} holds PyTorch-trained weights, which need a model built with padding 'symmetric' and no Rescaling layer (--padding symmetric --no-preprocessing) and torchvision's mean/std on its input`);
+    throw new WeightsError(
+      `${source} holds PyTorch-trained weights, which need a model built with padding 'symmetric' and no Rescaling layer (--padding symmetric --no-preprocessing) and torchvision's mean/std on its input`,
+    );
   }
   const path = isTorchvisionWeightsName(source) ? (await torchvisionWeightsPath(source, meta?.arch, options)).path : source;
   const report = await (await pthFile()).loadPthWeights(model, path);
   return {
-    mode: 'byName', loaded: report.pairs.map((p) => ({ layer: p.layer, from: p.module })),
-    nameMismatches: [], skipped: [], missing: [], unused: report.unused, values: report.values,
+    mode: 'byName',
+    loaded: report.pairs.map((p) => ({ layer: p.layer, from: p.module })),
+    nameMismatches: [],
+    skipped: [],
+    missing: [],
+    unused: report.unused,
+    values: report.values,
   };
 }
 
@@ -104,7 +120,11 @@ export async function loadWeights(model: tf.LayersModel, source: WeightsSource, 
   // model of any number of classes (its logits are skipped as a shape mismatch).
   const { classes: _classes, ...anyClasses } = modelOptions;
   // (A Keras 3 .weights.h5 is read through a model built like this one: without its top by name.)
-  const readAs: ModelOptions = options.byName ? (isKeras3WeightsPath(source) ? { ...anyClasses, includeTop: false, pooling: null } : anyClasses) : modelOptions;
+  const readAs: ModelOptions = options.byName
+    ? isKeras3WeightsPath(source)
+      ? { ...anyClasses, includeTop: false, pooling: null }
+      : anyClasses
+    : modelOptions;
   const weights = await readWeightsSource(source, readAs, options);
   try {
     const report = applyKerasWeights(model, weights, { label: source === 'imagenet' ? 'the ImageNet weights' : source, ...options });
@@ -114,27 +134,42 @@ export async function loadWeights(model: tf.LayersModel, source: WeightsSource, 
     // Say which model the file does fit, when that can be worked out.
     if (error instanceof WeightsError && !options.byName) {
       const fits = inferModelOptions(weights);
-      if (fits) throw new WeightsError(`${error.message.replace(/ \(check [^)]*\)$/, '')}; the file fits ${describeAsFlags(fits, modelOptions)}`);
+      if (fits)
+        throw new WeightsError(`${error.message.replace(/ \(check [^)]*\)$/, '')}; the file fits ${describeAsFlags(fits, modelOptions)}`);
     }
     throw error;
   }
 }
 
 /** Path of the cached torchvision file for this name and arch (downloading it if needed). */
-export async function torchvisionWeightsPath(name: TorchvisionWeightsName, arch: ArchName | undefined, download: DownloadOptions = {}): Promise<{ path: string; record: TorchvisionWeights }> {
+export async function torchvisionWeightsPath(
+  name: TorchvisionWeightsName,
+  arch: ArchName | undefined,
+  download: DownloadOptions = {},
+): Promise<{ path: string; record: TorchvisionWeights }> {
   const record = findTorchvisionWeights(name, arch);
   if (typeof record === 'string') throw new WeightsError(record);
   return { path: await fetchCached(record, download), record };
 }
 
 /** torchvision's published weights: downloaded, built like any .pth, and the card says how torchvision evaluates them. */
-async function buildTorchvisionPretrained(name: TorchvisionWeightsName, options: ModelOptions, download: DownloadOptions): Promise<tf.LayersModel> {
+async function buildTorchvisionPretrained(
+  name: TorchvisionWeightsName,
+  options: ModelOptions,
+  download: DownloadOptions,
+): Promise<tf.LayersModel> {
   const { path, record } = await torchvisionWeightsPath(name, options.arch, download);
   const { model } = await (await pthFile()).buildModelFromPth(path, options);
-  recordWeights(model, {
-    source: name, id: `${record.arch} ${record.id}`, url: record.url,
-    description: `torchvision mobilenet_v3_${record.arch} ${record.id} (top-1 ${record.top1}% at resize ${record.resize} / crop ${record.crop}); SHA-256 starts ${record.sha256Prefix} (the full hash is not published)`,
-  }, { input: { crop: record.crop / record.resize }, labels: IMAGENET_CLASSES });
+  recordWeights(
+    model,
+    {
+      source: name,
+      id: `${record.arch} ${record.id}`,
+      url: record.url,
+      description: `torchvision mobilenet_v3_${record.arch} ${record.id} (top-1 ${record.top1}% at resize ${record.resize} / crop ${record.crop}); SHA-256 starts ${record.sha256Prefix} (the full hash is not published)`,
+    },
+    { input: { crop: record.crop / record.resize }, labels: IMAGENET_CLASSES },
+  );
   return model;
 }
 
@@ -150,9 +185,14 @@ function recordProvenance(model: tf.LayersModel, source: WeightsSource, options:
   }
   const record = findImagenetWeights(options);
   if (typeof record === 'string') return;
-  recordWeights(model, { source: 'imagenet', id: record.id, md5: record.md5, description: record.meta.source }, {
-    input: { crop: record.transforms.evalCrop }, labels: IMAGENET_CLASSES,
-  });
+  recordWeights(
+    model,
+    { source: 'imagenet', id: record.id, md5: record.md5, description: record.meta.source },
+    {
+      input: { crop: record.transforms.evalCrop },
+      labels: IMAGENET_CLASSES,
+    },
+  );
 }
 
 export interface ModelWithWeights {
@@ -170,7 +210,10 @@ export interface ModelWithWeights {
  * `load.initialize` says whether they are needed (default yes: the model may be trained or
  * exported as built; a summary passes false).
  */
-export async function buildModelWithWeights(options: ModelOptions & { weights?: WeightsSource | null }, load: WeightsOptions & BuildOptions = {}): Promise<ModelWithWeights> {
+export async function buildModelWithWeights(
+  options: ModelOptions & { weights?: WeightsSource | null },
+  load: WeightsOptions & BuildOptions = {},
+): Promise<ModelWithWeights> {
   const { weights, ...modelOptions } = options;
   if (weights && isTfjsModelPath(weights)) return { model: await loadTfjsModel(weights) };
   // A Keras 3 .keras archive also says which model it is (its config): built from the file.
@@ -190,7 +233,8 @@ export async function buildModelWithWeights(options: ModelOptions & { weights?: 
       model.dispose();
       // Say which model the file does fit, when a candidate has its paths and shapes.
       const fit = error instanceof WeightsError ? (await import('./keras3/infer.js')).inferKeras3Model(file) : undefined;
-      if (fit && !fit.head) throw new WeightsError(`${(error as Error).message}; the file fits ${describeAsFlags(fit.options, modelOptions)}`);
+      if (fit && !fit.head)
+        throw new WeightsError(`${(error as Error).message}; the file fits ${describeAsFlags(fit.options, modelOptions)}`);
       throw error;
     }
     return { model };

@@ -31,28 +31,40 @@ function halfToFloat(h: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
-interface HeaderEntry { dtype: string; shape: number[]; data_offsets: [number, number] }
+interface HeaderEntry {
+  dtype: string;
+  shape: number[];
+  data_offsets: [number, number];
+}
 
 function parseHeader(bytes: Uint8Array, source: string): { header: Record<string, unknown>; dataStart: number } {
   if (bytes.length < 8) throw new WeightsError(`${source} is not a safetensors file (${bytes.length} bytes, no header)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = Number(view.getBigUint64(0, true));
-  if (length > bytes.length - 8) throw new WeightsError(`${source} is truncated or not a safetensors file (header of ${length} bytes in a ${bytes.length}-byte file)`);
+  if (length > bytes.length - 8)
+    throw new WeightsError(`${source} is truncated or not a safetensors file (header of ${length} bytes in a ${bytes.length}-byte file)`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
   } catch {
     throw new WeightsError(`${source} is not a safetensors file (its header is not JSON)`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new WeightsError(`${source} is not a safetensors file (its header is not an object)`);
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new WeightsError(`${source} is not a safetensors file (its header is not an object)`);
   return { header: header as Record<string, unknown>, dataStart: 8 + length };
 }
 
 function checkEntry(name: string, value: unknown, source: string): HeaderEntry {
   const e = value as Partial<HeaderEntry>;
-  const ok = typeof e === 'object' && e !== null && typeof e.dtype === 'string' && Array.isArray(e.shape)
-    && e.shape.every((d) => Number.isInteger(d) && d >= 0) && Array.isArray(e.data_offsets) && e.data_offsets.length === 2
-    && e.data_offsets.every((o) => Number.isInteger(o) && o >= 0);
+  const ok =
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.dtype === 'string' &&
+    Array.isArray(e.shape) &&
+    e.shape.every((d) => Number.isInteger(d) && d >= 0) &&
+    Array.isArray(e.data_offsets) &&
+    e.data_offsets.length === 2 &&
+    e.data_offsets.every((o) => Number.isInteger(o) && o >= 0);
   if (!ok) throw new WeightsError(`${source}: header entry "${name}" needs dtype, shape and data_offsets`);
   return e as HeaderEntry;
 }
@@ -73,14 +85,24 @@ export function readSafetensors(data: Uint8Array | ArrayBuffer, source = 'the fi
       metadata = (value ?? {}) as Record<string, string>;
       continue;
     }
-    const { dtype, shape, data_offsets: [begin, end] } = checkEntry(name, value, source);
+    const {
+      dtype,
+      shape,
+      data_offsets: [begin, end],
+    } = checkEntry(name, value, source);
     const width = FLOAT_BYTES[dtype] ?? INT_BYTES[dtype];
-    if (width === undefined) throw new WeightsError(`${source}: tensor "${name}" has dtype ${dtype}; supported: ${[...Object.keys(FLOAT_BYTES), ...Object.keys(INT_BYTES)].join(', ')}`);
+    if (width === undefined)
+      throw new WeightsError(
+        `${source}: tensor "${name}" has dtype ${dtype}; supported: ${[...Object.keys(FLOAT_BYTES), ...Object.keys(INT_BYTES)].join(', ')}`,
+      );
     const count = shape.reduce((a, b) => a * b, 1);
     if (end - begin !== count * width || end < begin) {
-      throw new WeightsError(`${source}: tensor "${name}" (${dtype} ${JSON.stringify(shape)}) needs ${count * width} bytes, its offsets span ${end - begin}`);
+      throw new WeightsError(
+        `${source}: tensor "${name}" (${dtype} ${JSON.stringify(shape)}) needs ${count * width} bytes, its offsets span ${end - begin}`,
+      );
     }
-    if (dataStart + end > bytes.length) throw new WeightsError(`${source} is truncated: tensor "${name}" ends at byte ${dataStart + end} of ${bytes.length}`);
+    if (dataStart + end > bytes.length)
+      throw new WeightsError(`${source} is truncated: tensor "${name}" ends at byte ${dataStart + end} of ${bytes.length}`);
     if (!(dtype in FLOAT_BYTES)) {
       skipped.push(name);
       continue;

@@ -68,7 +68,9 @@ export function fileLoadHandler(modelJsonPath: string): tf.io.IOHandler {
         const data = tf.io.CompositeArrayBuffer.join(buffers);
         const needed = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * bytesPerValue(s.dtype), 0);
         if (data.byteLength !== needed) {
-          throw new WeightsError(`weights of ${basename(modelJsonPath)} have ${data.byteLength} bytes, the manifest needs ${needed} (truncated or mismatched .bin file)`);
+          throw new WeightsError(
+            `weights of ${basename(modelJsonPath)} have ${data.byteLength} bytes, the manifest needs ${needed} (truncated or mismatched .bin file)`,
+          );
         }
         return [specs, data];
       });
@@ -92,6 +94,8 @@ export async function loadTfjsModel(modelJsonPath: string): Promise<tf.LayersMod
     return await tf.loadLayersModel(fileLoadHandler(modelJsonPath));
   } catch (error) {
     if (error instanceof WeightsError) throw error;
-    throw new WeightsError(`cannot load ${basename(modelJsonPath)} as a TF.js layers model: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    throw new WeightsError(
+      `cannot load ${basename(modelJsonPath)} as a TF.js layers model: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    );
   }
 }

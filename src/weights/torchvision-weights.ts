@@ -24,7 +24,13 @@ export interface TorchvisionWeights extends RemoteFile {
 }
 
 const record = (fileName: string, id: string, arch: ArchName, top1: number, resize: number): TorchvisionWeights => ({
-  fileName, id, arch, top1, resize, crop: 224, sha256Prefix: /-([0-9a-f]{8})\.pth$/.exec(fileName)?.[1] as string,
+  fileName,
+  id,
+  arch,
+  top1,
+  resize,
+  crop: 224,
+  sha256Prefix: /-([0-9a-f]{8})\.pth$/.exec(fileName)?.[1] as string,
   localCopy: `--weights path/to/${fileName} (or weights: '<path>' in the API), or set MOBILENETV3_TORCHVISION_URL to a mirror`,
 });
 

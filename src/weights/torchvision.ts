@@ -51,7 +51,10 @@ export interface TorchvisionLoadReport {
   unused: string[];
 }
 
-interface TorchModule { prefix: string; tensors: Map<string, TorchTensor> }
+interface TorchModule {
+  prefix: string;
+  tensors: Map<string, TorchTensor>;
+}
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -77,7 +80,8 @@ export function transpose(data: Float32Array, shape: readonly number[], perm: re
 function moduleNames(model: tf.LayersModel): { layer: tf.layers.Layer; module: string }[] {
   const meta = readMetadata(model);
   if (!meta) throw new WeightsError('torchvision weights need a model built by mobilenetv3 (it has no block map)');
-  if (meta.options.flavor !== 'keras') throw new WeightsError('torchvision weights fit the keras flavour only (the blog flavour has other layers)');
+  if (meta.options.flavor !== 'keras')
+    throw new WeightsError('torchvision weights fit the keras flavour only (the blog flavour has other layers)');
   const pairs: { layer: tf.layers.Layer; module: string }[] = [];
   let feature = 0;
   for (const block of meta.blocks) {
@@ -85,7 +89,8 @@ function moduleNames(model: tf.LayersModel): { layer: tf.layers.Layer; module: s
     if (weighted.length === 0) continue;
     if (block.kind === 'classifier') {
       // nn.Sequential(Linear, Hardswish, Dropout, Linear): our conv_2 and logits.
-      if (weighted.length !== 2) throw new WeightsError(`block ${block.id} has ${weighted.length} weighted layers, torchvision's classifier 2`);
+      if (weighted.length !== 2)
+        throw new WeightsError(`block ${block.id} has ${weighted.length} weighted layers, torchvision's classifier 2`);
       pairs.push({ layer: weighted[0], module: 'classifier.0' }, { layer: weighted[1], module: 'classifier.3' });
       continue;
     }
@@ -94,12 +99,21 @@ function moduleNames(model: tf.LayersModel): { layer: tf.layers.Layer; module: s
     const units: { layer: tf.layers.Layer; suffix: string }[][] = [];
     for (let i = 0; i < weighted.length; i += 2) {
       const [a, b] = [weighted[i], weighted[i + 1]];
-      if (b?.getClassName() === 'BatchNormalization') units.push([{ layer: a, suffix: '0' }, { layer: b, suffix: '1' }]);
-      else if (a.getClassName() === 'Conv2D' && b?.getClassName() === 'Conv2D') units.push([{ layer: a, suffix: 'fc1' }, { layer: b, suffix: 'fc2' }]);
+      if (b?.getClassName() === 'BatchNormalization')
+        units.push([
+          { layer: a, suffix: '0' },
+          { layer: b, suffix: '1' },
+        ]);
+      else if (a.getClassName() === 'Conv2D' && b?.getClassName() === 'Conv2D')
+        units.push([
+          { layer: a, suffix: 'fc1' },
+          { layer: b, suffix: 'fc2' },
+        ]);
       else throw new WeightsError(`layer ${a.name} (${a.getClassName()}) has no torchvision counterpart`);
     }
     const prefix = `features.${feature++}`;
-    if (block.kind !== 'bneck' && units.length !== 1) throw new WeightsError(`block ${block.id} has ${units.length} conv units, torchvision's ${prefix} 1`);
+    if (block.kind !== 'bneck' && units.length !== 1)
+      throw new WeightsError(`block ${block.id} has ${units.length} conv units, torchvision's ${prefix} 1`);
     units.forEach((unit, j) => {
       const at = block.kind === 'bneck' ? `${prefix}.block.${j}` : prefix;
       for (const { layer, suffix } of unit) pairs.push({ layer, module: `${at}.${suffix}` });
@@ -137,9 +151,10 @@ function convert(layer: tf.layers.Layer, module: TorchModule): TorchTensor[] {
     }
     case 'Conv2D': {
       const w = need(module, 'weight');
-      const kernel = w.shape.length === 2
-        ? { shape: [1, 1, w.shape[1], w.shape[0]], data: transpose(w.data, w.shape, [1, 0]) } // Linear (out, in)
-        : { shape: [w.shape[2], w.shape[3], w.shape[1], w.shape[0]], data: transpose(w.data, w.shape, [2, 3, 1, 0]) };
+      const kernel =
+        w.shape.length === 2
+          ? { shape: [1, 1, w.shape[1], w.shape[0]], data: transpose(w.data, w.shape, [1, 0]) } // Linear (out, in)
+          : { shape: [w.shape[2], w.shape[3], w.shape[1], w.shape[0]], data: transpose(w.data, w.shape, [2, 3, 1, 0]) };
       const bias = module.tensors.get('bias');
       return bias ? [kernel, bias] : [kernel];
     }
@@ -160,7 +175,11 @@ function entries(stateDict: TorchStateDict): [string, TorchTensor][] {
  * looked up by name and every shape checked before any weight is set; BN's `num_batches_tracked`
  * is ignored.
  */
-export function loadTorchvisionStateDict(model: tf.LayersModel, stateDict: TorchStateDict, options: TorchvisionLoadOptions = {}): TorchvisionLoadReport {
+export function loadTorchvisionStateDict(
+  model: tf.LayersModel,
+  stateDict: TorchStateDict,
+  options: TorchvisionLoadOptions = {},
+): TorchvisionLoadReport {
   const byName = new Map(entries(stateDict).filter(([name]) => !name.endsWith('num_batches_tracked')));
   const used = new Set<string>();
   const pending: { layer: tf.layers.Layer; values: TorchTensor[] }[] = [];
@@ -173,13 +192,17 @@ export function loadTorchvisionStateDict(model: tf.LayersModel, stateDict: Torch
       if (t) module.tensors.set(key, t);
     }
     if (module.tensors.size === 0) {
-      throw new WeightsError(`the state dict has no ${prefix}.* for layer ${layer.name}: is it torchvision's mobilenet_v3 of the same arch (large/small)?`);
+      throw new WeightsError(
+        `the state dict has no ${prefix}.* for layer ${layer.name}: is it torchvision's mobilenet_v3 of the same arch (large/small)?`,
+      );
     }
     const converted = convert(layer, module);
     const expected = layer.weights.map((w) => w.shape as number[]);
     const got = converted.map((c) => c.shape);
     if (JSON.stringify(expected) !== JSON.stringify(got)) {
-      throw new WeightsError(`torchvision ${prefix} has shapes ${JSON.stringify(got)} but layer ${layer.name} needs ${JSON.stringify(expected)}: same arch, alpha and classes?`);
+      throw new WeightsError(
+        `torchvision ${prefix} has shapes ${JSON.stringify(got)} but layer ${layer.name} needs ${JSON.stringify(expected)}: same arch, alpha and classes?`,
+      );
     }
     for (const key of module.tensors.keys()) used.add(`${prefix}.${key}`);
     pending.push({ layer, values: converted });
@@ -188,7 +211,9 @@ export function loadTorchvisionStateDict(model: tf.LayersModel, stateDict: Torch
   }
   const unused = [...byName.keys()].filter((name) => !used.has(name));
   if (unused.length > 0 && options.strict !== false) {
-    throw new WeightsError(`the state dict has ${unused.length} entries the model has no layer for (${unused.slice(0, 3).join(', ')}${unused.length > 3 ? ', ...' : ''}): same arch? pass { strict: false } to ignore them`);
+    throw new WeightsError(
+      `the state dict has ${unused.length} entries the model has no layer for (${unused.slice(0, 3).join(', ')}${unused.length > 3 ? ', ...' : ''}): same arch? pass { strict: false } to ignore them`,
+    );
   }
   for (const { layer, values: v } of pending) {
     const tensors = v.map((c) => tensor(c.data, c.shape));

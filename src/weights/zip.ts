@@ -53,7 +53,8 @@ export function readZip(bytes: Uint8Array, source = 'the file'): ZipArchive {
   const decoder = new TextDecoder();
   let at = dirOffset;
   for (let i = 0; i < count; i++) {
-    if (at + 46 > end || view.getUint32(at, true) !== CENTRAL) throw new WeightsError(`${source} is damaged (central directory entry ${i} is malformed)`);
+    if (at + 46 > end || view.getUint32(at, true) !== CENTRAL)
+      throw new WeightsError(`${source} is damaged (central directory entry ${i} is malformed)`);
     const flags = view.getUint16(at + 8, true);
     if (flags & 1) throw new WeightsError(`${source} is encrypted, which is not supported`);
     const nameLength = view.getUint16(at + 28, true);
@@ -78,13 +79,15 @@ export function readZip(bytes: Uint8Array, source = 'the file'): ZipArchive {
       const entry = entries.get(name);
       if (!entry) throw new WeightsError(`${source} has no ${name}`);
       const h = entry.headerOffset;
-      if (h + 30 > bytes.length || view.getUint32(h, true) !== LOCAL) throw new WeightsError(`${source} is damaged (entry ${name} has no local header)`);
+      if (h + 30 > bytes.length || view.getUint32(h, true) !== LOCAL)
+        throw new WeightsError(`${source} is damaged (entry ${name} has no local header)`);
       const start = h + 30 + view.getUint16(h + 26, true) + view.getUint16(h + 28, true);
       const stop = start + entry.compressedSize;
       if (stop > bytes.length) throw new WeightsError(`${source} is truncated (entry ${name} ends past the end of the file)`);
       const raw = bytes.subarray(start, stop);
       if (entry.method === 0) return raw;
-      if (entry.method !== 8) throw new WeightsError(`${source}: entry ${name} uses zip compression method ${entry.method}; supported: stored, deflate`);
+      if (entry.method !== 8)
+        throw new WeightsError(`${source}: entry ${name} uses zip compression method ${entry.method}; supported: stored, deflate`);
       try {
         return new Uint8Array(inflateRawSync(raw));
       } catch {
@@ -131,7 +134,8 @@ export function writeZip(files: readonly ZipInput[]): Uint8Array {
   for (const file of files) {
     const name = encoder.encode(file.name);
     const body = file.deflate ? new Uint8Array(deflateRawSync(file.data)) : file.data;
-    if (body.length >= 0xffffffff || file.data.length >= 0xffffffff || offset >= 0xffffffff) throw new WeightsError(`${file.name} is too large for a zip archive without zip64`);
+    if (body.length >= 0xffffffff || file.data.length >= 0xffffffff || offset >= 0xffffffff)
+      throw new WeightsError(`${file.name} is too large for a zip archive without zip64`);
     const fields = (view: DataView, at: number) => {
       view.setUint16(at, 20, true); // version needed: 2.0
       view.setUint16(at + 2, 0x0800, true); // flags: names are UTF-8

@@ -4,7 +4,12 @@
  */
 import { ENGINES, type EngineName } from './engines.js';
 
-export interface BenchResult { engine: string; warmupMs: number; ms: number[]; top: string }
+export interface BenchResult {
+  engine: string;
+  warmupMs: number;
+  ms: number[];
+  top: string;
+}
 export type Bench = (name: EngineName, runs: number) => Promise<BenchResult>;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -27,7 +27,7 @@ let loaded: LoadedModel | undefined;
 const requested = new URLSearchParams(location.search).get('engine');
 let engineName: EngineName = ENGINES.some((e) => e.name === requested) ? (requested as EngineName) : DEFAULT_ENGINE;
 let engine: PageEngine | undefined;
-let lastImage: CanvasImageSource & { width: number; height: number } | undefined;
+let lastImage: (CanvasImageSource & { width: number; height: number }) | undefined;
 
 function showError(message: string | undefined): void {
   const box = $('classify-error');
@@ -95,7 +95,13 @@ async function setModel(next: Promise<LoadedModel>, what: string): Promise<void>
     // The explorer follows the model that classifies (e.g. a Large-minimalistic file just loaded).
     const options = readMetadata(model.model)?.options;
     const shown = explorerChoice();
-    if (options && (options.arch !== shown.arch || options.flavor !== shown.flavor || options.alpha !== shown.alpha || options.minimalistic !== shown.minimalistic)) {
+    if (
+      options &&
+      (options.arch !== shown.arch ||
+        options.flavor !== shown.flavor ||
+        options.alpha !== shown.alpha ||
+        options.minimalistic !== shown.minimalistic)
+    ) {
       setExplorerChoice(options);
       void refreshExplorer();
     }
@@ -117,12 +123,16 @@ function drawPreview(image: CanvasImageSource & { width: number; height: number 
 }
 
 function renderTop5(predictions: ReturnType<typeof topK>): void {
-  $('top5').innerHTML = predictions.map((p, i) => `
+  $('top5').innerHTML = predictions
+    .map(
+      (p, i) => `
     <li class="${i === 0 ? 'best' : ''}">
       <span class="name" title="class ${p.index}">${p.label}</span>
       <span class="bar"><span style="width:${(p.probability * 100).toFixed(1)}%"></span></span>
       <span class="pct">${(p.probability * 100).toFixed(1)}%</span>
-    </li>`).join('');
+    </li>`,
+    )
+    .join('');
 }
 
 async function classify(image: CanvasImageSource & { width: number; height: number }): Promise<void> {
@@ -184,7 +194,10 @@ function wireImageInputs(): void {
     void onImageFile(input.files?.[0]);
     input.value = ''; // picking the same file again still fires "change"
   });
-  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', (e) => {
     e.preventDefault();
@@ -221,8 +234,10 @@ function modelChoice(): ModelOptions {
 
 /** The arch and flavour radio buttons, from the library's tables (no second list in the page). */
 function fillChoices(): void {
-  const radios = (name: string, values: readonly string[]) => values
-    .map((v) => `<label><input type="radio" name="${name}" value="${v}"><span>${v[0].toUpperCase()}${v.slice(1)}</span></label>`).join('');
+  const radios = (name: string, values: readonly string[]) =>
+    values
+      .map((v) => `<label><input type="radio" name="${name}" value="${v}"><span>${v[0].toUpperCase()}${v.slice(1)}</span></label>`)
+      .join('');
   $('arch-choices').insertAdjacentHTML('beforeend', radios('arch', ARCH_NAMES));
   $('flavor-choices').insertAdjacentHTML('beforeend', radios('flavor', FLAVOR_NAMES));
 }
@@ -245,8 +260,11 @@ function refreshExplorer(): Promise<void> {
     diagram.classList.add('busy');
     try {
       view = await showArchitecture(explorerChoice(), {
-        canvas: diagram, panel: $('details'), stats: $('stats'),
-        search: $<HTMLInputElement>('diagram-search'), searchStatus: $('diagram-search-status'),
+        canvas: diagram,
+        panel: $('details'),
+        stats: $('stats'),
+        search: $<HTMLInputElement>('diagram-search'),
+        searchStatus: $('diagram-search-status'),
       });
       timing.explorerReady ??= performance.now();
     } catch (error) {
@@ -314,10 +332,16 @@ async function start(): Promise<void> {
   }
   setExplorerChoice(config?.model ?? { arch: 'large', flavor: 'keras', alpha: 1, minimalistic: false });
   wireExplorer();
-  wireCompare($<HTMLButtonElement>('compare'), $<HTMLTableElement>('compare-table'), bench, () => engineName, async (name) => {
-    $<HTMLSelectElement>('engine').value = name;
-    await switchEngine(name);
-  });
+  wireCompare(
+    $<HTMLButtonElement>('compare'),
+    $<HTMLTableElement>('compare-table'),
+    bench,
+    () => engineName,
+    async (name) => {
+      $<HTMLSelectElement>('engine').value = name;
+      await switchEngine(name);
+    },
+  );
   $('versions').textContent = `TF.js ${tf.version.tfjs}`;
   await switchEngine(engineName);
   await refreshExplorer();

@@ -21,7 +21,8 @@ interface ClassifyFlags extends Omit<ModelFlags, 'top'> {
 function formatTable(source: string, predictions: { rank: number; label: string; probability: number }[]): string {
   const width = Math.max(5, ...predictions.map((p) => p.label.length));
   const lines = [source, `  rank  ${'class'.padEnd(width)}  probability`];
-  for (const p of predictions) lines.push(`  ${String(p.rank).padStart(4)}  ${p.label.padEnd(width)}  ${p.probability.toFixed(4).padStart(11)}`);
+  for (const p of predictions)
+    lines.push(`  ${String(p.rank).padStart(4)}  ${p.label.padEnd(width)}  ${p.probability.toFixed(4).padStart(11)}`);
   return lines.join('\n');
 }
 
@@ -29,12 +30,15 @@ export function register(program: Command): void {
   addModelOptions(program.command('classify'), { omit: ['no-top', 'pooling'] })
     .description('classify images (files, folders walked recursively, glob patterns) and print the top classes')
     .argument('<images...>', 'image files, folders or glob patterns')
-    .option('--model <file|dir>', 'instead of --weights: an .onnx from "export" (fastest start), a TF.js model.json, or a folder holding them (e.g. written by "train")')
+    .option(
+      '--model <file|dir>',
+      'instead of --weights: an .onnx from "export" (fastest start), a TF.js model.json, or a folder holding them (e.g. written by "train")',
+    )
     .option('--top <k>', 'how many classes to show per image', '5')
     .addOption(new Option('--engine <name>', 'onnx: ONNX Runtime (fast); tfjs: TF.js wasm').choices(['onnx', 'tfjs']).default('onnx'))
     .option('--batch <n>', 'images per inference batch', '16')
     .option('--threads <n>', 'ONNX Runtime threads (default: one per core)')
-    .option('--crop <fraction>', 'centre crop before resizing (default: the model card\'s, 0.875 as Keras/TF and torchvision evaluate)')
+    .option('--crop <fraction>', "centre crop before resizing (default: the model card's, 0.875 as Keras/TF and torchvision evaluate)")
     .option('--no-crop', 'resize the whole image (no centre crop)')
     .option('--labels <file>', 'class names: JSON array or one per line (default: ImageNet for 1000 classes)')
     .option('--no-cache', 'export the ONNX model again instead of reusing the cached export of these weights')
@@ -57,7 +61,8 @@ export function register(program: Command): void {
           // The classifier opens the folder's model.onnx itself.
         } else {
           const json = isDir ? join(flags.model, 'model.json') : flags.model;
-          if (!/\.json$/i.test(json)) throw new CliError(`--model must be an .onnx file, a TF.js model.json or a folder holding one, got ${flags.model}`, 2);
+          if (!/\.json$/i.test(json))
+            throw new CliError(`--model must be an .onnx file, a TF.js model.json or a folder holding one, got ${flags.model}`, 2);
           if (isDir && !(await isFile(json))) throw new CliError(`${flags.model} holds no model.json or model.onnx`, 2);
           flags.weights = json;
           flags.model = undefined;
@@ -67,7 +72,11 @@ export function register(program: Command): void {
       // Model options are checked before any image is read: a bad one is the command line's fault (exit 2).
       if (!flags.model) (await import('../../architecture/options.js')).resolveOptions(modelOptionsFrom({ ...flags, top: true }));
       const { options: modelOptions, weights, onnx, card } = await weightsFromFlags({ ...flags, top: true });
-      if (onnx && flags.engine !== 'onnx') throw new CliError(`${flags.model ?? flags.weights} is a trained model (its own classifier on a backbone): classify it with --engine onnx`, 2);
+      if (onnx && flags.engine !== 'onnx')
+        throw new CliError(
+          `${flags.model ?? flags.weights} is a trained model (its own classifier on a backbone): classify it with --engine onnx`,
+          2,
+        );
       const labels = flags.labels ? await readLabelsFile(flags.labels) : undefined;
 
       const [{ collectImageFiles }, { createClassifier }, { progressBar }] = await Promise.all([
@@ -90,7 +99,15 @@ export function register(program: Command): void {
       }
 
       const classifier = await createClassifier({
-        ...modelOptions, ...(onnx ? { model: onnx } : { weights, model: flags.model }), card, engine: flags.engine, threads, top, crop, labels, cache: flags.cache,
+        ...modelOptions,
+        ...(onnx ? { model: onnx } : { weights, model: flags.model }),
+        card,
+        engine: flags.engine,
+        threads,
+        top,
+        crop,
+        labels,
+        cache: flags.cache,
       });
       const progress = inputs.expanded ? progressBar('classify', inputs.files.length) : undefined;
       let first = true;

@@ -17,12 +17,20 @@ interface EvaluateFlags extends ModelFlags {
 export function register(program: Command): void {
   addModelOptions(program.command('evaluate <dir>'))
     .description('top-1/top-5 accuracy on a folder of <synset>_*.JPEG photos (ImageNet naming) with a Keras class index')
-    .option('--class-index <json>', 'Keras-format class index {"0": ["n01440764", "tench"], ...} (default: Keras\'s ImageNet index, downloaded and cached)')
-    .option('--crop <fraction>', 'centre-crop this fraction of the shorter side before resizing (default: the model card\'s, 0.875 as Keras/TF and torchvision evaluate)')
+    .option(
+      '--class-index <json>',
+      'Keras-format class index {"0": ["n01440764", "tench"], ...} (default: Keras\'s ImageNet index, downloaded and cached)',
+    )
+    .option(
+      '--crop <fraction>',
+      "centre-crop this fraction of the shorter side before resizing (default: the model card's, 0.875 as Keras/TF and torchvision evaluate)",
+    )
     .option('--no-crop', 'resize the whole image (no centre crop)')
     .option('--limit <n>', 'evaluate n photos spread evenly over the sorted folder')
     .option('--batch-size <n>', 'images per inference batch', '16')
-    .addOption(new Option('--engine <name>', 'onnx: ONNX Runtime (our exported graph); tfjs: TF.js wasm').choices(['onnx', 'tfjs']).default('onnx'))
+    .addOption(
+      new Option('--engine <name>', 'onnx: ONNX Runtime (our exported graph); tfjs: TF.js wasm').choices(['onnx', 'tfjs']).default('onnx'),
+    )
     .option('--threads <n>', 'ONNX Runtime threads (default: one per core)')
     .option('--json', 'one JSON object: top1, top5 (fractions), images, imagesPerSecond, engine')
     .action(async (dir: string, flags: EvaluateFlags) => {
@@ -32,16 +40,21 @@ export function register(program: Command): void {
       const batchSize = wholeNumberFlag('batch-size', flags.batchSize);
       const threads = flags.threads === undefined ? undefined : threadsFlag(flags.threads);
 
-      const [{ useTfBackend }, { createEngine }, folder, { evaluateImages }, { progressBar }, { fetchCached }, { IMAGENET_CLASS_INDEX }] = await Promise.all([
-        import('../../runtime/tfjs.js'),
-        import('../../runtime/create-engine.js'),
-        import('../../evaluate/labelled-folder.js'),
-        import('../../evaluate/evaluate.js'),
-        import('../progress.js'),
-        import('../../weights/download.js'),
-        import('../../weights/imagenet.js'),
-      ]);
-      const images = await folder.listLabelledImages(dir, async () => folder.readClassIndex(flags.classIndex ?? await fetchCached(IMAGENET_CLASS_INDEX)), limit);
+      const [{ useTfBackend }, { createEngine }, folder, { evaluateImages }, { progressBar }, { fetchCached }, { IMAGENET_CLASS_INDEX }] =
+        await Promise.all([
+          import('../../runtime/tfjs.js'),
+          import('../../runtime/create-engine.js'),
+          import('../../evaluate/labelled-folder.js'),
+          import('../../evaluate/evaluate.js'),
+          import('../progress.js'),
+          import('../../weights/download.js'),
+          import('../../weights/imagenet.js'),
+        ]);
+      const images = await folder.listLabelledImages(
+        dir,
+        async () => folder.readClassIndex(flags.classIndex ?? (await fetchCached(IMAGENET_CLASS_INDEX))),
+        limit,
+      );
       await useTfBackend('wasm');
       const { model } = await modelFromFlags(flags);
       const { readModelCard } = await import('../../architecture/card.js');
@@ -67,11 +80,13 @@ export function register(program: Command): void {
         return;
       }
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-      process.stdout.write([
-        `top-1     ${pct(result.top1)} (${result.correctTop1}/${result.images})`,
-        `top-5     ${pct(result.top5)} (${result.correctTop5}/${result.images})`,
-        `images    ${result.images}`,
-        `images/s  ${result.imagesPerSecond.toFixed(1)} (${flags.engine === 'onnx' ? 'ONNX Runtime' : 'TF.js wasm'}, batch ${batchSize}, decoding included)`,
-      ].join('\n') + '\n');
+      process.stdout.write(
+        [
+          `top-1     ${pct(result.top1)} (${result.correctTop1}/${result.images})`,
+          `top-5     ${pct(result.top5)} (${result.correctTop5}/${result.images})`,
+          `images    ${result.images}`,
+          `images/s  ${result.imagesPerSecond.toFixed(1)} (${flags.engine === 'onnx' ? 'ONNX Runtime' : 'TF.js wasm'}, batch ${batchSize}, decoding included)`,
+        ].join('\n') + '\n',
+      );
     });
 }

@@ -24,29 +24,46 @@ function formatOfName(output: string): ExportFormat | undefined {
 function exportFormat(flags: ExportFlags): ExportFormat {
   const named = formatOfName(flags.output);
   if (!flags.format) {
-    if (!named) throw new CliError(`cannot tell the export format from "${flags.output}": end it in .onnx, .h5 or .json (TF.js model.json), .keras or .weights.h5 (Keras 3), name a folder, or pass --format`, 2);
+    if (!named)
+      throw new CliError(
+        `cannot tell the export format from "${flags.output}": end it in .onnx, .h5 or .json (TF.js model.json), .keras or .weights.h5 (Keras 3), name a folder, or pass --format`,
+        2,
+      );
     return named;
   }
   if (named && named !== flags.format && extname(flags.output) !== '') {
-    throw new CliError(`--format ${flags.format} does not match the output name "${flags.output}" (that is ${named}); change one of them`, 2);
+    throw new CliError(
+      `--format ${flags.format} does not match the output name "${flags.output}" (that is ${named}); change one of them`,
+      2,
+    );
   }
   return flags.format;
 }
 
 export function register(program: Command): void {
   addModelOptions(program.command('export'))
-    .description('write the model (with its weights) as ONNX (ONNX Runtime, Netron), Keras .h5 weights, a Keras 3 .keras model or a TF.js model (model.json + weights, for the browser)')
-    .addOption(new Option('--format <name>', 'onnx: opset 17, BN folded, NHWC input; h5: Keras legacy weights; weights.h5: Keras 3 weights (model.load_weights); keras: Keras 3 model archive (keras.saving.load_model); tfjs: model.json + weights').choices(['onnx', 'h5', 'weights.h5', 'keras', 'tfjs']))
-    .requiredOption('-o, --output <path>', 'output file: .onnx, .h5, .weights.h5, .keras, or for tfjs the model.json path or a folder to put model.json in (the format follows from the name unless --format is given)')
-    .option('--labels <file>', 'class names for the ONNX or .keras metadata: JSON array or one per line (default: ImageNet for 1000 classes in ONNX)')
+    .description(
+      'write the model (with its weights) as ONNX (ONNX Runtime, Netron), Keras .h5 weights, a Keras 3 .keras model or a TF.js model (model.json + weights, for the browser)',
+    )
+    .addOption(
+      new Option(
+        '--format <name>',
+        'onnx: opset 17, BN folded, NHWC input; h5: Keras legacy weights; weights.h5: Keras 3 weights (model.load_weights); keras: Keras 3 model archive (keras.saving.load_model); tfjs: model.json + weights',
+      ).choices(['onnx', 'h5', 'weights.h5', 'keras', 'tfjs']),
+    )
+    .requiredOption(
+      '-o, --output <path>',
+      'output file: .onnx, .h5, .weights.h5, .keras, or for tfjs the model.json path or a folder to put model.json in (the format follows from the name unless --format is given)',
+    )
+    .option(
+      '--labels <file>',
+      'class names for the ONNX or .keras metadata: JSON array or one per line (default: ImageNet for 1000 classes in ONNX)',
+    )
     .action(async (flags: ExportFlags) => {
       modelOptionsFrom(flags); // bad options fail before any work
       const format = exportFormat(flags);
       const labelsFromFile = flags.labels ? await readLabelsFile(flags.labels) : undefined;
-      const [{ useTfBackend }, { writeFileAtomic }] = await Promise.all([
-        import('../../runtime/tfjs.js'),
-        import('../../io/atomic.js'),
-      ]);
+      const [{ useTfBackend }, { writeFileAtomic }] = await Promise.all([import('../../runtime/tfjs.js'), import('../../io/atomic.js')]);
       await useTfBackend('wasm');
       const { model, options: built } = await modelFromFlags(flags);
       if (!flags.weights) {

@@ -33,20 +33,26 @@ export function register(program: Command): void {
     .requiredOption('--layer <name>', 'layer whose output to show (names: `mobilenetv3 summary` or `plot --detail layers`)')
     .requiredOption('-o, --output <file>', 'picture to write: .png, .jpg or .webp')
     .option('--max-channels <n>', 'show only the first n channels')
-    .option('--crop <fraction>', 'centre crop before resizing (default: the model card\'s, as classify)')
+    .option('--crop <fraction>', "centre crop before resizing (default: the model card's, as classify)")
     .option('--no-crop', 'resize the whole image (no centre crop)')
     .option('--json', 'print what was drawn as JSON')
     .action(async (image: string, flags: SeeFlags & { layer: string; maxChannels?: string }) => {
       const output = await pictureOutput(flags.output);
       const crop = flags.crop === false ? null : flags.crop === undefined ? undefined : cropFlag(flags.crop);
       const maxChannels = flags.maxChannels === undefined ? undefined : wholeNumberFlag('max-channels', flags.maxChannels);
-      const [{ useTfBackend }, { activationGrid }] = await Promise.all([import('../../runtime/tfjs.js'), import('../../visualize/activations.js')]);
+      const [{ useTfBackend }, { activationGrid }] = await Promise.all([
+        import('../../runtime/tfjs.js'),
+        import('../../visualize/activations.js'),
+      ]);
       await useTfBackend('wasm');
       if (!flags.weights) process.stderr.write('mobilenetv3: note: no --weights: these are the feature maps of an untrained network\n');
       const { model } = await modelFromFlags(flags);
       const result = await activationGrid(model, image, flags.layer, output, { crop, maxChannels });
       if (flags.json) process.stdout.write(JSON.stringify({ output, ...result }) + '\n');
-      else process.stderr.write(`wrote ${output}: ${result.layer} ${result.height}×${result.width}×${result.channels}, ${result.shown} channels in ${result.columns}×${result.rows}\n`);
+      else
+        process.stderr.write(
+          `wrote ${output}: ${result.layer} ${result.height}×${result.width}×${result.channels}, ${result.shown} channels in ${result.columns}×${result.rows}\n`,
+        );
     });
 
   addModelOptions(program.command('explain'))
@@ -54,34 +60,50 @@ export function register(program: Command): void {
     .argument('<image>', 'image file (JPEG, PNG, WebP, ...)')
     .requiredOption('-o, --output <file>', 'picture to write (.png, .jpg or .webp): the image with the heatmap over it')
     .option('--class <n>', 'class to explain (default: the top-1 prediction)')
-    .addOption(new Option('--method <name>', 'gradcam++ covers whole objects better; gradcam is the original').choices(['gradcam++', 'gradcam']).default('gradcam++'))
+    .addOption(
+      new Option('--method <name>', 'gradcam++ covers whole objects better; gradcam is the original')
+        .choices(['gradcam++', 'gradcam'])
+        .default('gradcam++'),
+    )
     .option('--layer <name>', 'feature map to explain (default: the last one before global pooling)')
-    .option('--crop <fraction>', 'centre crop before resizing (default: the model card\'s, as classify)')
+    .option('--crop <fraction>', "centre crop before resizing (default: the model card's, as classify)")
     .option('--no-crop', 'resize the whole image (no centre crop)')
-    .option('--labels <file>', 'class names: JSON array or one per line (default: the model card\'s, ImageNet for 1000 classes)')
+    .option('--labels <file>', "class names: JSON array or one per line (default: the model card's, ImageNet for 1000 classes)")
     .option('--json', 'print the prediction and the explained class as JSON')
-    .action(async (image: string, flags: SeeFlags & { class?: string; method: 'gradcam++' | 'gradcam'; layer?: string; labels?: string }) => {
-      const output = await pictureOutput(flags.output);
-      const crop = flags.crop === false ? null : flags.crop === undefined ? undefined : cropFlag(flags.crop);
-      const classIndex = flags.class === undefined ? undefined : wholeNumberFlag('class', flags.class, 0);
-      if (!flags.weights) throw new CliError('explain needs trained weights: pass --weights imagenet, a Keras .h5 file or a model.json', 2);
-      const [{ useTfBackend }, { explainImage }] = await Promise.all([import('../../runtime/tfjs.js'), import('../../visualize/explain.js')]);
-      let labels: readonly string[] | undefined = flags.labels ? await readLabelsFile(flags.labels) : undefined;
-      await useTfBackend('wasm');
-      const { model } = await modelFromFlags(flags);
-      const classes = (model.outputs[0].shape as number[])[1];
-      // The model card's class names (a trained model's own, ImageNet's for the published weights).
-      if (!labels) {
-        const [{ readModelCard }, { classNames }] = await Promise.all([import('../../architecture/card.js'), import('../../classify/class-names.js')]);
-        labels = classNames(readModelCard(model), classes);
-      }
-      if (classIndex !== undefined && classIndex >= classes) throw new CliError(`--class must be below ${classes} (the model's classes), got ${classIndex}`, 2);
-      const result = await explainImage(model, image, output, { classIndex, method: flags.method, layer: flags.layer, crop, labels });
-      const { cam: _cam, ...summary } = result;
-      if (flags.json) process.stdout.write(JSON.stringify({ output, ...summary }) + '\n');
-      else {
-        const t = result.target;
-        process.stderr.write(`wrote ${output}: ${result.method} of ${t.label ?? 'class'} (${t.index}), p = ${(t.probability * 100).toFixed(1)}%, on ${result.layer} ${result.camHeight}×${result.camWidth}\n`);
-      }
-    });
+    .action(
+      async (image: string, flags: SeeFlags & { class?: string; method: 'gradcam++' | 'gradcam'; layer?: string; labels?: string }) => {
+        const output = await pictureOutput(flags.output);
+        const crop = flags.crop === false ? null : flags.crop === undefined ? undefined : cropFlag(flags.crop);
+        const classIndex = flags.class === undefined ? undefined : wholeNumberFlag('class', flags.class, 0);
+        if (!flags.weights)
+          throw new CliError('explain needs trained weights: pass --weights imagenet, a Keras .h5 file or a model.json', 2);
+        const [{ useTfBackend }, { explainImage }] = await Promise.all([
+          import('../../runtime/tfjs.js'),
+          import('../../visualize/explain.js'),
+        ]);
+        let labels: readonly string[] | undefined = flags.labels ? await readLabelsFile(flags.labels) : undefined;
+        await useTfBackend('wasm');
+        const { model } = await modelFromFlags(flags);
+        const classes = (model.outputs[0].shape as number[])[1];
+        // The model card's class names (a trained model's own, ImageNet's for the published weights).
+        if (!labels) {
+          const [{ readModelCard }, { classNames }] = await Promise.all([
+            import('../../architecture/card.js'),
+            import('../../classify/class-names.js'),
+          ]);
+          labels = classNames(readModelCard(model), classes);
+        }
+        if (classIndex !== undefined && classIndex >= classes)
+          throw new CliError(`--class must be below ${classes} (the model's classes), got ${classIndex}`, 2);
+        const result = await explainImage(model, image, output, { classIndex, method: flags.method, layer: flags.layer, crop, labels });
+        const { cam: _cam, ...summary } = result;
+        if (flags.json) process.stdout.write(JSON.stringify({ output, ...summary }) + '\n');
+        else {
+          const t = result.target;
+          process.stderr.write(
+            `wrote ${output}: ${result.method} of ${t.label ?? 'class'} (${t.index}), p = ${(t.probability * 100).toFixed(1)}%, on ${result.layer} ${result.camHeight}×${result.camWidth}\n`,
+          );
+        }
+      },
+    );
 }

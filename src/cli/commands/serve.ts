@@ -38,15 +38,21 @@ export function register(program: Command): void {
       };
       let server: Awaited<ReturnType<typeof serveStatic>>;
       try {
-        server = await serveStatic({
-          root,
-          files: weights?.files ?? new Map(),
-          documents: new Map([['/api/config.json', config]]),
-        }, port, flags.host);
+        server = await serveStatic(
+          {
+            root,
+            files: weights?.files ?? new Map(),
+            documents: new Map([['/api/config.json', config]]),
+          },
+          port,
+          flags.host,
+        );
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new CliError(`port ${port} on ${flags.host} is in use: pick another with --port (0 for any free port)`);
-        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`cannot bind to --host ${flags.host}: not an address of this machine`);
+        if (code === 'EADDRINUSE')
+          throw new CliError(`port ${port} on ${flags.host} is in use: pick another with --port (0 for any free port)`);
+        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+          throw new CliError(`cannot bind to --host ${flags.host}: not an address of this machine`);
         if (code === 'EACCES') throw new CliError(`no permission to bind port ${port}: use a port above 1023`);
         throw error;
       }
@@ -55,7 +61,9 @@ export function register(program: Command): void {
       const everywhere = flags.host === '0.0.0.0' || flags.host === '::';
       const shownHost = everywhere ? '127.0.0.1' : flags.host.includes(':') ? `[${flags.host}]` : flags.host;
       const what = weights ? `${options.name} with ${weights.name}` : `${options.name} (no weights: choose a file in the page)`;
-      process.stdout.write(`mobilenetv3 page: http://${shownHost}:${bound}/  (${what}${everywhere ? '; listening on every network interface' : ''}; Ctrl-C to stop)\n`);
+      process.stdout.write(
+        `mobilenetv3 page: http://${shownHost}:${bound}/  (${what}${everywhere ? '; listening on every network interface' : ''}; Ctrl-C to stop)\n`,
+      );
       const stop = () => server.close(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -8,10 +8,7 @@ export function register(program: Command): void {
     .option('--json', 'one JSON object ({ name, rows }) instead of the table')
     .option('--markdown', 'a Markdown table')
     .action(async (flags: ModelFlags & { json?: boolean; markdown?: boolean }) => {
-      const [table, { useTfBackend }] = await Promise.all([
-        import('../../visualize/table.js'),
-        import('../../runtime/tfjs.js'),
-      ]);
+      const [table, { useTfBackend }] = await Promise.all([import('../../visualize/table.js'), import('../../runtime/tfjs.js')]);
       await useTfBackend('cpu');
       const view = table.architectureTable((await modelFromFlags(flags, { initialize: false })).model);
       if (flags.json) process.stdout.write(JSON.stringify(view) + '\n');

@@ -33,13 +33,17 @@ interface TrainFlags extends Omit<ModelFlags, 'classes' | 'top' | 'pooling' | 'p
   json?: boolean;
 }
 
-
 /** --fine-tune: 'all', or 1..(bnecks of the arch). */
 function fineTuneFlag(text: string | undefined, arch: keyof typeof ARCHITECTURES): number | 'all' {
   if (text === undefined) return 0;
   if (text === 'all') return 'all';
   const bnecks = ARCHITECTURES[arch].blocks.length;
-  return numberFlag('fine-tune', text, (n) => Number.isInteger(n) && n >= 1 && n <= bnecks, `all or a number of blocks from 1 to ${bnecks} (MobileNetV3-${arch === 'small' ? 'Small' : 'Large'} has ${bnecks})`);
+  return numberFlag(
+    'fine-tune',
+    text,
+    (n) => Number.isInteger(n) && n >= 1 && n <= bnecks,
+    `all or a number of blocks from 1 to ${bnecks} (MobileNetV3-${arch === 'small' ? 'Small' : 'Large'} has ${bnecks})`,
+  );
 }
 
 function bnFlag(flags: { freezeBn?: boolean; trainBn?: boolean }): boolean | undefined {
@@ -51,23 +55,41 @@ const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`
 
 export function register(program: Command): void {
   addModelOptions(program.command('train'), { omit: ['classes', 'no-top', 'pooling', 'no-preprocessing'] })
-    .description('train a classifier on <dir> (one sub-folder of images per class): the head, the last N blocks, or every layer, and export it')
+    .description(
+      'train a classifier on <dir> (one sub-folder of images per class): the head, the last N blocks, or every layer, and export it',
+    )
     .argument('<dir>', 'folder with one sub-folder of images per class')
-    .requiredOption('-o, --output <dir>', 'output folder (model.json, model.h5, model.keras, model.onnx, labels.json, metrics.json, curves.png, confusion.png)')
+    .requiredOption(
+      '-o, --output <dir>',
+      'output folder (model.json, model.h5, model.keras, model.onnx, labels.json, metrics.json, curves.png, confusion.png)',
+    )
     .option('--epochs <n>', 'epochs of stage 1 (the new classifier on cached features)', '20')
     .option('--batch <n>', 'batch size', '32')
     .option('--lr <x>', 'Adam learning rate of stage 1', '0.001')
     .option('--val-split <x>', 'fraction of each class kept for validation', '0.2')
-    .option('--augment [views]', 'stage 1 / --fine-tune N: add random-resized-crop + flip views per training image (default 2); --fine-tune all draws a new crop + flip every epoch unless --augment 0')
-    .option('--fine-tune <blocks|all>', 'stage 2: also train the last N bneck blocks (on cached activations, batch norm frozen), or all: every layer on the photos')
+    .option(
+      '--augment [views]',
+      'stage 1 / --fine-tune N: add random-resized-crop + flip views per training image (default 2); --fine-tune all draws a new crop + flip every epoch unless --augment 0',
+    )
+    .option(
+      '--fine-tune <blocks|all>',
+      'stage 2: also train the last N bneck blocks (on cached activations, batch norm frozen), or all: every layer on the photos',
+    )
     .option('--fine-tune-epochs <n>', 'epochs of stage 2', '5')
     .option('--fine-tune-lr <x>', 'learning rate of stage 2 (default: --lr / 10)')
     .option('--freeze-bn', '--fine-tune all: keep batch norm in inference mode')
-    .option('--train-bn', '--fine-tune all: train batch norm (batch statistics, moving averages updated) even for weights whose batch norm is folded (identity statistics), which are frozen by default')
-    .addOption(new Option('--optimizer <name>', '--fine-tune all / --weights none: the optimiser').choices([...OPTIMIZER_NAMES]).default('adam'))
+    .option(
+      '--train-bn',
+      '--fine-tune all: train batch norm (batch statistics, moving averages updated) even for weights whose batch norm is folded (identity statistics), which are frozen by default',
+    )
+    .addOption(
+      new Option('--optimizer <name>', '--fine-tune all / --weights none: the optimiser').choices([...OPTIMIZER_NAMES]).default('adam'),
+    )
     .option('--momentum <x>', 'sgd / rmsprop momentum', '0.9')
     .option('--nesterov', 'sgd with Nesterov momentum')
-    .addOption(new Option('--schedule <name>', 'learning-rate schedule of whole-network training').choices([...SCHEDULE_NAMES]).default('cosine'))
+    .addOption(
+      new Option('--schedule <name>', 'learning-rate schedule of whole-network training').choices([...SCHEDULE_NAMES]).default('cosine'),
+    )
     .option('--warmup <epochs>', 'linear learning-rate warm-up, in epochs (fractions allowed)', '0')
     .option('--weight-decay <x>', 'weight decay on kernels (L2; decoupled with adamw)', '0')
     .option('--label-smoothing <x>', 'label smoothing of the targets, in [0, 1)', '0')
@@ -75,7 +97,11 @@ export function register(program: Command): void {
     .option('--threads <n>', 'CPU threads for ONNX Runtime (default: every core)')
     .option('--seed <n>', 'seed of the split, augmentation and batch order', '42')
     .option('--resume', 'continue from the checkpoint in the output folder')
-    .addOption(new Option('--engine <name>', 'engine for the frozen backbone: onnx (ONNX Runtime, fast) or tfjs').choices(['onnx', 'tfjs']).default('onnx'))
+    .addOption(
+      new Option('--engine <name>', 'engine for the frozen backbone: onnx (ONNX Runtime, fast) or tfjs')
+        .choices(['onnx', 'tfjs'])
+        .default('onnx'),
+    )
     .option('--json', 'print the result as one JSON object')
     .action(async (dir: string, flags: TrainFlags) => {
       const model = modelOptionsFrom({ ...flags, classes: '1000', top: false, preprocessing: true });
@@ -105,10 +131,16 @@ export function register(program: Command): void {
         batchSize: wholeNumberFlag('batch', flags.batch),
         learningRate: numberFlag('lr', flags.lr, (n) => n > 0, 'a positive number'),
         valSplit: numberFlag('val-split', flags.valSplit, (n) => n >= 0 && n < 1, 'a fraction in [0, 1)'),
-        augment: flags.augment === undefined ? undefined : flags.augment === true ? 2 : numberFlag('augment', flags.augment, (n) => Number.isInteger(n) && n >= 0, 'a whole number of views of at least 0'),
+        augment:
+          flags.augment === undefined
+            ? undefined
+            : flags.augment === true
+              ? 2
+              : numberFlag('augment', flags.augment, (n) => Number.isInteger(n) && n >= 0, 'a whole number of views of at least 0'),
         fineTune: fineTuneFlag(flags.fineTune, model.arch ?? 'large'),
         fineTuneEpochs: wholeNumberFlag('fine-tune-epochs', flags.fineTuneEpochs),
-        fineTuneLearningRate: flags.fineTuneLr === undefined ? undefined : numberFlag('fine-tune-lr', flags.fineTuneLr, (n) => n > 0, 'a positive number'),
+        fineTuneLearningRate:
+          flags.fineTuneLr === undefined ? undefined : numberFlag('fine-tune-lr', flags.fineTuneLr, (n) => n > 0, 'a positive number'),
         seed: numberFlag('seed', flags.seed, Number.isInteger, 'a whole number'),
         resume: Boolean(flags.resume),
         engine: flags.engine,
@@ -150,10 +182,24 @@ export function register(program: Command): void {
             if (event.phase === 'resume') log(`resuming after epoch ${event.epoch} (stage ${event.stage}) with the checkpoint's settings`);
             if (event.phase === 'features') advance(`features-${event.total}`, event.done, () => progressBar('features', event.total));
             if (event.phase === 'step') {
-              advance(`train${event.stage}`, event.done,
-                () => progressBar(event.stage === 1 ? 'train' : 'fine-tune', event.total, 'epoch {epoch}/{epochs} | loss {loss} | acc {acc} | val acc {val} | {speed} img/s',
-                  { epoch: event.epoch, epochs: event.epochs, loss: '-', acc: '-', val: '-', speed: '-' }),
-                { epoch: event.epoch, epochs: event.epochs, loss: event.loss.toFixed(4), acc: pct(event.accuracy), speed: event.imagesPerSecond?.toFixed(1) ?? '-' });
+              advance(
+                `train${event.stage}`,
+                event.done,
+                () =>
+                  progressBar(
+                    event.stage === 1 ? 'train' : 'fine-tune',
+                    event.total,
+                    'epoch {epoch}/{epochs} | loss {loss} | acc {acc} | val acc {val} | {speed} img/s',
+                    { epoch: event.epoch, epochs: event.epochs, loss: '-', acc: '-', val: '-', speed: '-' },
+                  ),
+                {
+                  epoch: event.epoch,
+                  epochs: event.epochs,
+                  loss: event.loss.toFixed(4),
+                  acc: pct(event.accuracy),
+                  speed: event.imagesPerSecond?.toFixed(1) ?? '-',
+                },
+              );
             }
             if (event.phase === 'epoch') {
               const r = event.record;
@@ -172,9 +218,12 @@ export function register(program: Command): void {
         for (const s of result.skipped) log(`mobilenetv3: skipped ${s.path}: ${s.reason}`);
         if (!result.completed) {
           const last = result.history.at(-1);
-          throw new CliError(last
-            ? `interrupted: the checkpoint in ${options.output} holds epoch ${last.epoch}; continue with --resume`
-            : 'interrupted before the first epoch finished: nothing saved', 130);
+          throw new CliError(
+            last
+              ? `interrupted: the checkpoint in ${options.output} holds epoch ${last.epoch}; continue with --resume`
+              : 'interrupted before the first epoch finished: nothing saved',
+            130,
+          );
         }
         if (flags.json) {
           process.stdout.write(JSON.stringify(result) + '\n');

@@ -132,8 +132,14 @@ class Exporter {
       this.transposed.set(v.name, t);
     }
     if (!t) {
-      const [name] = this.graph.node('Transpose', `${v.name}_to_nchw`, [v.name], [this.graph.unique(`${v.name}_nchw`)], { perm: ints([0, 3, 1, 2]) },
-        'NHWC input (as the TF.js model takes it) to NCHW for the convolutions');
+      const [name] = this.graph.node(
+        'Transpose',
+        `${v.name}_to_nchw`,
+        [v.name],
+        [this.graph.unique(`${v.name}_nchw`)],
+        { perm: ints([0, 3, 1, 2]) },
+        'NHWC input (as the TF.js model takes it) to NCHW for the convolutions',
+      );
       t = { name, layout: 'nchw', shape: v.shape };
       this.transposed.set(v.name, t);
     }
@@ -182,7 +188,14 @@ class Exporter {
     // (ready() turned a vec into [N, C, 1, 1]; the NHWC transpose below makes it [N, 1, 1, C].)
     if (v.layout === 'nchw') {
       const name = this.graph.unique(`${layer.name}_nhwc`);
-      this.graph.node('Transpose', `${layer.name}_to_nhwc`, [v.name], [name], { perm: ints([0, 2, 3, 1]) }, 'NCHW back to NHWC, as the TF.js model returns it');
+      this.graph.node(
+        'Transpose',
+        `${layer.name}_to_nhwc`,
+        [v.name],
+        [name],
+        { perm: ints([0, 2, 3, 1]) },
+        'NCHW back to NHWC, as the TF.js model returns it',
+      );
       return valueInfo(name, v.shape);
     }
     if (v.name === layer.name) return valueInfo(v.name, v.shape);
@@ -202,7 +215,11 @@ class Exporter {
     if (!converter) throw new OnnxExportError(`cannot export layer "${layer.name}": ONNX export does not support ${cls}`);
     const shape = layerShape(layer);
     const call: LayerCall = {
-      layer, cls, cfg: layer.getConfig() as Config, shape, from,
+      layer,
+      cls,
+      cfg: layer.getConfig() as Config,
+      shape,
+      from,
       one: () => {
         if (from.length !== 1) throw new OnnxExportError(`layer "${layer.name}" (${cls}) expects one input, has ${from.length}`);
         return from[0];
@@ -216,7 +233,15 @@ class Exporter {
     return converter(this, call);
   }
 
-  clip(layer: tf.layers.Layer, input: Value, min: number, max: number, shape: number[], nodeName = layer.name, output = this.out(layer)): Value {
+  clip(
+    layer: tf.layers.Layer,
+    input: Value,
+    min: number,
+    max: number,
+    shape: number[],
+    nodeName = layer.name,
+    output = this.out(layer),
+  ): Value {
     const x = this.elementwiseInput(input, layer.name);
     const lo = this.graph.floatTensor(`${layer.name}_min`, new Float32Array([min]), []);
     const hi = this.graph.floatTensor(`${layer.name}_max`, new Float32Array([max]), []);
@@ -235,13 +260,19 @@ class Exporter {
     switch (activation) {
       case 'linear':
         return x;
-      case 'relu': return unary('Relu');
-      case 'relu6': return this.clip(layer, x, 0, 6, shape, nodeName, output);
-      case 'sigmoid': return unary('Sigmoid');
-      case 'tanh': return unary('Tanh');
+      case 'relu':
+        return unary('Relu');
+      case 'relu6':
+        return this.clip(layer, x, 0, 6, shape, nodeName, output);
+      case 'sigmoid':
+        return unary('Sigmoid');
+      case 'tanh':
+        return unary('Tanh');
       // TF.js's own hard_sigmoid is 0.2x + 0.5 clipped (MobileNetV3's is the HardSigmoid layer).
-      case 'hard_sigmoid': return unary('HardSigmoid', { alpha: float(0.2), beta: float(0.5) });
-      case 'softmax': return unary('Softmax', { axis: int(x.layout === 'nchw' ? 1 : -1) });
+      case 'hard_sigmoid':
+        return unary('HardSigmoid', { alpha: float(0.2), beta: float(0.5) });
+      case 'softmax':
+        return unary('Softmax', { axis: int(x.layout === 'nchw' ? 1 : -1) });
       default:
         throw new OnnxExportError(`cannot export layer "${layer.name}": ONNX export does not support the activation "${activation}"`);
     }
@@ -253,7 +284,9 @@ class Exporter {
     if (next.length !== 1 || next[0].getClassName() !== 'BatchNormalization') return undefined;
     if ((cfg.activation ?? 'linear') !== 'linear') return undefined;
     const axis = next[0].getConfig().axis;
-    return axis === -1 || axis === 3 || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3)) ? next[0] : undefined;
+    return axis === -1 || axis === 3 || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3))
+      ? next[0]
+      : undefined;
   }
 
   /** Per-channel scale and shift of an inference-mode BN layer: y = x * scale + shift. */
@@ -276,7 +309,8 @@ class Exporter {
   }
 
   conv(layer: tf.layers.Layer, cfg: Config, value: Value): Value {
-    if (cfg.dataFormat && cfg.dataFormat !== 'channelsLast') throw new OnnxExportError(`layer "${layer.name}": only channels-last convolutions are supported`);
+    if (cfg.dataFormat && cfg.dataFormat !== 'channelsLast')
+      throw new OnnxExportError(`layer "${layer.name}": only channels-last convolutions are supported`);
     const depthwise = layer.getClassName() === 'DepthwiseConv2D';
     const w = weightsByName(layer);
     const kernel = w.get(depthwise ? 'depthwise_kernel' : 'kernel')!;
@@ -339,17 +373,35 @@ class Exporter {
       doc += ` with BatchNormalization ${bn.name} folded in`;
       this.done.add(bn.name);
     }
-    let attributes = { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), dilations: ints([dh, dw]), pads: ints(pads), group: int(depthwise ? cin : 1) };
+    let attributes = {
+      kernel_shape: ints([kh, kw]),
+      strides: ints([sh, sw]),
+      dilations: ints([dh, dw]),
+      pads: ints(pads),
+      group: int(depthwise ? cin : 1),
+    };
     let dims = [out, inPerGroup, kh, kw];
     if (flat) {
       // The raw input's size: a value's shape already counts the zero padding still pending on it.
       const p = input.pads ?? [0, 0, 0, 0];
       const [h2, w2] = [input.shape[0] - p[0] - p[2], input.shape[1] - p[1] - p[3]];
       const shapeName = this.graph.int64Tensor(`${layer.name}_flat_shape`, [0, 1, h2, w2 * cin]);
-      const [name] = this.graph.node('Reshape', `${layer.name}_input_as_one_channel`, [input.name, shapeName], [this.graph.unique(`${layer.name}_flat_input`)], {},
-        'NHWC [N, H, W, C] viewed as [N, 1, H, W*C] (no data movement), so the conv needs no transpose');
+      const [name] = this.graph.node(
+        'Reshape',
+        `${layer.name}_input_as_one_channel`,
+        [input.name, shapeName],
+        [this.graph.unique(`${layer.name}_flat_input`)],
+        {},
+        'NHWC [N, H, W, C] viewed as [N, 1, H, W*C] (no data movement), so the conv needs no transpose',
+      );
       input = { ...input, name, layout: 'nchw' };
-      attributes = { kernel_shape: ints([kh, kw * cin]), strides: ints([sh, sw * cin]), dilations: ints([1, 1]), pads: ints([pads[0], pads[1] * cin, pads[2], pads[3] * cin]), group: int(1) };
+      attributes = {
+        kernel_shape: ints([kh, kw * cin]),
+        strides: ints([sh, sw * cin]),
+        dilations: ints([1, 1]),
+        pads: ints([pads[0], pads[1] * cin, pads[2], pads[3] * cin]),
+        group: int(1),
+      };
       dims = [out, 1, kh, kw * cin];
       doc += ' reading the NHWC input as a one-channel image';
     }
@@ -377,10 +429,25 @@ class Exporter {
    * A Dense layer, or a 1x1 conv on a 1x1 feature map (the SE module and the classifier head), as
    * one batched Gemm over [N, in]: the weights are read once per batch, not once per image.
    */
-  private gemm(layer: tf.layers.Layer, cfg: Config, value: Value, kernel: Float32Array, cin: number, out: number, bias?: Float32Array): Value {
+  private gemm(
+    layer: tf.layers.Layer,
+    cfg: Config,
+    value: Value,
+    kernel: Float32Array,
+    cin: number,
+    out: number,
+    bias?: Float32Array,
+  ): Value {
     let input = value;
     if (input.layout === 'nchw') {
-      const [name] = this.graph.node('Flatten', `${layer.name}_flatten`, [input.name], [this.graph.unique(`${layer.name}_vec`)], { axis: int(1) }, '[N, C, 1, 1] as [N, C] (no data movement)');
+      const [name] = this.graph.node(
+        'Flatten',
+        `${layer.name}_flatten`,
+        [input.name],
+        [this.graph.unique(`${layer.name}_vec`)],
+        { axis: int(1) },
+        '[N, C, 1, 1] as [N, C] (no data movement)',
+      );
       input = { name, layout: 'vec', shape: input.shape };
     }
     const weights = Float32Array.from(kernel); // [in, out], as TF stores both Dense and 1x1 conv kernels
@@ -399,11 +466,18 @@ class Exporter {
     const shape = layerShape(bn ?? layer);
     const activation = cfg.activation ?? 'linear';
     const outName = activation === 'linear' ? this.out(bn ?? layer) : this.graph.unique(`${layer.name}_gemm`);
-    const [name] = this.graph.node('Gemm', layer.name, [
-      input.name,
-      this.graph.floatTensor(`${layer.name}.weight`, weights, [cin, out]),
-      this.graph.floatTensor(`${layer.name}.bias`, b, [out]),
-    ], [outName], {}, doc);
+    const [name] = this.graph.node(
+      'Gemm',
+      layer.name,
+      [
+        input.name,
+        this.graph.floatTensor(`${layer.name}.weight`, weights, [cin, out]),
+        this.graph.floatTensor(`${layer.name}.bias`, b, [out]),
+      ],
+      [outName],
+      {},
+      doc,
+    );
     const result: Value = { name, layout: input.layout, shape };
     if (bn) this.values.set(bn.name, result);
     return activation === 'linear' ? result : this.activation(layer, activation, result, shape, `${layer.name}_${activation}`, true);
@@ -414,14 +488,22 @@ class Exporter {
     const x = this.ready(input, layer.name);
     const axis = Array.isArray(cfg.axis) ? cfg.axis[0] : cfg.axis;
     const channelAxis = x.shape.length; // Keras index of the channel axis (with batch)
-    if (axis !== -1 && axis !== channelAxis) throw new OnnxExportError(`layer "${layer.name}": only channel-axis batch normalization is supported`);
+    if (axis !== -1 && axis !== channelAxis)
+      throw new OnnxExportError(`layer "${layer.name}": only channel-axis batch normalization is supported`);
     const { scale, shift } = this.batchNormAffine(layer);
     const n = scale.length;
     const dims = x.layout === 'nchw' ? [n, 1, 1] : [n];
     const s = this.graph.floatTensor(`${layer.name}.scale`, scale, dims);
     const t = this.graph.floatTensor(`${layer.name}.shift`, shift, dims);
     const [scaled] = this.graph.node('Mul', `${layer.name}_scale`, [x.name, s], [this.graph.unique(`${layer.name}_scaled`)]);
-    const [name] = this.graph.node('Add', layer.name, [scaled, t], [this.out(layer)], {}, 'BatchNormalization (inference) as x * scale + shift');
+    const [name] = this.graph.node(
+      'Add',
+      layer.name,
+      [scaled, t],
+      [this.out(layer)],
+      {},
+      'BatchNormalization (inference) as x * scale + shift',
+    );
     return { name, layout: x.layout, shape: layerShape(layer) };
   }
 
@@ -429,14 +511,20 @@ class Exporter {
   reshape(layer: tf.layers.Layer, input: Value, shape: number[]): Value {
     // [N, C] is both a Keras [C] (flat) and a Keras [1, 1, C] (vec): switching is free.
     const channels = (s: number[]) => (s.length === 1 ? s[0] : s.length === 3 && s[0] === 1 && s[1] === 1 ? s[2] : undefined);
-    if ((input.layout === 'flat' || input.layout === 'vec') && channels(input.shape) !== undefined && channels(input.shape) === channels(shape)) {
+    if (
+      (input.layout === 'flat' || input.layout === 'vec') &&
+      channels(input.shape) !== undefined &&
+      channels(input.shape) === channels(shape)
+    ) {
       return { name: input.name, layout: shape.length === 1 ? 'flat' : 'vec', shape };
     }
     let x = this.ready(input, layer.name);
     const spatialTrivial = (s: number[]) => s.length !== 3 || (s[0] === 1 && s[1] === 1);
     const trivial = spatialTrivial(x.shape) && spatialTrivial(shape);
     if (x.layout === 'nchw' && !trivial) {
-      const [name] = this.graph.node('Transpose', `${layer.name}_to_nhwc`, [x.name], [this.graph.unique(`${layer.name}_nhwc`)], { perm: ints([0, 2, 3, 1]) });
+      const [name] = this.graph.node('Transpose', `${layer.name}_to_nhwc`, [x.name], [this.graph.unique(`${layer.name}_nhwc`)], {
+        perm: ints([0, 2, 3, 1]),
+      });
       x = { ...x, name };
     }
     // In NCHW with 1x1 spatial dims, [C,1,1] and [1,1,C] hold the same numbers in the same order.
@@ -488,12 +576,19 @@ const rescaling: Converter = (ex, { layer, cfg, shape, one }) => {
   const offset = cfg.offset as number;
   // x * s + o = (x + o/s) * s, and the factor s folds exactly into the weights of the convs
   // that follow (zero padding in between commutes with it): one Add instead of Mul + Add.
-  const foldable = scale !== 0 && consumers(layer).every((c) => isConv(c) || (c.getClassName() === 'ZeroPadding2D' && consumers(c).every(isConv)));
+  const foldable =
+    scale !== 0 && consumers(layer).every((c) => isConv(c) || (c.getClassName() === 'ZeroPadding2D' && consumers(c).every(isConv)));
   if (foldable) {
     if (offset === 0) return { ...x, shape, scale };
     const shift = ex.graph.floatTensor(`${layer.name}_shift`, new Float32Array([offset / scale]), []);
-    const [name] = ex.graph.node('Add', layer.name, [x.name, shift], [ex.out(layer)], {},
-      `Rescaling x * ${scale} + ${offset} as x + ${offset / scale}; the factor ${scale} is folded into the next convolution`);
+    const [name] = ex.graph.node(
+      'Add',
+      layer.name,
+      [x.name, shift],
+      [ex.out(layer)],
+      {},
+      `Rescaling x * ${scale} + ${offset} as x + ${offset / scale}; the factor ${scale} is folded into the next convolution`,
+    );
     return { name, layout: x.layout, shape, scale };
   }
   const factor = ex.graph.floatTensor(`${layer.name}_scale`, new Float32Array([scale]), []);
@@ -525,7 +620,12 @@ const elementwise: Converter = (ex, { layer, cls, shape, from }) => {
   let acc = xs[0].name;
   for (let i = 1; i < xs.length; i++) {
     const last = i === xs.length - 1;
-    [acc] = ex.graph.node(op, last ? layer.name : `${layer.name}_${i}`, [acc, xs[i].name], [last ? ex.out(layer) : ex.graph.unique(`${layer.name}_${i}`)]);
+    [acc] = ex.graph.node(
+      op,
+      last ? layer.name : `${layer.name}_${i}`,
+      [acc, xs[i].name],
+      [last ? ex.out(layer) : ex.graph.unique(`${layer.name}_${i}`)],
+    );
   }
   return { name: acc, layout: xs[0].layout, shape };
 };
@@ -572,9 +672,12 @@ export function inputContract(model: tf.LayersModel): string {
   if (!card) return `${head}, as the TF.js model takes it`;
   const { scale, offset, mean, std, crop } = card.input;
   const fmt = (v: readonly number[]) => `[${v.map((x) => Number(x.toPrecision(6))).join(', ')}]`;
-  const values = mean && std ? `(pixel / 255 - mean ${fmt(mean)}) / std ${fmt(std)}`
-    : scale.every((x) => x === 1) && offset.every((x) => x === 0) ? 'pixels 0..255 (the graph rescales them itself)'
-    : `pixel (0..255) * ${fmt(scale)} + ${fmt(offset)}`;
+  const values =
+    mean && std
+      ? `(pixel / 255 - mean ${fmt(mean)}) / std ${fmt(std)}`
+      : scale.every((x) => x === 1) && offset.every((x) => x === 0)
+        ? 'pixels 0..255 (the graph rescales them itself)'
+        : `pixel (0..255) * ${fmt(scale)} + ${fmt(offset)}`;
   return `${head}: ${values}; evaluated with ${crop === null ? 'no crop' : `centre crop ${Number(crop.toFixed(4))}`}, bilinear resize (card: ${CARD_KEY})`;
 }
 

@@ -14,11 +14,16 @@ export const ints = (value: readonly number[]): Attribute => ({ kind: 'ints', va
 
 function attributeProto(name: string, a: Attribute): Record<string, unknown> {
   switch (a.kind) {
-    case 'int': return { name, type: AttributeType.INT, i: a.value };
-    case 'float': return { name, type: AttributeType.FLOAT, f: a.value };
-    case 'ints': return { name, type: AttributeType.INTS, ints: [...a.value] };
-    case 'floats': return { name, type: AttributeType.FLOATS, floats: [...a.value] };
-    case 'string': return { name, type: AttributeType.STRING, s: new TextEncoder().encode(a.value) };
+    case 'int':
+      return { name, type: AttributeType.INT, i: a.value };
+    case 'float':
+      return { name, type: AttributeType.FLOAT, f: a.value };
+    case 'ints':
+      return { name, type: AttributeType.INTS, ints: [...a.value] };
+    case 'floats':
+      return { name, type: AttributeType.FLOATS, floats: [...a.value] };
+    case 'string':
+      return { name, type: AttributeType.STRING, s: new TextEncoder().encode(a.value) };
   }
 }
 
@@ -71,7 +76,14 @@ export class OnnxGraph {
   }
 
   /** Add a node; returns its output value names. */
-  node(op: string, name: string, inputs: readonly string[], outputs: readonly string[], attributes: Record<string, Attribute> = {}, doc?: string): string[] {
+  node(
+    op: string,
+    name: string,
+    inputs: readonly string[],
+    outputs: readonly string[],
+    attributes: Record<string, Attribute> = {},
+    doc?: string,
+  ): string[] {
     this.nodes.push({
       op_type: op,
       name: this.unique(name, this.usedNodes),

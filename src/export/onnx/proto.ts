@@ -31,4 +31,3 @@ export function decodeModel(bytes: Uint8Array): Record<string, any> {
   const ModelProto = schema().lookupType('onnx.ModelProto');
   return ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, enums: String, defaults: false });
 }
-

@@ -62,7 +62,14 @@ export function resolveOptimizerConfig(c: OptimizerConfig): Required<OptimizerCo
 }
 
 /** A parameter's update given its slots; `lr` the step's rate, `t` the 1-based step number. */
-type Rule = (p: Float32Array, g: Float32Array, slot: (name: string, init?: number) => Float32Array, lr: number, t: number, decay: number) => void;
+type Rule = (
+  p: Float32Array,
+  g: Float32Array,
+  slot: (name: string, init?: number) => Float32Array,
+  lr: number,
+  t: number,
+  decay: number,
+) => void;
 
 const rules: Record<OptimizerName, (c: Required<OptimizerConfig>) => Rule> = {
   // torch.optim.SGD: d = g + wd p; buf = momentum buf + d; p -= lr (nesterov ? d + momentum buf : buf).
@@ -155,7 +162,8 @@ export function createOptimizer(config: OptimizerConfig, decays: (key: string) =
 }
 
 function checkConfig(c: Required<OptimizerConfig>): void {
-  if (!OPTIMIZER_NAMES.includes(c.name)) throw new RangeError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(c.name)}`);
+  if (!OPTIMIZER_NAMES.includes(c.name))
+    throw new RangeError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(c.name)}`);
   const check = (name: string, v: number, ok: boolean) => {
     if (!ok) throw new RangeError(`${name} must be ${name === 'learning rate' ? 'a positive number' : 'in range'}, got ${v}`);
   };

@@ -10,7 +10,10 @@ if (!data?.textContent) throw new Error('mobilenetv3 page: graph data missing');
 const graph = JSON.parse(data.textContent) as NetworkGraph;
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const viewer = mountGraphViewer(graph, {
-  canvas: $('mnv3-canvas'), panel: $('mnv3-panel'), search: $<HTMLInputElement>('mnv3-search'), searchStatus: $('mnv3-search-status'),
+  canvas: $('mnv3-canvas'),
+  panel: $('mnv3-panel'),
+  search: $<HTMLInputElement>('mnv3-search'),
+  searchStatus: $('mnv3-search-status'),
 });
 $('mnv3-zoom-in').addEventListener('click', () => viewer.zoom(1.4));
 $('mnv3-zoom-out').addEventListener('click', () => viewer.zoom(1 / 1.4));

@@ -39,7 +39,12 @@ export interface GraphViewer {
   readonly selected: string | null;
 }
 
-interface Box { x: number; y: number; w: number; h: number }
+interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 
 const SVG_PREFIX = 'node-';
 
@@ -72,7 +77,10 @@ const configValue = (v: unknown): string => (typeof v === 'string' ? v : JSON.st
 
 /** Clearer names for the block-map keys (layer configs keep TF.js's own names). */
 const CONFIG_LABELS: Record<string, string> = {
-  expand: 'expand channels', se: 'SE squeeze channels', out: 'out channels', residual: 'residual add',
+  expand: 'expand channels',
+  se: 'SE squeeze channels',
+  out: 'out channels',
+  residual: 'residual add',
 };
 
 /** The side panel's content for one node (usable on its own, e.g. in another page). */
@@ -86,18 +94,38 @@ export function renderNodeDetails(node: GraphNode, doc: Document = document): HT
   const config = Object.entries(node.config).filter(([k]) => k !== 'table');
   if (config.length) {
     root.append(el(doc, 'h3', 'Config'));
-    root.append(table(doc, null, config.map(([k, v]) => [node.layers.length > 1 ? (CONFIG_LABELS[k] ?? k) : k, configValue(v)]), 'mnv3-config'));
+    root.append(
+      table(
+        doc,
+        null,
+        config.map(([k, v]) => [node.layers.length > 1 ? (CONFIG_LABELS[k] ?? k) : k, configValue(v)]),
+        'mnv3-config',
+      ),
+    );
   }
   root.append(el(doc, 'h3', `Weights (${node.weights.length})`));
   if (node.weights.length) {
-    root.append(table(doc, ['name', 'shape', ''], node.weights.map((w) => [w.name, w.shape.join('×'), w.trainable ? '' : 'frozen']), 'mnv3-weights'));
+    root.append(
+      table(
+        doc,
+        ['name', 'shape', ''],
+        node.weights.map((w) => [w.name, w.shape.join('×'), w.trainable ? '' : 'frozen']),
+        'mnv3-weights',
+      ),
+    );
   } else {
     root.append(el(doc, 'p', 'none', 'mnv3-muted'));
   }
   if (node.layers.length > 1) {
     root.append(el(doc, 'h3', `Layers (${node.layers.length})`));
-    root.append(table(doc, ['layer', 'type', 'output', 'params', 'MACs'],
-      node.layers.map((l) => [l.name, l.type, formatShape(l.outputShape), thousands(l.params), readableCount(l.macs)]), 'mnv3-layers'));
+    root.append(
+      table(
+        doc,
+        ['layer', 'type', 'output', 'params', 'MACs'],
+        node.layers.map((l) => [l.name, l.type, formatShape(l.outputShape), thousands(l.params), readableCount(l.macs)]),
+        'mnv3-layers',
+      ),
+    );
   }
   return root;
 }
@@ -157,11 +185,15 @@ export function mountGraphViewer(graph: NetworkGraph, elements: ViewerElements):
     apply();
   }
 
-  canvas.addEventListener('wheel', (e) => {
-    e.preventDefault();
-    const [cx, cy] = toSvgPoint(e.clientX, e.clientY);
-    zoomAt(Math.exp(-e.deltaY * 0.0015), cx, cy);
-  }, { passive: false });
+  canvas.addEventListener(
+    'wheel',
+    (e) => {
+      e.preventDefault();
+      const [cx, cy] = toSvgPoint(e.clientX, e.clientY);
+      zoomAt(Math.exp(-e.deltaY * 0.0015), cx, cy);
+    },
+    { passive: false },
+  );
 
   let drag: { x: number; y: number; moved: boolean } | null = null;
   canvas.addEventListener('pointerdown', (e) => {
@@ -207,9 +239,12 @@ export function mountGraphViewer(graph: NetworkGraph, elements: ViewerElements):
     const q = query.trim().toLowerCase();
     svg!.classList.toggle('mnv3-searching', q !== '');
     svg!.querySelectorAll('g.node.mnv3-match').forEach((n) => n.classList.remove('mnv3-match'));
-    matches = q === '' ? [] : graph.nodes
-      .filter((n) => n.id.toLowerCase().includes(q) || n.layers.some((l) => l.name.toLowerCase().includes(q)))
-      .map((n) => n.id);
+    matches =
+      q === ''
+        ? []
+        : graph.nodes
+            .filter((n) => n.id.toLowerCase().includes(q) || n.layers.some((l) => l.name.toLowerCase().includes(q)))
+            .map((n) => n.id);
     for (const id of matches) gOf(id)?.classList.add('mnv3-match');
     cursor = -1;
     if (searchStatus) searchStatus.textContent = q === '' ? '' : `${matches.length} match${matches.length === 1 ? '' : 'es'}`;
@@ -235,6 +270,8 @@ export function mountGraphViewer(graph: NetworkGraph, elements: ViewerElements):
     zoom: (factor) => zoomAt(factor, view.x + view.w / 2, view.y + view.h / 2),
     fit,
     fitWidth,
-    get selected() { return selected; },
+    get selected() {
+      return selected;
+    },
   };
 }

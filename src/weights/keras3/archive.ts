@@ -40,7 +40,9 @@ function parseJson(bytes: Uint8Array, what: string, source: string): Record<stri
   try {
     const value = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
     if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch { /* reported below */ }
+  } catch {
+    /* reported below */
+  }
   throw new WeightsError(`${source}: ${what} is not a JSON object (damaged archive?)`);
 }
 
@@ -50,7 +52,9 @@ export async function readKerasArchive(bytes: Uint8Array, source = 'the archive'
   for (const name of ['config.json', 'model.weights.h5']) {
     if (!zip.entries.has(name)) {
       const npz = name === 'model.weights.h5' && zip.entries.has('model.weights.npz');
-      throw new WeightsError(`${source} is not a Keras 3 .keras archive (${npz ? 'its weights are model.weights.npz; save with the default h5 weights format' : `no ${name}`})`);
+      throw new WeightsError(
+        `${source} is not a Keras 3 .keras archive (${npz ? 'its weights are model.weights.npz; save with the default h5 weights format' : `no ${name}`})`,
+      );
     }
   }
   const metadata = zip.entries.has('metadata.json') ? parseJson(zip.read('metadata.json'), 'metadata.json', source) : {};
@@ -70,20 +74,40 @@ const ALPHAS = [1.0, 0.75, 0.5, 0.35, 1.25, 1.5, 2.0, 0.25, 0.6, 0.9, 1.1];
 function alphaOf(spec: KerasModelSpec, source: string): number {
   const { arch, minimalistic, padding, inputShape } = spec.options;
   for (const alpha of ALPHAS) {
-    const model = buildModel({ arch, minimalistic, padding, alpha, includeTop: false, includePreprocessing: false, inputShape: [32, 32, 3] });
-    const ours = new Map(model.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => [l.name, Number((l.getConfig() as { filters: number }).filters)]));
+    const model = buildModel({
+      arch,
+      minimalistic,
+      padding,
+      alpha,
+      includeTop: false,
+      includePreprocessing: false,
+      inputShape: [32, 32, 3],
+    });
+    const ours = new Map(
+      model.layers
+        .filter((l) => l.getClassName() === 'Conv2D')
+        .map((l) => [l.name, Number((l.getConfig() as { filters: number }).filters)]),
+    );
     model.dispose();
     if (ours.size !== spec.widths.size || ![...spec.widths].every(([name, filters]) => ours.get(name) === filters)) continue;
     const sized = buildModel({ arch, minimalistic, padding, alpha, includeTop: false, includePreprocessing: false, inputShape });
-    const pads = new Map(sized.layers.filter((l) => l.getClassName() === 'ZeroPadding2D').map((l) => [l.name, JSON.stringify((l.getConfig() as { padding: unknown }).padding)]));
+    const pads = new Map(
+      sized.layers
+        .filter((l) => l.getClassName() === 'ZeroPadding2D')
+        .map((l) => [l.name, JSON.stringify((l.getConfig() as { padding: unknown }).padding)]),
+    );
     sized.dispose();
     const differs = [...spec.pads].find(([name, pad]) => pads.get(name) !== pad);
     if (differs || pads.size !== spec.pads.size) {
-      throw new WeightsError(`${source}: ${differs ? `${differs[0]} pads ${differs[1]}` : `${spec.pads.size} padding layers`}, not as this package builds a MobileNetV3 with padding '${padding}'`);
+      throw new WeightsError(
+        `${source}: ${differs ? `${differs[0]} pads ${differs[1]}` : `${spec.pads.size} padding layers`}, not as this package builds a MobileNetV3 with padding '${padding}'`,
+      );
     }
     return alpha;
   }
-  throw new WeightsError(`${source}: a MobileNetV3${arch === 'large' ? 'Large' : 'Small'} whose widths match no alpha in ${ALPHAS.join(', ')}`);
+  throw new WeightsError(
+    `${source}: a MobileNetV3${arch === 'large' ? 'Large' : 'Small'} whose widths match no alpha in ${ALPHAS.join(', ')}`,
+  );
 }
 
 /** Our options and head for an archive: this package's own record when it wrote the file, else from the config. */
@@ -125,7 +149,7 @@ export function buildModelFromKerasArchive(archive: KerasArchive, overrides: Mod
     model.dispose();
     throw error;
   }
-  const classes = head ? head.classes : options.includeTop === false ? undefined : options.classes ?? 1000;
+  const classes = head ? head.classes : options.includeTop === false ? undefined : (options.classes ?? 1000);
   return { model, options, ...(classes !== undefined ? { classes } : {}), ...(labels ? { labels } : {}) };
 }
 

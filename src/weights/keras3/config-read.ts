@@ -61,8 +61,12 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 function inputShapeOf(layers: LayerEntry[], source: string): [number, number, number] {
   const input = layers.find((l) => l.class_name === 'InputLayer');
   const shape = (input?.config?.batch_shape ?? input?.config?.batch_input_shape) as (number | null)[] | undefined;
-  if (!Array.isArray(shape) || shape.length !== 4) throw new WeightsError(`${source}: the model's input is not an image batch [batch, height, width, channels]`);
-  if (shape[3] !== 3) throw new WeightsError(`${source}: the model takes ${shape[3]} channels (channels_first or not RGB?); MobileNetV3 here takes [height, width, 3]`);
+  if (!Array.isArray(shape) || shape.length !== 4)
+    throw new WeightsError(`${source}: the model's input is not an image batch [batch, height, width, channels]`);
+  if (shape[3] !== 3)
+    throw new WeightsError(
+      `${source}: the model takes ${shape[3]} channels (channels_first or not RGB?); MobileNetV3 here takes [height, width, 3]`,
+    );
   // An unspecified size (keras.applications' default (None, None, 3)) is built at 224, the size of Keras's weights.
   return [shape[1] ?? 224, shape[2] ?? 224, 3];
 }
@@ -74,34 +78,67 @@ function readTail(tail: LayerEntry[], source: string): Pick<KerasModelSpec, 'hea
   if (logits) {
     const predictions = tail.find((l) => l.name === 'predictions');
     const activation = String(predictions?.config?.activation ?? 'linear');
-    if (activation !== 'softmax' && activation !== 'linear') throw new WeightsError(`${source}: classifier activation ${activation} (this package builds softmax or none)`);
+    if (activation !== 'softmax' && activation !== 'linear')
+      throw new WeightsError(`${source}: classifier activation ${activation} (this package builds softmax or none)`);
     const dropout = tail.find((l) => l.class_name === 'Dropout');
-    const extra = tail.filter((l) => !['GlobalAveragePooling2D', 'Conv2D', 'Activation', 'Dropout', 'Flatten'].includes(String(l.class_name)) || (l.class_name === 'Conv2D' && l.name !== 'conv_2' && l.name !== 'logits'));
-    if (extra.length) throw new WeightsError(`${source}: layer ${extra[0].name} (${extra[0].class_name}) after the MobileNetV3 top is not something this package builds`);
-    return { options: { includeTop: true, classes: Number(logits.config?.filters), dropoutRate: num(dropout?.config?.rate) ?? 0, classifierActivation: activation === 'softmax' ? 'softmax' : null } };
+    const extra = tail.filter(
+      (l) =>
+        !['GlobalAveragePooling2D', 'Conv2D', 'Activation', 'Dropout', 'Flatten'].includes(String(l.class_name)) ||
+        (l.class_name === 'Conv2D' && l.name !== 'conv_2' && l.name !== 'logits'),
+    );
+    if (extra.length)
+      throw new WeightsError(
+        `${source}: layer ${extra[0].name} (${extra[0].class_name}) after the MobileNetV3 top is not something this package builds`,
+      );
+    return {
+      options: {
+        includeTop: true,
+        classes: Number(logits.config?.filters),
+        dropoutRate: num(dropout?.config?.rate) ?? 0,
+        classifierActivation: activation === 'softmax' ? 'softmax' : null,
+      },
+    };
   }
   const dense = tail.filter((l) => l.class_name === 'Dense');
-  const other = tail.find((l) => l.class_name !== 'Dense' && !WEIGHTLESS_HEAD.has(String(l.class_name)) && l.class_name !== 'GlobalMaxPooling2D');
-  if (other) throw new WeightsError(`${source}: layer ${other.name} (${other.class_name}) after the MobileNetV3 base is not something this package builds (expected pooling, Dropout, Dense)`);
+  const other = tail.find(
+    (l) => l.class_name !== 'Dense' && !WEIGHTLESS_HEAD.has(String(l.class_name)) && l.class_name !== 'GlobalMaxPooling2D',
+  );
+  if (other)
+    throw new WeightsError(
+      `${source}: layer ${other.name} (${other.class_name}) after the MobileNetV3 base is not something this package builds (expected pooling, Dropout, Dense)`,
+    );
   const pooled = tail.find((l) => l.class_name === 'GlobalAveragePooling2D' || l.class_name === 'GlobalMaxPooling2D');
   const pooling = pooled ? (pooled.class_name === 'GlobalMaxPooling2D' ? 'max' : 'avg') : null;
   if (dense.length === 0) {
-    if (tail.some((l) => l.class_name !== 'GlobalAveragePooling2D' && l.class_name !== 'GlobalMaxPooling2D')) throw new WeightsError(`${source}: layers after the MobileNetV3 base without a Dense classifier are not something this package builds`);
+    if (tail.some((l) => l.class_name !== 'GlobalAveragePooling2D' && l.class_name !== 'GlobalMaxPooling2D'))
+      throw new WeightsError(
+        `${source}: layers after the MobileNetV3 base without a Dense classifier are not something this package builds`,
+      );
     return { options: { includeTop: false, pooling } };
   }
-  if (dense.length > 1) throw new WeightsError(`${source}: a head of ${dense.length} Dense layers (this package builds pooling + Dropout + one Dense)`);
-  if (pooling !== 'avg') throw new WeightsError(`${source}: a Dense head needs global average pooling before it (this package builds pooling 'avg' + Dense)`);
+  if (dense.length > 1)
+    throw new WeightsError(`${source}: a head of ${dense.length} Dense layers (this package builds pooling + Dropout + one Dense)`);
+  if (pooling !== 'avg')
+    throw new WeightsError(`${source}: a Dense head needs global average pooling before it (this package builds pooling 'avg' + Dense)`);
   const at = tail.indexOf(dense[0]);
   const after = tail.slice(at + 1);
   const denseActivation = String(dense[0].config?.activation ?? 'linear');
   const afterActivation = after.map((l) => String(l.config?.activation));
-  if (after.some((l) => l.class_name !== 'Activation') || !['softmax', 'linear'].includes(denseActivation) || afterActivation.some((a) => a !== 'softmax' && a !== 'linear')) {
+  if (
+    after.some((l) => l.class_name !== 'Activation') ||
+    !['softmax', 'linear'].includes(denseActivation) ||
+    afterActivation.some((a) => a !== 'softmax' && a !== 'linear')
+  ) {
     throw new WeightsError(`${source}: the Dense head's activation is not softmax or none`);
   }
   const dropout = tail.slice(0, at).find((l) => l.class_name === 'Dropout');
   return {
     options: { includeTop: false, pooling: 'avg' },
-    head: { classes: Number(dense[0].config?.units), dropout: num(dropout?.config?.rate) ?? 0, softmax: denseActivation === 'softmax' || afterActivation.includes('softmax') },
+    head: {
+      classes: Number(dense[0].config?.units),
+      dropout: num(dropout?.config?.rate) ?? 0,
+      softmax: denseActivation === 'softmax' || afterActivation.includes('softmax'),
+    },
   };
 }
 
@@ -109,40 +146,58 @@ function readTail(tail: LayerEntry[], source: string): Pick<KerasModelSpec, 'hea
 export function readKerasModelConfig(config: unknown, source = 'the archive'): KerasModelSpec {
   const root = config as LayerEntry;
   if (!root || typeof root !== 'object' || !Array.isArray(root.config?.layers)) {
-    throw new WeightsError(`${source}: config.json is not a Keras functional model (a ${String(root?.class_name ?? typeof config)}; this package reads functional MobileNetV3 models)`);
+    throw new WeightsError(
+      `${source}: config.json is not a Keras functional model (a ${String(root?.class_name ?? typeof config)}; this package reads functional MobileNetV3 models)`,
+    );
   }
   const { flat, nested } = flatten(root.config.layers, source);
   if (nested > 1) throw new WeightsError(`${source} holds ${nested} nested models; this package reads one MobileNetV3 base`);
   const names = new Map(flat.map((l, i) => [String(l.name), i]));
-  const blocks = flat.map((l) => /^expanded_conv_(\d+)_project$/.exec(String(l.name))?.[1]).filter((b): b is string => b !== undefined).map(Number);
+  const blocks = flat
+    .map((l) => /^expanded_conv_(\d+)_project$/.exec(String(l.name))?.[1])
+    .filter((b): b is string => b !== undefined)
+    .map(Number);
   const last = Math.max(-1, ...blocks);
-  const arch = last === 14 && names.has('expanded_conv_project') ? 'large' : last === 10 && names.has('expanded_conv_project') ? 'small' : undefined;
+  const arch =
+    last === 14 && names.has('expanded_conv_project') ? 'large' : last === 10 && names.has('expanded_conv_project') ? 'small' : undefined;
   if (!arch || !names.has('conv') || !names.has('conv_1_bn')) {
-    throw new WeightsError(`${source} is not a keras.applications MobileNetV3 (no layers conv, expanded_conv_*_project, conv_1_bn as MobileNetV3Large/Small name them)`);
+    throw new WeightsError(
+      `${source} is not a keras.applications MobileNetV3 (no layers conv, expanded_conv_*_project, conv_1_bn as MobileNetV3Large/Small name them)`,
+    );
   }
   // The backbone ends at the activation after conv_1_bn; the rest is the top or a head.
   const end = names.get('conv_1_bn')! + 1;
   const activation = flat[end];
-  if (!activation || !['Activation', 'ReLU'].includes(String(activation.class_name))) throw new WeightsError(`${source}: no activation after conv_1_bn, not a keras.applications MobileNetV3`);
+  if (!activation || !['Activation', 'ReLU'].includes(String(activation.class_name)))
+    throw new WeightsError(`${source}: no activation after conv_1_bn, not a keras.applications MobileNetV3`);
   const widths = new Map<string, number>();
   const pads = new Map<string, string>();
   for (const l of flat.slice(0, end)) {
     if (l.class_name === 'ZeroPadding2D') pads.set(String(l.name), JSON.stringify(l.config?.padding));
     if (l.class_name === 'Conv2D') widths.set(String(l.name), Number(l.config?.filters));
-    if (l.class_name === 'DepthwiseConv2D' && Number(l.config?.depth_multiplier ?? 1) !== 1) throw new WeightsError(`${source}: ${l.name} has depth multiplier ${l.config?.depth_multiplier}`);
+    if (l.class_name === 'DepthwiseConv2D' && Number(l.config?.depth_multiplier ?? 1) !== 1)
+      throw new WeightsError(`${source}: ${l.name} has depth multiplier ${l.config?.depth_multiplier}`);
   }
   const rescaling = flat.slice(0, end).find((l) => l.class_name === 'Rescaling');
   if (rescaling && (Math.abs(Number(rescaling.config?.scale) - 1 / 127.5) > 1e-9 || Number(rescaling.config?.offset) !== -1)) {
-    throw new WeightsError(`${source}: Rescaling(${rescaling.config?.scale}, ${rescaling.config?.offset}) is not MobileNetV3's (1/127.5, -1)`);
+    throw new WeightsError(
+      `${source}: Rescaling(${rescaling.config?.scale}, ${rescaling.config?.offset}) is not MobileNetV3's (1/127.5, -1)`,
+    );
   }
   const { options, head } = readTail(flat.slice(end + 1), source);
   return {
     options: {
-      arch, inputShape: inputShapeOf(root.config.layers, source),
-      minimalistic: !flat.some((l) => /squeeze_excite/.test(String(l.name))), includePreprocessing: rescaling !== undefined,
+      arch,
+      inputShape: inputShapeOf(root.config.layers, source),
+      minimalistic: !flat.some((l) => /squeeze_excite/.test(String(l.name))),
+      includePreprocessing: rescaling !== undefined,
       // keras.applications pads the stem conv "same"; PyTorch-style padding pads it explicitly (our conv_pad).
-      padding: names.has('conv_pad') ? 'symmetric' : 'same', ...options,
+      padding: names.has('conv_pad') ? 'symmetric' : 'same',
+      ...options,
     },
-    widths, pads, head, nested: nested === 1,
+    widths,
+    pads,
+    head,
+    nested: nested === 1,
   };
 }

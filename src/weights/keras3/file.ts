@@ -3,7 +3,14 @@ import type * as tf from '../../runtime/tf.js';
 import type { ModelOptions } from '../../architecture/options.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { readWeightsBytes } from '../read-bytes.js';
-import { buildModelFromKerasArchive, readKerasArchive, writeKerasArchive, type KerasArchive, type KerasArchiveModel, type SaveKerasOptions } from './archive.js';
+import {
+  buildModelFromKerasArchive,
+  readKerasArchive,
+  writeKerasArchive,
+  type KerasArchive,
+  type KerasArchiveModel,
+  type SaveKerasOptions,
+} from './archive.js';
 
 export { isKerasArchivePath } from '../source-kind.js';
 

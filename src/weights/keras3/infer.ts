@@ -28,7 +28,8 @@ function covers(file: Map<string, string>, ours: Map<string, string>): boolean {
   return true;
 }
 
-const count = (paths: Iterable<string>, cls: string): number => [...paths].filter((p) => new RegExp(`^layers/${cls}(_\\d+)?$`).test(p)).length;
+const count = (paths: Iterable<string>, cls: string): number =>
+  [...paths].filter((p) => new RegExp(`^layers/${cls}(_\\d+)?$`).test(p)).length;
 
 /** The options (input size aside) and head of the model whose weights the file holds, or undefined. */
 export function inferKeras3Model(vars: readonly Keras3Vars[]): Keras3Fit | undefined {
@@ -48,7 +49,9 @@ export function inferKeras3Model(vars: readonly Keras3Vars[]): Keras3Fit | undef
           const extra = [...file.keys()].filter((p) => !ours.has(p));
           if (extra.length === 0) return { options: { ...options, includeTop: false } };
           // Keras's top: conv_2 and the logits conv, the last two Conv2D paths.
-          const convs = extra.filter((p) => /^layers\/conv2d_\d+$/.test(p)).sort((a, b) => Number(a.split('_').pop()) - Number(b.split('_').pop()));
+          const convs = extra
+            .filter((p) => /^layers\/conv2d_\d+$/.test(p))
+            .sort((a, b) => Number(a.split('_').pop()) - Number(b.split('_').pop()));
           if (convs.length === 2 && extra.length === 2) {
             const logits = vars.find((v) => v.path === convs[1])?.vars[0]?.shape;
             const classes = logits?.[3];
@@ -61,7 +64,10 @@ export function inferKeras3Model(vars: readonly Keras3Vars[]): Keras3Fit | undef
           }
           const dense = vars.find((v) => v.path === extra[0])?.vars;
           if (flavor === 'keras' && extra.length === 1 && extra[0] === 'layers/dense' && dense?.length === 2) {
-            return { options: { ...options, includeTop: false, pooling: 'avg' }, head: { classes: dense[0].shape[1], dropout: 0, softmax: true } };
+            return {
+              options: { ...options, includeTop: false, pooling: 'avg' },
+              head: { classes: dense[0].shape[1], dropout: 0, softmax: true },
+            };
           }
         }
       }

@@ -19,7 +19,11 @@ import { WeightsError } from '../errors.js';
 
 /** Keras's `naming.to_snake_case`. */
 export function toSnakeCase(name: string): string {
-  return name.replace(/\W+/g, '').replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  return name
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 }
 
 /** The Keras 3 path (`layers/conv2d_3`) of each weighted layer of the model, in model order. */
@@ -37,7 +41,10 @@ export function keras3LayerPaths(model: tf.LayersModel): { layer: tf.layers.Laye
 }
 
 /** One layer's variables as a Keras 3 file holds them. */
-export interface Keras3Vars { path: string; vars: { shape: number[]; data: Float32Array }[] }
+export interface Keras3Vars {
+  path: string;
+  vars: { shape: number[]; data: Float32Array }[];
+}
 
 type H5Module = Awaited<typeof h5wasm.ready>;
 let ready: Promise<H5Module> | undefined;
@@ -51,7 +58,10 @@ function collect(group: h5wasm.Group, prefix: string, out: Keras3Vars[], label: 
     if (!(child instanceof h5wasm.Group)) continue;
     const path = prefix ? `${prefix}/${key}` : key;
     if (key === 'vars') {
-      const names = child.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
+      const names = child
+        .keys()
+        .filter((k) => /^\d+$/.test(k))
+        .sort((a, b) => Number(a) - Number(b));
       const vars = names.map((k, i) => {
         if (Number(k) !== i) throw new WeightsError(`${label}: ${path} has variables ${names.join(', ')} (not 0..n)`);
         const d = child.get(k);
@@ -85,25 +95,42 @@ export async function readKeras3WeightsH5(bytes: Uint8Array, label = 'weights fi
     return out;
   } catch (error) {
     if (error instanceof WeightsError) throw error;
-    throw new WeightsError(`${label} could not be read as HDF5 (truncated or corrupt?): ${error instanceof Error ? error.message : String(error)}`);
+    throw new WeightsError(
+      `${label} could not be read as HDF5 (truncated or corrupt?): ${error instanceof Error ? error.message : String(error)}`,
+    );
   } finally {
-    try { if (file && file.file_id >= 0n) file.close(); } catch { /* already failed */ }
-    try { module.FS.unlink(path); } catch { /* never written */ }
+    try {
+      if (file && file.file_id >= 0n) file.close();
+    } catch {
+      /* already failed */
+    }
+    try {
+      module.FS.unlink(path);
+    } catch {
+      /* never written */
+    }
   }
 }
 
 /** Load Keras 3 weights into a model: every weighted layer by its path, every shape checked before any is set. */
-export function applyKeras3Weights(model: tf.LayersModel, file: readonly Keras3Vars[], label = 'weights file'): { layers: number; values: number } {
+export function applyKeras3Weights(
+  model: tf.LayersModel,
+  file: readonly Keras3Vars[],
+  label = 'weights file',
+): { layers: number; values: number } {
   const byPath = new Map(file.map((v) => [v.path, v]));
   const pending: { layer: tf.layers.Layer; vars: Keras3Vars['vars'] }[] = [];
   let values = 0;
   for (const { layer, path } of keras3LayerPaths(model)) {
     const found = byPath.get(path);
-    if (!found) throw new WeightsError(`${label} has no ${path}/vars for layer ${layer.name}: is it a MobileNetV3 of the same arch and options?`);
+    if (!found)
+      throw new WeightsError(`${label} has no ${path}/vars for layer ${layer.name}: is it a MobileNetV3 of the same arch and options?`);
     const expected = layer.weights.map((w) => w.shape as number[]);
     const got = found.vars.map((v) => v.shape);
     if (JSON.stringify(expected) !== JSON.stringify(got)) {
-      throw new WeightsError(`${label}: ${path} has shapes ${JSON.stringify(got)} but layer ${layer.name} needs ${JSON.stringify(expected)}: same arch, alpha, minimalistic and classes?`);
+      throw new WeightsError(
+        `${label}: ${path} has shapes ${JSON.stringify(got)} but layer ${layer.name} needs ${JSON.stringify(expected)}: same arch, alpha, minimalistic and classes?`,
+      );
     }
     pending.push({ layer, vars: found.vars });
     values += found.vars.reduce((n, v) => n + v.data.length, 0);
@@ -138,7 +165,16 @@ export async function writeKeras3WeightsH5(model: tf.LayersModel): Promise<Uint8
     return new Uint8Array(module.FS.readFile(path));
   } finally {
     // Closing twice makes HDF5 print a diagnostic on stderr: only close what is still open.
-    if (!closed) try { file.close(); } catch { /* failed while writing */ }
-    try { module.FS.unlink(path); } catch { /* never written */ }
+    if (!closed)
+      try {
+        file.close();
+      } catch {
+        /* failed while writing */
+      }
+    try {
+      module.FS.unlink(path);
+    } catch {
+      /* never written */
+    }
   }
 }

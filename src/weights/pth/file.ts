@@ -16,7 +16,10 @@ export async function readPthFile(path: string): Promise<PthContents> {
 const provenance = (path: string) => ({ source: 'file', id: basename(path), description: 'torchvision state dict (.pth)' });
 
 /** Build the model a .pth fits (arch and classes from the file) and load it. */
-export async function buildModelFromPth(path: string, options: ModelOptions = {}): Promise<{ model: tf.LayersModel; report: TorchvisionLoadReport }> {
+export async function buildModelFromPth(
+  path: string,
+  options: ModelOptions = {},
+): Promise<{ model: tf.LayersModel; report: TorchvisionLoadReport }> {
   return buildTorchvisionModel((await readPthFile(path)).tensors, options, provenance(path));
 }
 

@@ -24,7 +24,18 @@ export interface PthContents {
   format: 'zip' | 'legacy';
 }
 
-const BYTES: Record<string, number> = { float32: 4, float16: 2, bfloat16: 2, float64: 8, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1 };
+const BYTES: Record<string, number> = {
+  float32: 4,
+  float16: 2,
+  bfloat16: 2,
+  float64: 8,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
+};
 const FLOATS = new Set(['float32', 'float16', 'bfloat16', 'float64']);
 
 function halfToFloat(h: number): number {
@@ -55,19 +66,24 @@ function storageValues(dtype: string, data: Uint8Array): Float32Array {
 }
 
 function isTensor(v: PickleValue): v is PickledTensor {
-  return typeof v === 'object' && v !== null && !(v instanceof Map) && !Array.isArray(v) && !(v instanceof Uint8Array) && v.kind === 'tensor';
+  return (
+    typeof v === 'object' && v !== null && !(v instanceof Map) && !Array.isArray(v) && !(v instanceof Uint8Array) && v.kind === 'tensor'
+  );
 }
 
 /** The tensor's elements in row-major order, read through its offset and strides. */
 function gather(name: string, t: PickledTensor, values: Float32Array, source: string): Float32Array {
   const { size, stride, offset } = t;
-  if (size.length !== stride.length) throw new WeightsError(`${source}: tensor "${name}" has ${size.length} sizes but ${stride.length} strides`);
+  if (size.length !== stride.length)
+    throw new WeightsError(`${source}: tensor "${name}" has ${size.length} sizes but ${stride.length} strides`);
   const count = size.reduce((a, b) => a * b, 1);
   const out = new Float32Array(count);
   if (count === 0) return out;
   const last = offset + size.reduce((s, d, i) => s + (d - 1) * stride[i], 0);
   if (offset < 0 || last >= values.length || stride.some((s) => s < 0)) {
-    throw new WeightsError(`${source}: tensor "${name}" ${JSON.stringify(size)} reaches element ${last} of a storage of ${values.length}: the file is damaged`);
+    throw new WeightsError(
+      `${source}: tensor "${name}" ${JSON.stringify(size)} reaches element ${last} of a storage of ${values.length}: the file is damaged`,
+    );
   }
   const index = new Array(size.length).fill(0);
   let src = offset;
@@ -89,7 +105,9 @@ function collect(root: PickleValue, load: (s: PickledStorage) => Float32Array, s
   let dict = root;
   // torch.save({'state_dict': ...}) / {'model': ...} checkpoints: take the dict of tensors inside.
   if (dict instanceof Map && ![...dict.values()].some(isTensor)) {
-    const inner = ['state_dict', 'model', 'model_state_dict'].map((k) => (dict as Map<PickleValue, PickleValue>).get(k)).find((v) => v instanceof Map);
+    const inner = ['state_dict', 'model', 'model_state_dict']
+      .map((k) => (dict as Map<PickleValue, PickleValue>).get(k))
+      .find((v) => v instanceof Map);
     if (inner) dict = inner;
   }
   if (!(dict instanceof Map)) throw new WeightsError(`${source} holds no state dict (a dict of tensors): save model.state_dict()`);
@@ -112,7 +130,8 @@ function collect(root: PickleValue, load: (s: PickledStorage) => Float32Array, s
 
 function storageFrom(pid: PickleValue, source: string): PickledStorage {
   // ('storage', <storage type>, key, location, numel[, view metadata])
-  if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) throw new WeightsError(`${source}: unsupported persistent id in its pickle`);
+  if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5)
+    throw new WeightsError(`${source}: unsupported persistent id in its pickle`);
   const type = pid[1] as { kind?: string; dtype?: string } | null;
   if (!type || type.kind !== 'storage-type' || !type.dtype) throw new WeightsError(`${source}: a storage of unknown type`);
   if (Array.isArray(pid[5])) throw new WeightsError(`${source}: storage views (legacy view metadata) are not supported`);
@@ -126,7 +145,8 @@ function readZipPth(bytes: Uint8Array, source: string): PthContents {
   const prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
   if (zip.entries.has(`${prefix}byteorder`)) {
     const order = new TextDecoder().decode(zip.read(`${prefix}byteorder`)).trim();
-    if (order !== 'little') throw new WeightsError(`${source} was saved on a ${order}-endian machine; only little-endian files are supported`);
+    if (order !== 'little')
+      throw new WeightsError(`${source} was saved on a ${order}-endian machine; only little-endian files are supported`);
   }
   const storages = new Map<string, PickledStorage>();
   const { value } = readPickle(zip.read(pkl), {
@@ -140,11 +160,18 @@ function readZipPth(bytes: Uint8Array, source: string): PthContents {
     },
   });
   return {
-    ...collect(value, (s) => {
-      const data = zip.read(`${prefix}data/${s.key}`);
-      if (data.length < s.numel * BYTES[s.dtype]) throw new WeightsError(`${source}: storage ${s.key} has ${data.length} bytes, ${s.numel} ${s.dtype} values need ${s.numel * BYTES[s.dtype]}`);
-      return storageValues(s.dtype, data.subarray(0, s.numel * BYTES[s.dtype]));
-    }, source),
+    ...collect(
+      value,
+      (s) => {
+        const data = zip.read(`${prefix}data/${s.key}`);
+        if (data.length < s.numel * BYTES[s.dtype])
+          throw new WeightsError(
+            `${source}: storage ${s.key} has ${data.length} bytes, ${s.numel} ${s.dtype} values need ${s.numel * BYTES[s.dtype]}`,
+          );
+        return storageValues(s.dtype, data.subarray(0, s.numel * BYTES[s.dtype]));
+      },
+      source,
+    ),
     format: 'zip',
   };
 }
@@ -152,21 +179,28 @@ function readZipPth(bytes: Uint8Array, source: string): PthContents {
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 
 function readLegacyPth(bytes: Uint8Array, source: string): PthContents {
-  const noStorage = (): never => { throw new WeightsError(`${source}: malformed legacy .pth (a storage before the object)`); };
+  const noStorage = (): never => {
+    throw new WeightsError(`${source}: malformed legacy .pth (a storage before the object)`);
+  };
   const magic = readPickle(bytes, { source, persistentLoad: noStorage });
   if (magic.value !== LEGACY_MAGIC) throw new WeightsError(`${source} is neither a zip nor a legacy torch.save file`);
   const protocol = readPickle(bytes, { source, persistentLoad: noStorage }, magic.end);
-  if (protocol.value !== 1001) throw new WeightsError(`${source}: legacy torch.save protocol ${String(protocol.value)} is not supported (1001 is)`);
+  if (protocol.value !== 1001)
+    throw new WeightsError(`${source}: legacy torch.save protocol ${String(protocol.value)} is not supported (1001 is)`);
   const sysInfo = readPickle(bytes, { source, persistentLoad: noStorage }, protocol.end);
   const storages = new Map<string, PickledStorage>();
-  const object = readPickle(bytes, {
-    source,
-    persistentLoad: (pid) => {
-      const s = storageFrom(pid, source);
-      if (!storages.has(s.key)) storages.set(s.key, s);
-      return storages.get(s.key) as PickledStorage;
+  const object = readPickle(
+    bytes,
+    {
+      source,
+      persistentLoad: (pid) => {
+        const s = storageFrom(pid, source);
+        if (!storages.has(s.key)) storages.set(s.key, s);
+        return storages.get(s.key) as PickledStorage;
+      },
     },
-  }, sysInfo.end);
+    sysInfo.end,
+  );
   const keys = readPickle(bytes, { source, persistentLoad: noStorage }, object.end);
   if (!Array.isArray(keys.value)) throw new WeightsError(`${source}: malformed legacy .pth (no storage key list)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -183,11 +217,15 @@ function readLegacyPth(bytes: Uint8Array, source: string): PthContents {
     at = end;
   }
   return {
-    ...collect(object.value, (s) => {
-      const values = data.get(s.key);
-      if (!values) throw new WeightsError(`${source}: storage ${s.key} is missing`);
-      return values;
-    }, source),
+    ...collect(
+      object.value,
+      (s) => {
+        const values = data.get(s.key);
+        if (!values) throw new WeightsError(`${source}: storage ${s.key} is missing`);
+        return values;
+      },
+      source,
+    ),
     format: 'legacy',
   };
 }
