@@ -69,17 +69,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     engines.push(await createEngine(backbone, engineOptions));
     if (fineTop) engines.push(await createEngine(bottomModel(model, fineTop), engineOptions));
     const t0 = performance.now();
+    const extraction = {
+      size,
+      input,
+      seed: config.seed,
+      signal,
+      batchSize: 32,
+      onProgress: (done: number, total: number) => emit({ phase: 'features', stage: 1, done, total }),
+    };
     const centre = await extractFeatures(
       scanned.samples.map((s, i) => ({ sample: i, path: s.path, view: 0 })),
       engines,
-      {
-        size,
-        input,
-        seed: config.seed,
-        signal,
-        batchSize: 32,
-        onProgress: (done, total) => emit({ phase: 'features', stage: 1, done, total }),
-      },
+      extraction,
     );
     const skipped = [
       ...(scanned.skipped ?? []),
@@ -93,16 +94,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const extraItems: ViewItem[] = [];
     for (const s of split.train)
       for (let v = 1; v <= config.augment; v++) extraItems.push({ sample: index.get(s.path)!, path: s.path, view: v });
-    const extra = extraItems.length
-      ? await extractFeatures(extraItems, engines, {
-          size,
-          input,
-          seed: config.seed,
-          signal,
-          batchSize: 32,
-          onProgress: (done, total) => emit({ phase: 'features', stage: 1, done, total }),
-        })
-      : undefined;
+    const extra = extraItems.length ? await extractFeatures(extraItems, engines, extraction) : undefined;
     seconds.features = (performance.now() - t0) / 1000;
 
     // Row layout per table: centre rows (one per scanned sample), then the augmented rows.
