@@ -256,7 +256,7 @@ describe('mobilenetv3 train (CLI) on bad data', () => {
     await rm(output, { recursive: true, force: true });
     await assert.rejects(
       train({ data, output, arch: 'small', weights: sharedPath('weights/mobilenet_v3_small_224_1.0_float.h5'), fineTune: 99 }),
-      /fine-tune takes 'all' or a number of blocks from 1 to 11 \(MobileNetV3-Small has 11 bnecks\), got 99/,
+      /fineTune must be 'all' or a number of blocks from 1 to 11 \(MobileNetV3-Small has 11 bnecks\), got 99/,
     );
     const { existsSync } = await import('node:fs');
     assert.equal(existsSync(output), false);

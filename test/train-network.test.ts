@@ -11,7 +11,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { makeSuperclassFolder, SUPERCLASSES } from '../scripts/imagenet-superclasses.js';
-import { OptionError } from '../src/architecture/options.js';
+import { InvalidValueError } from '../src/errors.js';
 import { buildModel } from '../src/architecture/builder.js';
 import { readKerasH5File } from '../src/weights/h5-file.js';
 import { loadWeights } from '../src/weights/load.js';
@@ -167,14 +167,18 @@ describe('train every layer', () => {
     const base = { data: 'nowhere', output: join(ROOT, 'never'), arch: 'small' as const };
     await assert.rejects(
       train({ ...base, fineTune: 12 }),
-      (e: Error) => e instanceof OptionError && /from 1 to 11 .*got 12/.test(e.message),
+      (e: Error) =>
+        e instanceof InvalidValueError &&
+        e.option === 'fineTune' &&
+        /^fineTune must be 'all' or a number of blocks from 1 to 11 .*got 12$/.test(e.message),
     );
-    await assert.rejects(train({ ...base, fineTune: -1 }), OptionError);
+    await assert.rejects(train({ ...base, fineTune: -1 }), InvalidValueError);
     await assert.rejects(
       train({ ...base, fineTune: 'all', optimizer: 'lion' as 'adam' }),
-      /optimizer must be one of adam, adamw, sgd, rmsprop, got lion/,
+      /optimizer must be one of adam, adamw, sgd, rmsprop, got "lion"/,
     );
-    await assert.rejects(train({ ...base, fineTune: 'all', labelSmoothing: 1 }), /label smoothing must be in \[0, 1\), got 1/);
+    await assert.rejects(train({ ...base, fineTune: 'all', labelSmoothing: 1 }), /labelSmoothing must be in \[0, 1\), got 1/);
+    await assert.rejects(train({ ...base, epochs: 0 }), /^InvalidValueError: epochs must be a whole number of at least 1, got 0$/);
     await assert.rejects(
       train({ ...base, fineTune: 'all', schedule: 'linear' as 'cosine' }),
       /schedule must be one of constant, cosine, step/,

@@ -13,6 +13,10 @@ const FLAGS: Record<string, string> = {
   dropoutRate: '--dropout',
   includeTop: '--no-top',
   includePreprocessing: '--no-preprocessing',
+  learningRate: '--lr',
+  fineTuneLearningRate: '--fine-tune-lr',
+  batchSize: '--batch',
+  warmupEpochs: '--warmup',
 };
 
 /** The CLI flag of a library option name. */

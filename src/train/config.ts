@@ -4,12 +4,12 @@
  * in metrics.json). The model options are the builder's own (`TrainModelOptions`), checked by its
  * rules; option errors are OptionErrors (a command line that cannot work).
  */
-import { OptionError, resolveOptions, type ModelOptions } from '../architecture/options.js';
+import { resolveOptions, type ModelOptions } from '../architecture/options.js';
+import { invalidValue } from '../errors.js';
 import { ARCHITECTURES } from '../architecture/tables.js';
 import type { EngineName } from '../runtime/engine.js';
 import { isPthPath } from '../weights/pth/file.js';
 import { isTorchvisionWeightsName } from '../weights/torchvision-weights.js';
-import { DataError } from './dataset.js';
 import type { EpochRecord } from './loop.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from './optim/index.js';
 
@@ -124,42 +124,33 @@ export interface TrainConfig extends Required<TrainModelOptions> {
 }
 
 export function resolveConfig(o: TrainOptions): TrainConfig {
-  const positiveInt = (name: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new DataError(`--${name} must be a whole number of at least 1, got ${v}`);
+  // Each check names the library's option; the CLI words it as its flag (src/cli/errors.ts).
+  const check = (option: string, v: number, ok: (v: number) => boolean, expected: string) => {
+    if (!(Number.isFinite(v) && ok(v))) throw invalidValue(option, expected, v);
     return v;
   };
-  const positive = (name: string, v: number) => {
-    if (!(Number.isFinite(v) && v > 0)) throw new DataError(`--${name} must be a positive number, got ${v}`);
-    return v;
-  };
+  const positiveInt = (option: string, v: number) => check(option, v, (n) => Number.isInteger(n) && n >= 1, 'a whole number of at least 1');
+  const positive = (option: string, v: number) => check(option, v, (n) => n > 0, 'a positive number');
   const epochs = positiveInt('epochs', o.epochs ?? 20);
-  const learningRate = positive('lr', o.learningRate ?? 1e-3);
-  const augment = o.augment ?? 0;
-  if (!Number.isInteger(augment) || augment < 0) throw new DataError(`--augment takes a number of views of at least 0, got ${augment}`);
+  const learningRate = positive('learningRate', o.learningRate ?? 1e-3);
+  const augment = check('augment', o.augment ?? 0, (n) => Number.isInteger(n) && n >= 0, 'a whole number of views of at least 0');
   const weights = o.weights === null || o.weights === undefined ? (o.weights === null ? 'none' : 'imagenet') : o.weights;
   // From scratch there is no backbone worth a head of its own: the whole network trains.
   const fineTune = weights === 'none' ? 'all' : (o.fineTune ?? 0);
   const bnecks = ARCHITECTURES[o.arch ?? 'large']?.blocks.length ?? ARCHITECTURES.large.blocks.length;
   if (fineTune !== 'all' && (!Number.isInteger(fineTune) || fineTune < 0 || fineTune > bnecks)) {
-    throw new OptionError(
-      `fine-tune takes 'all' or a number of blocks from 1 to ${bnecks} (MobileNetV3-${o.arch === 'small' ? 'Small' : 'Large'} has ${bnecks} bnecks), got ${String(fineTune)}`,
-    );
+    const arch = `MobileNetV3-${o.arch === 'small' ? 'Small' : 'Large'}`;
+    throw invalidValue('fineTune', `'all' or a number of blocks from 1 to ${bnecks} (${arch} has ${bnecks} bnecks)`, fineTune);
   }
   const optimizer = o.optimizer ?? 'adam';
-  if (!OPTIMIZER_NAMES.includes(optimizer))
-    throw new OptionError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(optimizer)}`);
+  if (!OPTIMIZER_NAMES.includes(optimizer)) throw invalidValue('optimizer', `one of ${OPTIMIZER_NAMES.join(', ')}`, optimizer);
   const schedule = o.schedule ?? 'cosine';
-  if (!SCHEDULE_NAMES.includes(schedule))
-    throw new OptionError(`schedule must be one of ${SCHEDULE_NAMES.join(', ')}, got ${String(schedule)}`);
-  const inRange = (name: string, v: number, ok: (v: number) => boolean, what: string) => {
-    if (!(Number.isFinite(v) && ok(v))) throw new OptionError(`${name} must be ${what}, got ${v}`);
-    return v;
-  };
-  const momentum = inRange('momentum', o.momentum ?? 0.9, (v) => v >= 0 && v < 1, 'in [0, 1)');
-  const warmupEpochs = inRange('warmup epochs', o.warmupEpochs ?? 0, (v) => v >= 0, 'at least 0');
-  const weightDecay = inRange('weight decay', o.weightDecay ?? 0, (v) => v >= 0, 'at least 0');
-  const labelSmoothing = inRange('label smoothing', o.labelSmoothing ?? 0, (v) => v >= 0 && v < 1, 'in [0, 1)');
-  const clipNorm = inRange('clip norm', o.clipNorm ?? 0, (v) => v >= 0, 'at least 0 (0: no clipping)');
+  if (!SCHEDULE_NAMES.includes(schedule)) throw invalidValue('schedule', `one of ${SCHEDULE_NAMES.join(', ')}`, schedule);
+  const momentum = check('momentum', o.momentum ?? 0.9, (v) => v >= 0 && v < 1, 'in [0, 1)');
+  const warmupEpochs = check('warmupEpochs', o.warmupEpochs ?? 0, (v) => v >= 0, 'at least 0');
+  const weightDecay = check('weightDecay', o.weightDecay ?? 0, (v) => v >= 0, 'at least 0');
+  const labelSmoothing = check('labelSmoothing', o.labelSmoothing ?? 0, (v) => v >= 0 && v < 1, 'in [0, 1)');
+  const clipNorm = check('clipNorm', o.clipNorm ?? 0, (v) => v >= 0, 'at least 0 (0: no clipping)');
   // The model options, checked by the builder's own rules before any work.
   const [height, width] = typeof o.inputSize === 'number' ? [o.inputSize, o.inputSize] : (o.inputSize ?? [224, 224]);
   // PyTorch-trained weights need PyTorch's padding and no Rescaling (their card brings mean/std).
@@ -185,14 +176,14 @@ export function resolveConfig(o: TrainOptions): TrainConfig {
     weights,
     inputSize: [height, width],
     epochs,
-    batchSize: positiveInt('batch', o.batchSize ?? 32),
+    batchSize: positiveInt('batchSize', o.batchSize ?? 32),
     learningRate,
     valSplit: o.valSplit ?? 0.2,
     augment,
     augmentNetwork: o.augment !== 0,
     fineTune,
-    fineTuneEpochs: positiveInt('fine-tune-epochs', o.fineTuneEpochs ?? 5),
-    fineTuneLearningRate: positive('fine-tune-lr', o.fineTuneLearningRate ?? learningRate / 10),
+    fineTuneEpochs: positiveInt('fineTuneEpochs', o.fineTuneEpochs ?? 5),
+    fineTuneLearningRate: positive('fineTuneLearningRate', o.fineTuneLearningRate ?? learningRate / 10),
     freezeBn: o.freezeBn ?? 'auto',
     optimizer,
     momentum,

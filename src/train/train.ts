@@ -45,6 +45,21 @@ import { cachedData, fingerprint, foldedBatchNorm, namedSlots, optimizerStateOf,
 export type { TrainConfig, TrainModelOptions, TrainOptions, TrainProgress } from './config.js';
 export type { TrainResult } from './outputs.js';
 
+/**
+ * Train a classifier on a folder of class sub-folders and write it (model.json, .h5, .keras, .onnx,
+ * labels, metrics, curves) to `options.output`: the head, the last N bnecks, or every layer.
+ *
+ * @example
+ * ```ts
+ * import { train } from 'mobilenetv3';
+ * const result = await train({
+ *   data: 'photos', output: 'my-model', arch: 'small', weights: 'imagenet',
+ *   fineTune: 'all', optimizer: 'adamw', weightDecay: 0.01, warmupEpochs: 1,
+ *   onProgress: (e) => { if (e.phase === 'epoch') console.log(e.record.epoch, e.record.valAccuracy); },
+ * });
+ * console.log(result.valAccuracy, result.imagesPerSecond);
+ * ```
+ */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
   const seconds = { features: 0, stage1: 0, stage2: 0, export: 0, total: 0 };
