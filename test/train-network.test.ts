@@ -234,4 +234,31 @@ describe('train every layer', () => {
     assert.deepEqual(card.input.mean, [0.485, 0.456, 0.406]);
     assert.deepEqual(card.labels, ['birds', 'dogs', 'fish-aquatic']);
   });
+
+  it('with the real Small weights, training every layer reaches at least the accuracy of the last 3 blocks', async () => {
+    const data = await dataset('compare', 10);
+    const run = async (fineTune: 3 | 'all') =>
+      train({
+        data,
+        output: await fresh(`compare-${fineTune}`),
+        arch: 'small',
+        weights: WEIGHTS,
+        inputSize: 224,
+        epochs: 10,
+        batchSize: 8,
+        learningRate: 0.01,
+        fineTuneLearningRate: 1e-4,
+        valSplit: 0.3,
+        seed: 4,
+        fineTune,
+        fineTuneEpochs: 3,
+      });
+    const last3 = await run(3);
+    const all = await run('all');
+    assert.equal(all.batchNorm, 'frozen', 'the folded weights keep batch norm frozen');
+    assert.equal(all.stage1ValAccuracy, last3.stage1ValAccuracy, 'both start from the same stage 1');
+    if (process.env.MOBILENETV3_VERBOSE) console.error({ stage1: all.stage1ValAccuracy, last3: last3.valAccuracy, all: all.valAccuracy });
+    assert.ok(all.valAccuracy! >= last3.valAccuracy!, `every layer ${all.valAccuracy} vs last 3 blocks ${last3.valAccuracy}`);
+    assert.ok(all.valAccuracy! >= 0.8, `every layer: ${all.valAccuracy}`);
+  });
 });
