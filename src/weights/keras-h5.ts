@@ -12,6 +12,7 @@
  */
 import * as h5wasm from 'h5wasm';
 import { WeightsError } from './errors.js';
+import { readH5, writeH5 } from './h5-scratch.js';
 
 export interface WeightArray {
   /** As stored, e.g. `Conv/BatchNorm/gamma:0`. */
@@ -45,34 +46,6 @@ export interface KerasWeights {
 const OPTIONS_ATTR = 'mobilenetv3_options';
 const CARD_ATTR = 'mobilenetv3_card';
 
-type H5Module = Awaited<typeof h5wasm.ready>;
-let ready: Promise<H5Module> | undefined;
-let counter = 0;
-
-/** h5wasm, once, with the HDF5 C library's diagnostic dump (dozens of lines on stderr) sent to /dev/null. */
-function h5(): Promise<H5Module> {
-  ready ??= h5wasm.ready.then((module) => {
-    const fs = module.FS as unknown as {
-      getStream(fd: number): unknown;
-      close(stream: unknown): void;
-      open(path: string, mode: string): { fd: number };
-    };
-    try {
-      fs.close(fs.getStream(2));
-      fs.open('/dev/null', 'w'); // takes the lowest free descriptor: 2
-    } catch {
-      // Diagnostics stay visible; errors are still turned into one-line messages below.
-    }
-    return module;
-  });
-  return ready;
-}
-
-function scratchPath(): string {
-  counter += 1;
-  return `/mobilenetv3-${Date.now().toString(36)}-${counter}.h5`;
-}
-
 function asStrings(value: unknown): string[] {
   if (value === null || value === undefined) return [];
   // An empty list is stored by Keras as an empty float64 array.
@@ -105,13 +78,7 @@ function toFloat32(value: unknown, where: string): Float32Array {
  * `label` names the file in error messages.
  */
 export async function readKerasH5(bytes: Uint8Array | ArrayBuffer, label = 'weights file'): Promise<KerasWeights> {
-  const module = await h5();
-  const path = scratchPath();
-  module.FS.writeFile(path, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-  let file: h5wasm.File | undefined;
-  try {
-    file = new h5wasm.File(path, 'r');
-    if (file.file_id < 0n) throw new WeightsError(`${label} is not an HDF5 file, or it is truncated or corrupt`);
+  return readH5(bytes, label, (file) => {
     let root: h5wasm.Group = file;
     if (readStringList(root, 'layer_names') === undefined && root.keys().includes('model_weights')) {
       root = root.get('model_weights') as h5wasm.Group;
@@ -160,24 +127,7 @@ export async function readKerasH5(bytes: Uint8Array | ArrayBuffer, label = 'weig
       ...(modelOptions ? { modelOptions } : {}),
       ...(modelCard ? { modelCard } : {}),
     };
-  } catch (error) {
-    if (error instanceof WeightsError) throw error;
-    // h5wasm throws plain strings and Errors with HDF5's terse wording; a truncated file is by far the usual cause.
-    throw new WeightsError(
-      `${label} could not be read as HDF5 (truncated or corrupt?): ${error instanceof Error ? error.message : String(error)}`,
-    );
-  } finally {
-    try {
-      if (file && file.file_id >= 0n) file.close();
-    } catch {
-      /* already failed */
-    }
-    try {
-      module.FS.unlink(path);
-    } catch {
-      /* never written */
-    }
-  }
+  });
 }
 
 /** HDF5 caps an object header (all attributes of a group) at 64 KiB; Keras splits longer lists. */
@@ -214,10 +164,7 @@ function ensureGroup(parent: h5wasm.Group, path: string): h5wasm.Group {
 
 /** Write weights in the legacy layout (root attrs, group per layer, nested datasets), returning the file's bytes. */
 export async function writeKerasH5(weights: KerasWeights): Promise<Uint8Array> {
-  const module = await h5();
-  const path = scratchPath();
-  const file = new h5wasm.File(path, 'w');
-  try {
+  return writeH5((file) => {
     writeStringList(file, 'layer_names', weights.layerNames);
     writeScalarString(file, 'backend', weights.backend ?? 'tensorflow');
     writeScalarString(file, 'keras_version', weights.kerasVersion ?? '2.15.0');
@@ -236,19 +183,5 @@ export async function writeKerasH5(weights: KerasWeights): Promise<Uint8Array> {
         parent.create_dataset({ name: w.name.slice(slash + 1), data: w.data, shape: w.shape, dtype: '<f4' });
       }
     }
-    file.flush();
-    file.close();
-    return new Uint8Array(module.FS.readFile(path));
-  } finally {
-    try {
-      file.close();
-    } catch {
-      /* closed above */
-    }
-    try {
-      module.FS.unlink(path);
-    } catch {
-      /* never written */
-    }
-  }
+  });
 }

@@ -16,6 +16,7 @@ import type * as tf from '../../runtime/tf.js';
 import { tensor } from '../../runtime/tf.js';
 import * as h5wasm from 'h5wasm';
 import { WeightsError } from '../errors.js';
+import { readH5, writeH5 } from '../h5-scratch.js';
 
 /** Keras's `naming.to_snake_case`. */
 export function toSnakeCase(name: string): string {
@@ -46,12 +47,6 @@ export interface Keras3Vars {
   vars: { shape: number[]; data: Float32Array }[];
 }
 
-type H5Module = Awaited<typeof h5wasm.ready>;
-let ready: Promise<H5Module> | undefined;
-let counter = 0;
-const h5 = (): Promise<H5Module> => (ready ??= h5wasm.ready);
-const scratch = (): string => `/mobilenetv3-k3-${Date.now().toString(36)}-${++counter}.h5`;
-
 function collect(group: h5wasm.Group, prefix: string, out: Keras3Vars[], label: string): void {
   for (const key of group.keys()) {
     const child = group.get(key);
@@ -81,35 +76,13 @@ function collect(group: h5wasm.Group, prefix: string, out: Keras3Vars[], label: 
 
 /** Every layer with variables in a Keras 3 weights file (paths without `/vars`). */
 export async function readKeras3WeightsH5(bytes: Uint8Array, label = 'weights file'): Promise<Keras3Vars[]> {
-  const module = await h5();
-  const path = scratch();
-  module.FS.writeFile(path, bytes);
-  let file: h5wasm.File | undefined;
-  try {
-    file = new h5wasm.File(path, 'r');
-    if (file.file_id < 0n) throw new WeightsError(`${label} is not an HDF5 file, or it is truncated or corrupt`);
+  return readH5(bytes, label, (file) => {
     const keys = file.keys();
     if (!keys.includes('layers')) throw new WeightsError(`${label} is HDF5 but not a Keras 3 weights file (no layers group)`);
     const out: Keras3Vars[] = [];
     collect(file.get('layers') as h5wasm.Group, 'layers', out, label);
     return out;
-  } catch (error) {
-    if (error instanceof WeightsError) throw error;
-    throw new WeightsError(
-      `${label} could not be read as HDF5 (truncated or corrupt?): ${error instanceof Error ? error.message : String(error)}`,
-    );
-  } finally {
-    try {
-      if (file && file.file_id >= 0n) file.close();
-    } catch {
-      /* already failed */
-    }
-    try {
-      module.FS.unlink(path);
-    } catch {
-      /* never written */
-    }
-  }
+  });
 }
 
 /** Load Keras 3 weights into a model: every weighted layer by its path, every shape checked before any is set. */
@@ -145,11 +118,7 @@ export function applyKeras3Weights(
 
 /** The model's weights in Keras 3's `.weights.h5` layout, as bytes. */
 export async function writeKeras3WeightsH5(model: tf.LayersModel): Promise<Uint8Array> {
-  const module = await h5();
-  const path = scratch();
-  const file = new h5wasm.File(path, 'w');
-  let closed = false;
-  try {
+  return writeH5((file) => {
     file.create_group('vars'); // the model's own variables: none
     const layers = file.create_group('layers');
     for (const { layer, path: p } of keras3LayerPaths(model)) {
@@ -159,22 +128,5 @@ export async function writeKeras3WeightsH5(model: tf.LayersModel): Promise<Uint8
         vars.create_dataset({ name: String(i), data: w.dataSync() as Float32Array, shape: w.shape, dtype: '<f4' });
       });
     }
-    file.flush();
-    file.close();
-    closed = true;
-    return new Uint8Array(module.FS.readFile(path));
-  } finally {
-    // Closing twice makes HDF5 print a diagnostic on stderr: only close what is still open.
-    if (!closed)
-      try {
-        file.close();
-      } catch {
-        /* failed while writing */
-      }
-    try {
-      module.FS.unlink(path);
-    } catch {
-      /* never written */
-    }
-  }
+  });
 }
