@@ -6,6 +6,7 @@
  * when asked (Ctrl-C): the epoch in progress is dropped, the last checkpoint stays good.
  */
 import * as tf from '../runtime/tf.js';
+import { argmaxRow } from './metrics.js';
 import { Random } from './random.js';
 
 export interface EpochRecord {
@@ -79,8 +80,7 @@ export function evaluate(forward: LoopOptions['forward'], examples: Examples, cl
     });
     lossSum += loss;
     indices.forEach((i, row) => {
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (probs[row * classes + c] > probs[row * classes + best]) best = c;
+      const best = argmaxRow(probs, row, classes);
       predicted[i] = best;
       if (best === examples.labels[i]) hits++;
     });

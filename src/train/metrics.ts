@@ -40,3 +40,10 @@ export function accuracyOf(confusion: number[][]): number {
   );
   return all ? hit / all : 0;
 }
+
+/** The class with the highest score in row `row` of a [rows, classes] array. */
+export function argmaxRow(scores: ArrayLike<number>, row: number, classes: number): number {
+  let best = 0;
+  for (let c = 1; c < classes; c++) if (scores[row * classes + c] > scores[row * classes + best]) best = c;
+  return best;
+}

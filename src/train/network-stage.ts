@@ -15,6 +15,7 @@ import { readImage, stackImages } from '../images/index.js';
 import { createEngine } from '../runtime/create-engine.js';
 import { extractFeatures, Interrupted, type InputPrep } from './features.js';
 import type { EpochRecord } from './loop.js';
+import { argmaxRow } from './metrics.js';
 import {
   clipGradientNorm,
   createOptimizer,
@@ -151,8 +152,7 @@ export async function evaluateNetwork(
     let loss = 0;
     let hits = 0;
     for (let i = 0; i < items.length; i++) {
-      let best = 0;
-      for (let c = 1; c < o.classes; c++) if (probs[i * o.classes + c] > probs[i * o.classes + best]) best = c;
+      const best = argmaxRow(probs, i, o.classes);
       predicted[i] = best;
       if (best === images.labels[i]) hits++;
       loss -= Math.log(Math.max(probs[i * o.classes + images.labels[i]], 1e-12));
@@ -227,7 +227,7 @@ export async function trainNetwork(o: NetworkStageOptions): Promise<NetworkStage
         lossSum += result.loss * indices.length;
         seen += indices.length;
         labels.forEach((label, row) => {
-          if (argmax(result.logits, row, o.classes) === label) hits++;
+          if (argmaxRow(result.logits, row, o.classes) === label) hits++;
         });
         o.onStep?.(
           (epoch - 1) * steps + s + 1,
@@ -272,9 +272,3 @@ export async function trainNetwork(o: NetworkStageOptions): Promise<NetworkStage
 }
 
 const rate = (images: number, seconds: number) => (seconds > 0 ? images / seconds : null);
-
-function argmax(logits: Float32Array, row: number, classes: number): number {
-  let best = 0;
-  for (let c = 1; c < classes; c++) if (logits[row * classes + c] > logits[row * classes + best]) best = c;
-  return best;
-}
