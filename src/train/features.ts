@@ -42,7 +42,8 @@ export interface Extraction {
   unreadable: Map<string, string>;
 }
 
-function readView(item: ViewItem, o: ExtractOptions): Promise<ImageTensor> {
+/** One view of an image: view 0 the evaluation crop, others their seeded random-resized crop + flip. */
+export function readView(item: ViewItem, o: Pick<ExtractOptions, 'size' | 'input' | 'seed'>): Promise<ImageTensor> {
   if (item.view === 0) return readImage(item.path, { size: o.size, crop: o.input.crop ?? undefined, normalise: o.input });
   return readImage(item.path, {
     size: o.size,

@@ -11,9 +11,9 @@
  * Runtime with the evaluation view.
  */
 import type * as tf from '../runtime/tf.js';
-import { readImage, stackImages } from '../images/index.js';
+import { stackImages } from '../images/index.js';
 import { createEngine } from '../runtime/create-engine.js';
-import { extractFeatures, Interrupted, type InputPrep } from './features.js';
+import { extractFeatures, Interrupted, readView, type InputPrep } from './features.js';
 import type { EpochRecord } from './loop.js';
 import { argmaxRow } from './metrics.js';
 import {
@@ -28,7 +28,6 @@ import {
 import { Random } from './random.js';
 import { StepRunner } from './step/runner.js';
 import type { BatchNormMode } from './step/step-graph.js';
-import { viewFlip, viewRegion } from './views.js';
 
 export interface LabelledImages {
   paths: string[];
@@ -100,23 +99,8 @@ export function smoothedTargets(labels: readonly number[], classes: number, smoo
 }
 
 async function decodeBatch(o: NetworkStageOptions, indices: number[], epoch: number): Promise<Float32Array> {
-  if (!o.augment) {
-    return stackImages(
-      await Promise.all(
-        indices.map((i) => readImage(o.train.paths[i], { size: o.size, crop: o.input.crop ?? undefined, normalise: o.input })),
-      ),
-    ).data;
-  }
-  const images = await Promise.all(
-    indices.map((i) =>
-      readImage(o.train.paths[i], {
-        size: o.size,
-        normalise: o.input,
-        region: ({ width, height }) => viewRegion(width, height, o.seed, o.train.samples[i], epochView(epoch)),
-        flip: viewFlip(o.seed, o.train.samples[i], epochView(epoch)),
-      }),
-    ),
-  );
+  const view = o.augment ? epochView(epoch) : 0;
+  const images = await Promise.all(indices.map((i) => readView({ sample: o.train.samples[i], path: o.train.paths[i], view }, o)));
   return stackImages(images).data;
 }
 

@@ -6,11 +6,10 @@
  * classifier (dropout + dense softmax) trains, with TF.js, for `epochs` epochs.
  * Stage 2 (`fineTune: n`): the model is cut at the input of its n-th last bneck (from the block
  * map); the bottom runs once per view on ONNX Runtime and its activations are kept; the top (the
- * last n bnecks, the head conv, the classifier) trains on them with TF.js wasm, whose missing
- * convolution gradients src/train/wasm-gradients.ts supplies. BN layers stay in inference mode.
+ * last n bnecks, the head conv, the classifier) trains on them, BN in inference mode.
  * Stage 2 (`fineTune: 'all'`): every layer trains, batch norm with batch statistics (unless
- * `freezeBn`), on photos decoded and augmented for every step, on ONNX Runtime
- * (src/train/network-stage.ts). With `weights: 'none'` the network starts from Keras's
+ * `freezeBn`), on photos decoded and augmented for every step.
+ * Both stage 2s run the training-step graph on ONNX Runtime (src/train/network-stage.ts). With `weights: 'none'` the network starts from Keras's
  * initialisers: there is no stage 1 (a head on random features means nothing) and the whole
  * network trains for `epochs` epochs at `learningRate`.
  */
@@ -39,7 +38,6 @@ import { curvesTitle, writeMetrics, writeModelFiles, type TrainResult } from './
 import { svgToPng } from '../visualize/render.js';
 import { curvesSvg } from './plots.js';
 import { bottomModel, lastBnecks, topSegment, type TopSegment } from './split-model.js';
-import { registerWasmGradients } from './wasm-gradients.js';
 import { cachedData, fingerprint, foldedBatchNorm, namedSlots, optimizerStateOf, tableExamples } from './stage-inputs.js';
 
 export type { TrainConfig, TrainModelOptions, TrainOptions, TrainProgress } from './config.js';
@@ -406,7 +404,6 @@ async function openRun(options: TrainOptions, emit: Emit) {
  * the input contract from the model card (ImageNet's range, or torchvision's mean/std and crop).
  */
 async function buildTrainModel(config: TrainConfig, classes: string[]) {
-  registerWasmGradients();
   const backbone = buildModel({
     arch: config.arch,
     flavor: config.flavor,
