@@ -53,6 +53,21 @@ export class BuildContext {
     this.blocks.push({ ...block, layers: [] });
   }
 
+  /** Start a bneck's block: its map entry read off the resolved row, whatever the flavour names it. */
+  beginBneck(id: string, b: ResolvedBlock): void {
+    this.begin({
+      id,
+      kind: 'bneck',
+      kernel: b.kernel,
+      stride: b.stride,
+      expand: b.expandChannels,
+      out: b.outChannels,
+      se: b.seChannels,
+      activation: b.activation,
+      residual: b.residual,
+    });
+  }
+
   add(layer: tf.layers.Layer, input: Sym | Sym[]): Sym {
     this.blocks[this.blocks.length - 1].layers.push(layer.name);
     if (this.initialize) return layer.apply(input) as Sym;

@@ -60,17 +60,7 @@ export const blogFlavor: FlavorLayers = {
   },
 
   bneck(ctx, x, b) {
-    ctx.begin({
-      id: `bneck_${b.index}`,
-      kind: 'bneck',
-      kernel: b.kernel,
-      stride: b.stride,
-      expand: b.expandChannels,
-      out: b.outChannels,
-      se: b.seChannels,
-      activation: b.activation,
-      residual: b.residual,
-    });
+    ctx.beginBneck(`bneck_${b.index}`, b);
     const inputs = x;
     x = convBlock(ctx, x, b.hiddenChannels, 1, 1, b.activation);
     const padded = padStride2(ctx, x, b.kernel, b.stride, () => ctx.autoName('zero_padding2d'));

@@ -63,17 +63,7 @@ export const kerasFlavor: FlavorLayers = {
 
   bneck(ctx, x, b) {
     const prefix = b.index === 0 ? 'expanded_conv_' : `expanded_conv_${b.index}_`;
-    ctx.begin({
-      id: prefix.slice(0, -1),
-      kind: 'bneck',
-      kernel: b.kernel,
-      stride: b.stride,
-      expand: b.expandChannels,
-      out: b.outChannels,
-      se: b.seChannels,
-      activation: b.activation,
-      residual: b.residual,
-    });
+    ctx.beginBneck(prefix.slice(0, -1), b);
     const shortcut = x;
     if (b.expandChannels !== null) {
       x = conv1x1(ctx, x, b.expandChannels, `${prefix}expand`, false);

@@ -413,18 +413,8 @@ class Builder {
    */
   private stemConv(
     x: V,
-    s: {
-      kernel: string;
-      bias?: string;
-      filters: number;
-      kh: number;
-      kw: number;
-      sh: number;
-      sw: number;
-      ho: number;
-      wo: number;
-      pads: Pads;
-    },
+    // The window geometry of a depthwise layer, with the stem's output filters for its channels.
+    s: Omit<DepthwiseGeometry, 'c'> & { kernel: string; bias?: string; filters: number },
   ): V {
     const { kernel, bias, filters, kh, kw, sh, sw, ho, wo, pads } = s;
     const i = x.c;
